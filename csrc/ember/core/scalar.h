@@ -1,0 +1,45 @@
+#pragma once
+// A Python number passed to an op: bool, int or float. It is "weak" in type
+// promotion (int32 tensor + 2 stays int32; int tensor + 2.5 becomes float).
+#include <cstdint>
+
+#include "ember/core/dtype.h"
+
+namespace ember {
+
+class Scalar {
+ public:
+  enum class Kind : int8_t { Bool, Int, Float };
+  Scalar() : kind_(Kind::Int), i_(0) {}
+  Scalar(double v) : kind_(Kind::Float), d_(v) {}
+  Scalar(float v) : kind_(Kind::Float), d_(v) {}
+  Scalar(int64_t v) : kind_(Kind::Int), i_(v) {}
+  Scalar(int v) : kind_(Kind::Int), i_(v) {}
+  Scalar(bool v) : kind_(Kind::Bool), i_(v) {}
+
+  Kind kind() const { return kind_; }
+  bool is_floating() const { return kind_ == Kind::Float; }
+  bool is_integral() const { return kind_ == Kind::Int; }
+  bool is_bool() const { return kind_ == Kind::Bool; }
+  double to_double() const { return kind_ == Kind::Float ? d_ : double(i_); }
+  int64_t to_int() const { return kind_ == Kind::Float ? int64_t(d_) : i_; }
+  template <typename T>
+  T to() const {
+    if constexpr (std::is_same_v<T, bool>) return kind_ == Kind::Float ? d_ != 0 : i_ != 0;
+    else if constexpr (std::is_floating_point_v<T>) return T(to_double());
+    else return kind_ == Kind::Float ? T(d_) : T(i_);
+  }
+  // The dtype a tensor made from this number alone gets.
+  ScalarType natural_dtype(ScalarType default_float) const {
+    return kind_ == Kind::Float ? default_float : kind_ == Kind::Int ? ScalarType::Int64 : ScalarType::Bool;
+  }
+
+ private:
+  Kind kind_;
+  union {
+    double d_;
+    int64_t i_;
+  };
+};
+
+}  // namespace ember

@@ -1,0 +1,119 @@
+#pragma once
+// Tensor = a handle to a TensorImpl (shape, strides, offset, dtype, device,
+// version counter, autograd metadata) over a refcounted Storage.
+// Copying a Tensor copies the handle; views are TensorImpls sharing a Storage.
+#include <memory>
+
+#include "ember/core/device.h"
+#include "ember/core/dim_vector.h"
+#include "ember/core/dtype.h"
+#include "ember/core/intrusive_ptr.h"
+#include "ember/core/macros.h"
+#include "ember/core/storage.h"
+
+namespace ember {
+
+struct AutogradMeta;  // autograd/meta.h
+struct EMBER_API AutogradMetaDeleter { void operator()(AutogradMeta* m) const; };
+
+// Counts in-place modifications; shared by a tensor and its views so that
+// autograd can tell that a tensor saved for backward was changed afterwards.
+struct VersionCounter : RefCounted {
+  uint32_t version = 0;
+};
+
+class EMBER_API TensorImpl : public RefCounted {
+ public:
+  TensorImpl(intrusive_ptr<Storage> storage, ScalarType dtype, DimVector sizes, DimVector strides,
+             int64_t storage_offset);
+  ~TensorImpl() override;
+
+  const DimVector& sizes() const { return sizes_; }
+  const DimVector& strides() const { return strides_; }
+  int64_t dim() const { return int64_t(sizes_.size()); }
+  int64_t numel() const { return numel_; }
+  int64_t storage_offset() const { return storage_offset_; }
+  ScalarType dtype() const { return dtype_; }
+  Device device() const { return storage_->device(); }
+  bool is_contiguous() const { return is_contiguous_; }
+  const intrusive_ptr<Storage>& storage() const { return storage_; }
+  void* data() const {
+    return static_cast<char*>(storage_->data()) + storage_offset_ * itemsize(dtype_);
+  }
+
+  // Replaces shape/strides/offset in place (resize of an output, set_ of .data).
+  void set_geometry(DimVector sizes, DimVector strides, int64_t storage_offset);
+  void set_storage(intrusive_ptr<Storage> storage, ScalarType dtype) {
+    storage_ = std::move(storage);
+    dtype_ = dtype;
+  }
+
+  // Version counter: created on first need and shared with views.
+  const intrusive_ptr<VersionCounter>& version_counter();
+  void share_version_counter(const intrusive_ptr<VersionCounter>& vc) { version_ = vc; }
+  void bump_version() { if (version_) ++version_->version; }
+  uint32_t version() const { return version_ ? version_->version : 0; }
+
+  AutogradMeta* autograd() const { return autograd_.get(); }
+  AutogradMeta& autograd_mut();  // creates it
+  void clear_autograd() { autograd_.reset(); }
+
+
+ private:
+  void refresh_numel_and_contiguity();
+
+  DimVector sizes_, strides_;
+  int64_t storage_offset_ = 0;
+  int64_t numel_ = 1;
+  ScalarType dtype_;
+  bool is_contiguous_ = true;
+  intrusive_ptr<Storage> storage_;
+  intrusive_ptr<VersionCounter> version_;
+  std::unique_ptr<AutogradMeta, AutogradMetaDeleter> autograd_;
+};
+
+class EMBER_API Tensor {
+ public:
+  Tensor() = default;
+  explicit Tensor(intrusive_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
+
+  bool defined() const { return bool(impl_); }
+  TensorImpl* impl() const { return impl_.get(); }
+  const intrusive_ptr<TensorImpl>& ptr() const { return impl_; }
+  bool is_same(const Tensor& o) const { return impl_ == o.impl_; }
+
+  const DimVector& sizes() const { return impl_->sizes(); }
+  const DimVector& strides() const { return impl_->strides(); }
+  int64_t size(int64_t d) const;    // negative d counts from the end
+  int64_t stride(int64_t d) const;
+  int64_t dim() const { return impl_->dim(); }
+  int64_t numel() const { return impl_->numel(); }
+  ScalarType dtype() const { return impl_->dtype(); }
+  Device device() const { return impl_->device(); }
+  bool is_contiguous() const { return impl_->is_contiguous(); }
+  int64_t storage_offset() const { return impl_->storage_offset(); }
+  void* raw_data() const { return impl_->data(); }
+  template <typename T>
+  T* data_ptr() const {
+    EMBER_CHECK(CppTypeToScalarType<T>::value == dtype(), "expected scalar type ",
+                dtype_short_name(CppTypeToScalarType<T>::value), " but found ", dtype_short_name(dtype()));
+    return static_cast<T*>(impl_->data());
+  }
+
+ private:
+  intrusive_ptr<TensorImpl> impl_;
+};
+
+// "float32 tensor of shape [2, 3]"-style description for messages
+EMBER_API std::string describe(const Tensor& t);
+
+// Contiguous strides for a shape (row-major).
+EMBER_API DimVector contiguous_strides(const DimVector& sizes);
+EMBER_API int64_t shape_numel(const DimVector& sizes);
+
+// Uninitialized tensor of the given shape; the basic factory every op uses.
+EMBER_API Tensor empty(const DimVector& sizes, ScalarType dtype, Device device = Device{});
+// A new TensorImpl over the same storage (a view); shares the version counter.
+EMBER_API Tensor make_view(const Tensor& base, DimVector sizes, DimVector strides, int64_t offset);
+
+}  // namespace ember

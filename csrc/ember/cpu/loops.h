@@ -1,0 +1,142 @@
+#pragma once
+// The strided-loop machinery behind every elementwise kernel.
+//
+// A StridedLoop holds an output and up to three inputs that already have the
+// output's shape (broadcast inputs carry stride 0). Dimensions are ordered by
+// the output's strides and merged where every operand is linear across them,
+// so a contiguous tensor becomes a single run. Kernels are written as a scalar
+// lambda; the inner loop has a contiguous form the compiler vectorizes, a form
+// for a broadcast (stride 0) input, and a generic strided form.
+#include <array>
+#include <cstdint>
+
+#include "ember/core/dim_vector.h"
+#include "ember/core/tensor.h"
+#include "ember/cpu/parallel.h"
+
+namespace ember {
+
+struct StridedLoop {
+  static constexpr int kMaxOperands = 4;
+  int noperands = 0;
+  DimVector shape;                                      // innermost dim last
+  std::array<DimVector, kMaxOperands> strides;          // in bytes
+  std::array<char*, kMaxOperands> data{};
+  int64_t numel = 1;
+
+  // operands[0] is the output; inputs are broadcast to its shape.
+  static StridedLoop make(const Tensor& out, std::initializer_list<const Tensor*> inputs);
+  // Adds a scalar operand (stride 0 everywhere).
+  void add_scalar_operand(void* ptr);
+  void swap_operands(int i, int j);
+
+  // Calls fn(ptrs, inner_strides, n) over runs of the innermost dimension for
+  // the linear element range [begin, end).
+  template <typename F>
+  void run_range(int64_t begin, int64_t end, const F& fn) const;
+  // Whole loop, split over threads when large.
+  template <typename F>
+  void run(const F& fn, int64_t grain = kGrainSize) const {
+    if (numel == 0) return;
+    parallel_for(0, numel, grain, [&](int64_t b, int64_t e) { run_range(b, e, fn); });
+  }
+
+ private:
+  void finish();  // reorder + coalesce dims
+};
+
+template <typename F>
+void StridedLoop::run_range(int64_t begin, int64_t end, const F& fn) const {
+  const int nd = int(shape.size());
+  std::array<char*, kMaxOperands> ptrs;
+  std::array<int64_t, kMaxOperands> inner;
+  if (nd == 0) {
+    for (int k = 0; k < noperands; ++k) { ptrs[k] = data[k]; inner[k] = 0; }
+    fn(ptrs.data(), inner.data(), int64_t(1));
+    return;
+  }
+  const int64_t inner_size = shape[nd - 1];
+  for (int k = 0; k < noperands; ++k) inner[k] = strides[k][nd - 1];
+  // Coordinates of `begin` in the outer dims.
+  int64_t idx[16] = {0};
+  int64_t rem = begin / inner_size;
+  int64_t pos = begin % inner_size;
+  for (int d = nd - 2; d >= 0; --d) { idx[d] = rem % shape[d]; rem /= shape[d]; }
+  int64_t i = begin;
+  while (i < end) {
+    for (int k = 0; k < noperands; ++k) {
+      char* p = data[k] + pos * inner[k];
+      for (int d = 0; d < nd - 1; ++d) p += idx[d] * strides[k][d];
+      ptrs[k] = p;
+    }
+    int64_t n = std::min(inner_size - pos, end - i);
+    fn(ptrs.data(), inner.data(), n);
+    i += n;
+    pos = 0;
+    for (int d = nd - 2; d >= 0; --d) {
+      if (++idx[d] < shape[d]) break;
+      idx[d] = 0;
+    }
+  }
+}
+
+// ---- typed kernels over a loop --------------------------------------------------------
+
+// out = op(a)
+template <typename Out, typename A, typename Op>
+void unary_kernel(const StridedLoop& L, Op op) {
+  L.run([&](char** p, const int64_t* s, int64_t n) {
+    if (s[0] == sizeof(Out) && s[1] == sizeof(A)) {
+      Out* o = reinterpret_cast<Out*>(p[0]);
+      const A* a = reinterpret_cast<const A*>(p[1]);
+      for (int64_t i = 0; i < n; ++i) o[i] = op(a[i]);
+    } else {
+      for (int64_t i = 0; i < n; ++i)
+        *reinterpret_cast<Out*>(p[0] + i * s[0]) = op(*reinterpret_cast<const A*>(p[1] + i * s[1]));
+    }
+  });
+}
+
+// out = op(a, b)
+template <typename Out, typename A, typename B, typename Op>
+void binary_kernel(const StridedLoop& L, Op op) {
+  L.run([&](char** p, const int64_t* s, int64_t n) {
+    Out* o = reinterpret_cast<Out*>(p[0]);
+    const A* a = reinterpret_cast<const A*>(p[1]);
+    const B* b = reinterpret_cast<const B*>(p[2]);
+    if (s[0] == sizeof(Out) && s[1] == sizeof(A) && s[2] == sizeof(B)) {
+      for (int64_t i = 0; i < n; ++i) o[i] = op(a[i], b[i]);
+    } else if (s[0] == sizeof(Out) && s[1] == sizeof(A) && s[2] == 0) {
+      const B bv = *b;
+      for (int64_t i = 0; i < n; ++i) o[i] = op(a[i], bv);
+    } else if (s[0] == sizeof(Out) && s[1] == 0 && s[2] == sizeof(B)) {
+      const A av = *a;
+      for (int64_t i = 0; i < n; ++i) o[i] = op(av, b[i]);
+    } else {
+      for (int64_t i = 0; i < n; ++i)
+        *reinterpret_cast<Out*>(p[0] + i * s[0]) = op(*reinterpret_cast<const A*>(p[1] + i * s[1]),
+                                                      *reinterpret_cast<const B*>(p[2] + i * s[2]));
+    }
+  });
+}
+
+// out = op(a, b, c)
+template <typename Out, typename A, typename B, typename C, typename Op>
+void ternary_kernel(const StridedLoop& L, Op op) {
+  L.run([&](char** p, const int64_t* s, int64_t n) {
+    if (s[0] == sizeof(Out) && s[1] == sizeof(A) && s[2] == sizeof(B) && s[3] == sizeof(C)) {
+      Out* o = reinterpret_cast<Out*>(p[0]);
+      const A* a = reinterpret_cast<const A*>(p[1]);
+      const B* b = reinterpret_cast<const B*>(p[2]);
+      const C* c = reinterpret_cast<const C*>(p[3]);
+      for (int64_t i = 0; i < n; ++i) o[i] = op(a[i], b[i], c[i]);
+    } else {
+      for (int64_t i = 0; i < n; ++i)
+        *reinterpret_cast<Out*>(p[0] + i * s[0]) = op(*reinterpret_cast<const A*>(p[1] + i * s[1]),
+                                                      *reinterpret_cast<const B*>(p[2] + i * s[2]),
+                                                      *reinterpret_cast<const C*>(p[3] + i * s[3]));
+    }
+  });
+}
+
+}  // namespace ember

@@ -1,0 +1,341 @@
+// Binary elementwise ops: arithmetic, comparisons, logical and bitwise ops,
+// with broadcasting, PyTorch's type promotion, and Python numbers on either side.
+#include <cmath>
+
+#include "ember/ops/elementwise.h"
+
+namespace ember {
+
+const char* op_name(BinaryOp op) {
+  static const char* names[] = {"add", "sub", "mul", "div", "floor_divide", "trunc_divide", "remainder",
+                                "fmod", "pow", "maximum", "minimum", "atan2", "eq", "ne", "lt", "le",
+                                "gt", "ge", "logical_and", "logical_or", "logical_xor",
+                                "bitwise_and", "bitwise_or", "bitwise_xor"};
+  return names[int(op)];
+}
+
+namespace {
+
+bool is_comparison(BinaryOp op) { return op >= BinaryOp::Eq && op <= BinaryOp::Ge; }
+bool is_logical(BinaryOp op) { return op >= BinaryOp::LogicalAnd && op <= BinaryOp::LogicalXor; }
+bool is_bitwise(BinaryOp op) { return op >= BinaryOp::BitAnd && op <= BinaryOp::BitXor; }
+// Ops whose integer inputs give a floating result.
+bool promotes_int_to_float(BinaryOp op) { return op == BinaryOp::Div || op == BinaryOp::Atan2; }
+
+// ---- scalar semantics of each op (Python's for floor division and remainder) ----------
+template <typename T>
+T floor_divide(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    if (b == 0) return a / b;
+    T mod = std::fmod(a, b);
+    T div = (a - mod) / b;
+    if (mod != 0 && ((b < 0) != (mod < 0))) div -= T(1);
+    T floordiv;
+    if (div != 0) {
+      floordiv = std::floor(div);
+      if (div - floordiv > T(0.5)) floordiv += T(1);
+    } else {
+      floordiv = std::copysign(T(0), a / b);
+    }
+    return floordiv;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return a;  // unreachable: rejected before dispatch
+  } else {
+    if (b == 0) throw_error(ErrorKind::Runtime, "ZeroDivisionError");
+    T q = a / b;
+    if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+    return q;
+  }
+}
+
+template <typename T>
+T remainder(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    T mod = std::fmod(a, b);
+    if (mod != 0 && ((b < 0) != (mod < 0))) mod += b;
+    return mod;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return a;
+  } else {
+    if (b == 0) throw_error(ErrorKind::Runtime, "ZeroDivisionError");
+    T r = a % b;
+    if (r != 0 && ((r < 0) != (b < 0))) r += b;
+    return r;
+  }
+}
+
+template <typename T>
+T int_pow(T base, T exp) {
+  if (exp < 0) {
+    if (base == 1) return 1;
+    if (base == -1) return (exp & 1) ? -1 : 1;
+    return 0;
+  }
+  T result = 1;
+  while (exp) {
+    if (exp & 1) result *= base;
+    base *= base;
+    exp >>= 1;
+  }
+  return result;
+}
+
+template <typename T>
+void run_arith(BinaryOp op, const StridedLoop& L) {
+  using B = T;
+  switch (op) {
+    case BinaryOp::Add: binary_kernel<T, T, B>(L, [](T a, T b) { return T(a + b); }); break;
+    case BinaryOp::Sub: binary_kernel<T, T, B>(L, [](T a, T b) { return T(a - b); }); break;
+    case BinaryOp::Mul: binary_kernel<T, T, B>(L, [](T a, T b) { return T(a * b); }); break;
+    case BinaryOp::Div: binary_kernel<T, T, B>(L, [](T a, T b) { return T(a / b); }); break;
+    case BinaryOp::FloorDiv: binary_kernel<T, T, B>(L, [](T a, T b) { return floor_divide(a, b); }); break;
+    case BinaryOp::TruncDiv:
+      binary_kernel<T, T, B>(L, [](T a, T b) {
+        if constexpr (std::is_floating_point_v<T>) return T(std::trunc(a / b));
+        else {
+          if (b == 0) throw_error(ErrorKind::Runtime, "ZeroDivisionError");
+          return T(a / b);
+        }
+      });
+      break;
+    case BinaryOp::Remainder: binary_kernel<T, T, B>(L, [](T a, T b) { return remainder(a, b); }); break;
+    case BinaryOp::Fmod:
+      binary_kernel<T, T, B>(L, [](T a, T b) {
+        if constexpr (std::is_floating_point_v<T>) return T(std::fmod(a, b));
+        else {
+          if (b == 0) throw_error(ErrorKind::Runtime, "ZeroDivisionError");
+          return T(a % b);
+        }
+      });
+      break;
+    case BinaryOp::Pow:
+      binary_kernel<T, T, B>(L, [](T a, T b) {
+        if constexpr (std::is_floating_point_v<T>) return T(std::pow(a, b));
+        else return int_pow(a, b);
+      });
+      break;
+    case BinaryOp::Maximum:
+      binary_kernel<T, T, B>(L, [](T a, T b) { return (a > b || a != a) ? a : b; });
+      break;
+    case BinaryOp::Minimum:
+      binary_kernel<T, T, B>(L, [](T a, T b) { return (a < b || a != a) ? a : b; });
+      break;
+    case BinaryOp::Atan2:
+      if constexpr (std::is_floating_point_v<T>)
+        binary_kernel<T, T, B>(L, [](T a, T b) { return T(std::atan2(a, b)); });
+      break;
+    default: EMBER_ERROR("internal: not an arithmetic op");
+  }
+}
+
+template <typename T>
+void run_compare(BinaryOp op, const StridedLoop& L) {
+  switch (op) {
+    case BinaryOp::Eq: binary_kernel<bool, T, T>(L, [](T a, T b) { return a == b; }); break;
+    case BinaryOp::Ne: binary_kernel<bool, T, T>(L, [](T a, T b) { return a != b; }); break;
+    case BinaryOp::Lt: binary_kernel<bool, T, T>(L, [](T a, T b) { return a < b; }); break;
+    case BinaryOp::Le: binary_kernel<bool, T, T>(L, [](T a, T b) { return a <= b; }); break;
+    case BinaryOp::Gt: binary_kernel<bool, T, T>(L, [](T a, T b) { return a > b; }); break;
+    case BinaryOp::Ge: binary_kernel<bool, T, T>(L, [](T a, T b) { return a >= b; }); break;
+    default: EMBER_ERROR("internal: not a comparison");
+  }
+}
+
+template <typename T>
+void run_bitwise(BinaryOp op, const StridedLoop& L) {
+  if constexpr (std::is_integral_v<T>) {
+    switch (op) {
+      case BinaryOp::BitAnd: binary_kernel<T, T, T>(L, [](T a, T b) { return T(a & b); }); break;
+      case BinaryOp::BitOr: binary_kernel<T, T, T>(L, [](T a, T b) { return T(a | b); }); break;
+      case BinaryOp::BitXor: binary_kernel<T, T, T>(L, [](T a, T b) { return T(a ^ b); }); break;
+      default: break;
+    }
+  }
+}
+
+using BinaryFn = void (*)(BinaryOp op, const StridedLoop& loop, ScalarType compute);
+DispatchStub<BinaryFn> binary_stub("binary");
+
+void cpu_binary(BinaryOp op, const StridedLoop& L, ScalarType ct) {
+  if (is_logical(op)) {
+    switch (op) {
+      case BinaryOp::LogicalAnd: binary_kernel<bool, bool, bool>(L, [](bool a, bool b) { return a && b; }); break;
+      case BinaryOp::LogicalOr: binary_kernel<bool, bool, bool>(L, [](bool a, bool b) { return a || b; }); break;
+      default: binary_kernel<bool, bool, bool>(L, [](bool a, bool b) { return a != b; }); break;
+    }
+  } else if (is_comparison(op)) {
+    EMBER_DISPATCH_ALL(ct, op_name(op), [&] { run_compare<scalar_t>(op, L); });
+  } else if (is_bitwise(op)) {
+    switch (ct) {
+      case ScalarType::Bool: run_bitwise<bool>(op, L); break;
+      case ScalarType::Int32: run_bitwise<int32_t>(op, L); break;
+      case ScalarType::Int64: run_bitwise<int64_t>(op, L); break;
+      default: EMBER_ERROR("\"", op_name(op), "\" not implemented for '", dtype_short_name(ct), "'");
+    }
+  } else {
+    EMBER_DISPATCH_ALL(ct, op_name(op), [&] { run_arith<scalar_t>(op, L); });
+  }
+}
+
+const bool registered = (binary_stub.set(DeviceType::CPU, cpu_binary), true);
+
+// Dtype the op computes in, and the dtype of its result.
+std::pair<ScalarType, ScalarType> binary_dtypes(BinaryOp op, const Operand& a, const Operand& b) {
+  ResultType rt;
+  for (const Operand* o : {&a, &b}) {
+    if (o->is_scalar) rt.add(o->scalar);
+    else rt.add(o->tensor);
+  }
+  ScalarType ct = rt.result();
+  if (is_logical(op)) return {ScalarType::Bool, ScalarType::Bool};
+  if (is_comparison(op)) return {ct, ScalarType::Bool};
+  if (is_bitwise(op)) {
+    EMBER_CHECK(!is_floating(ct), "\"", op_name(op), "_cpu\" not implemented for '", dtype_short_name(ct), "'");
+    return {ct, ct};
+  }
+  if (promotes_int_to_float(op) && !is_floating(ct)) ct = default_dtype();
+  if (ct == ScalarType::Bool) {
+    EMBER_CHECK(op != BinaryOp::Sub,
+                "Subtraction, the `-` operator, with two bool tensors is not supported. "
+                "Use the `^` or `logical_xor()` operator instead.");
+    EMBER_CHECK(op == BinaryOp::Add || op == BinaryOp::Mul || op == BinaryOp::Maximum ||
+                    op == BinaryOp::Minimum,
+                "\"", op_name(op), "\" not implemented for 'Bool'");
+  }
+  return {ct, ct};
+}
+
+Device common_device(const Operand& a, const Operand& b, const char* name) {
+  if (a.is_scalar) return b.is_scalar ? Device{} : b.tensor.device();
+  if (b.is_scalar) return a.tensor.device();
+  Device da = a.tensor.device(), db = b.tensor.device();
+  // A 0-d CPU tensor may take part in an op on another device, as in PyTorch.
+  if (da != db) {
+    if (a.tensor.dim() == 0 && da.is_cpu()) return db;
+    if (b.tensor.dim() == 0 && db.is_cpu()) return da;
+    EMBER_ERROR("Expected all tensors to be on the same device, but found at least two devices, ",
+                da.str(), " and ", db.str(), "! (when checking argument for ", name, ")");
+  }
+  return da;
+}
+
+void check_int_pow(BinaryOp op, ScalarType ct, const Operand& b) {
+  if (op != BinaryOp::Pow || is_floating(ct)) return;
+  bool negative = b.is_scalar ? b.scalar.to_int() < 0 : false;
+  if (!b.is_scalar && b.tensor.numel() > 0) {
+    Tensor m = amin(to_dtype(b.tensor, ScalarType::Int64));
+    negative = *m.data_ptr<int64_t>() < 0;
+  }
+  EMBER_CHECK(!negative, "Integers to negative integer powers are not allowed.");
+}
+
+// Runs the kernel for `out = op(a, b)`; `out` has the broadcast shape and dtype `ot`.
+void run_binary(BinaryOp op, ScalarType ct, const Operand& a, const Operand& b, const Tensor& out) {
+  if (out.numel() == 0) return;
+  Tensor ta, tb;
+  if (!a.is_scalar) ta = to_dtype(a.tensor, ct);
+  if (!b.is_scalar) tb = to_dtype(b.tensor, ct);
+  StridedLoop L;
+  std::optional<ScalarBuffer> sa, sb;
+  if (a.is_scalar && b.is_scalar) {
+    sa.emplace(a.scalar, ct);
+    sb.emplace(b.scalar, ct);
+    L = StridedLoop::make(out, {});
+    L.add_scalar_operand(sa->ptr());
+    L.add_scalar_operand(sb->ptr());
+  } else if (a.is_scalar) {
+    sa.emplace(a.scalar, ct);
+    L = StridedLoop::make(out, {&tb});
+    L.add_scalar_operand(sa->ptr());
+    L.swap_operands(1, 2);
+  } else if (b.is_scalar) {
+    sb.emplace(b.scalar, ct);
+    L = StridedLoop::make(out, {&ta});
+    L.add_scalar_operand(sb->ptr());
+  } else {
+    L = StridedLoop::make(out, {&ta, &tb});
+  }
+  binary_stub[out.device()](op, L, ct);
+}
+
+DimVector operand_shape(const Operand& a, const Operand& b) {
+  if (a.is_scalar) return b.is_scalar ? DimVector{} : b.tensor.sizes();
+  if (b.is_scalar) return a.tensor.sizes();
+  return broadcast_shapes(a.tensor.sizes(), b.tensor.sizes());
+}
+
+}  // namespace
+
+Tensor binary(BinaryOp op, const Operand& a, const Operand& b, const OptTensor& out) {
+  Device device = common_device(a, b, op_name(op));
+  auto [ct, ot] = binary_dtypes(op, a, b);
+  check_int_pow(op, ct, b);
+  DimVector shape = operand_shape(a, b);
+  if (out && out->dtype() == ot && out->sizes() == shape) {
+    run_binary(op, ct, a, b, *out);
+    out->impl()->bump_version();
+    return *out;
+  }
+  Tensor result = empty(shape, ot, device);
+  run_binary(op, ct, a, b, result);
+  return out ? write_out(result, *out, op_name(op)) : result;
+}
+
+Tensor& binary_(BinaryOp op, Tensor& self, const Operand& other) {
+  common_device(Operand(self), other, op_name(op));
+  auto [ct, ot] = binary_dtypes(op, Operand(self), other);
+  EMBER_CHECK(can_cast(ot, self.dtype()), "result type ", dtype_short_name(ot),
+              " can't be cast to the desired output type ", dtype_short_name(self.dtype()));
+  check_int_pow(op, ct, other);
+  if (!other.is_scalar) {
+    DimVector shape = broadcast_shapes(self.sizes(), other.tensor.sizes());
+    EMBER_CHECK(shape == self.sizes(), "output with shape ", self.sizes(),
+                " doesn't match the broadcast shape ", shape);
+  }
+  if (ot == self.dtype()) {
+    run_binary(op, ct, Operand(self), other, self);
+  } else {
+    Tensor tmp = empty(self.sizes(), ot, self.device());
+    run_binary(op, ct, Operand(self), other, tmp);
+    copy_(self, tmp);
+  }
+  self.impl()->bump_version();
+  return self;
+}
+
+Tensor write_out(const Tensor& result, const Tensor& out, const char* op) {
+  EMBER_CHECK(can_cast(result.dtype(), out.dtype()), "result type ", dtype_short_name(result.dtype()),
+              " can't be cast to the desired output type ", dtype_short_name(out.dtype()));
+  Tensor o = out;
+  if (o.sizes() != result.sizes()) {
+    // PyTorch resizes an out= tensor of the wrong shape.
+    auto storage = make_intrusive<Storage>(size_t(result.numel()) * itemsize(o.dtype()), o.device());
+    o.impl()->set_storage(std::move(storage), o.dtype());
+    o.impl()->set_geometry(result.sizes(), contiguous_strides(result.sizes()), 0);
+  }
+  copy_(o, result);
+  return o;
+}
+
+namespace {
+// alpha * b, keeping integers integral
+Operand scaled(const Operand& b, Scalar alpha) {
+  if (!b.is_scalar) return Operand(binary(BinaryOp::Mul, b, alpha));
+  if (b.scalar.is_floating() || alpha.is_floating())
+    return Operand(Scalar(b.scalar.to_double() * alpha.to_double()));
+  return Operand(Scalar(b.scalar.to_int() * alpha.to_int()));
+}
+bool is_one(Scalar alpha) { return alpha.to_double() == 1.0; }
+}  // namespace
+
+Tensor add(const Operand& a, const Operand& b, Scalar alpha) {
+  return binary(BinaryOp::Add, a, is_one(alpha) ? b : scaled(b, alpha));
+}
+Tensor sub(const Operand& a, const Operand& b, Scalar alpha) {
+  return binary(BinaryOp::Sub, a, is_one(alpha) ? b : scaled(b, alpha));
+}
+Tensor mul(const Operand& a, const Operand& b) { return binary(BinaryOp::Mul, a, b); }
+Tensor div(const Operand& a, const Operand& b) { return binary(BinaryOp::Div, a, b); }
+Tensor pow(const Operand& a, const Operand& b) { return binary(BinaryOp::Pow, a, b); }
+
+}  // namespace ember

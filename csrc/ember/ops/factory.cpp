@@ -1,0 +1,160 @@
+// Factories, fill, and copy/conversion between dtypes.
+#include <cmath>
+
+#include "ember/core/dispatch.h"
+#include "ember/cpu/loops.h"
+#include "ember/ops/ops.h"
+
+namespace ember {
+
+// ---- copy: dst = src (src already broadcast-compatible), any dtype pair -------------------
+using CopyFn = void (*)(const Tensor& dst, const Tensor& src);
+DispatchStub<CopyFn> copy_stub("copy_");
+
+namespace {
+
+template <typename D, typename S>
+inline D convert(S v) {
+  if constexpr (std::is_same_v<D, bool>) return v != S(0);
+  else return static_cast<D>(v);
+}
+
+void cpu_copy(const Tensor& dst, const Tensor& src) {
+  auto L = StridedLoop::make(dst, {&src});
+  EMBER_DISPATCH_ALL(dst.dtype(), "copy_", [&] {
+    using D = scalar_t;
+    EMBER_DISPATCH_ALL(src.dtype(), "copy_", [&] {
+      unary_kernel<D, scalar_t>(L, [](scalar_t v) { return convert<D>(v); });
+    });
+  });
+}
+
+using FillFn = void (*)(const Tensor& self, Scalar value);
+DispatchStub<FillFn> fill_stub("fill_");
+
+void cpu_fill(const Tensor& self, Scalar value) {
+  auto L = StridedLoop::make(self, {});
+  EMBER_DISPATCH_ALL(self.dtype(), "fill_", [&] {
+    const scalar_t v = value.to<scalar_t>();
+    L.run([&](char** p, const int64_t* s, int64_t n) {
+      if (s[0] == sizeof(scalar_t)) {
+        scalar_t* o = reinterpret_cast<scalar_t*>(p[0]);
+        for (int64_t i = 0; i < n; ++i) o[i] = v;
+      } else {
+        for (int64_t i = 0; i < n; ++i) *reinterpret_cast<scalar_t*>(p[0] + i * s[0]) = v;
+      }
+    });
+  });
+}
+
+const bool registered = [] {
+  copy_stub.set(DeviceType::CPU, cpu_copy);
+  fill_stub.set(DeviceType::CPU, cpu_fill);
+  return true;
+}();
+
+}  // namespace
+
+Tensor& copy_(Tensor& dst, const Tensor& src) {
+  EMBER_CHECK(dst.device() == src.device() || dst.device().is_cpu() == src.device().is_cpu(),
+              "copy_: cannot copy from ", src.device().str(), " to ", dst.device().str());
+  DimVector b = broadcast_shapes(dst.sizes(), src.sizes());
+  EMBER_CHECK(b == dst.sizes(), "The size of tensor a (", dst.sizes(),
+              ") must match the size of tensor b (", src.sizes(), ") in copy_");
+  if (dst.numel() == 0) return dst;
+  copy_stub[dst.device()](dst, src);
+  dst.impl()->bump_version();
+  return dst;
+}
+
+Tensor& fill_(Tensor& self, Scalar value) {
+  if (self.numel()) fill_stub[self.device()](self, value);
+  self.impl()->bump_version();
+  return self;
+}
+
+Tensor& zero_(Tensor& self) { return fill_(self, Scalar(int64_t(0))); }
+
+Tensor full(const DimVector& sizes, Scalar value, ScalarType dtype, Device device) {
+  Tensor t = empty(sizes, dtype, device);
+  return fill_(t, value);
+}
+Tensor zeros(const DimVector& sizes, ScalarType dtype, Device device) {
+  return full(sizes, Scalar(int64_t(0)), dtype, device);
+}
+Tensor ones(const DimVector& sizes, ScalarType dtype, Device device) {
+  return full(sizes, Scalar(int64_t(1)), dtype, device);
+}
+Tensor scalar_tensor(Scalar value, ScalarType dtype, Device device) { return full({}, value, dtype, device); }
+
+Tensor to_dtype(const Tensor& self, ScalarType dtype, bool copy) {
+  if (self.dtype() == dtype && !copy) return self;
+  Tensor out = empty(self.sizes(), dtype, self.device());
+  return copy_(out, self);
+}
+
+Tensor contiguous(const Tensor& self) { return self.is_contiguous() ? self : clone(self); }
+
+Tensor clone(const Tensor& self) {
+  Tensor out = empty(self.sizes(), self.dtype(), self.device());
+  return copy_(out, self);
+}
+
+Tensor arange(Scalar start, Scalar end, Scalar step, ScalarType dtype, Device device) {
+  const double s = start.to_double(), e = end.to_double(), st = step.to_double();
+  EMBER_CHECK(st != 0, "step must be nonzero");
+  EMBER_CHECK(std::isfinite(s) && std::isfinite(e), "unsupported range: ", s, " -> ", e);
+  EMBER_CHECK((st > 0 && e >= s) || (st < 0 && e <= s), "upper bound and larger bound inconsistent with step sign");
+  int64_t n;
+  if (is_floating(dtype) || start.is_floating() || end.is_floating() || step.is_floating())
+    n = int64_t(std::ceil((e - s) / st));
+  else {  // exact integer arithmetic for large int64 ranges
+    int64_t si = start.to_int(), ei = end.to_int(), sti = step.to_int();
+    n = sti > 0 ? (ei - si + sti - 1) / sti : (si - ei - sti - 1) / -sti;
+  }
+  Tensor out = empty({std::max<int64_t>(n, 0)}, dtype, device);
+  EMBER_DISPATCH_NUMERIC(dtype, "arange", [&] {
+    scalar_t* p = out.data_ptr<scalar_t>();
+    if constexpr (std::is_floating_point_v<scalar_t>) {
+      for (int64_t i = 0; i < n; ++i) p[i] = scalar_t(s + double(i) * st);
+    } else {
+      const int64_t si = start.to_int(), sti = step.to_int();
+      for (int64_t i = 0; i < n; ++i) p[i] = scalar_t(si + i * sti);
+    }
+  });
+  return out;
+}
+
+Tensor linspace(double start, double end, int64_t steps, ScalarType dtype, Device device) {
+  EMBER_CHECK(steps >= 0, "number of steps must be non-negative");
+  Tensor out = empty({steps}, dtype, device);
+  // PyTorch fills the first half from the start and the second half from the
+  // end, so that both endpoints are exact.
+  const double step = steps > 1 ? (end - start) / double(steps - 1) : 0.0;
+  const int64_t half = steps / 2;
+  EMBER_DISPATCH_NUMERIC(dtype, "linspace", [&] {
+    scalar_t* p = out.data_ptr<scalar_t>();
+    for (int64_t i = 0; i < steps; ++i) {
+      if constexpr (std::is_floating_point_v<scalar_t>) {
+        const scalar_t st = scalar_t(step);
+        p[i] = i < half ? scalar_t(start) + st * scalar_t(i) : scalar_t(end) - st * scalar_t(steps - i - 1);
+      } else {
+        p[i] = scalar_t(i < half ? start + step * double(i) : end - step * double(steps - i - 1));
+      }
+    }
+  });
+  return out;
+}
+
+Tensor eye(int64_t n, int64_t m, ScalarType dtype, Device device) {
+  EMBER_CHECK(n >= 0, "n must be greater or equal to 0, got ", n);
+  if (m < 0) m = n;
+  Tensor out = zeros({n, m}, dtype, device);
+  EMBER_DISPATCH_ALL(dtype, "eye", [&] {
+    scalar_t* p = out.data_ptr<scalar_t>();
+    for (int64_t i = 0; i < std::min(n, m); ++i) p[i * m + i] = scalar_t(1);
+  });
+  return out;
+}
+
+}  // namespace ember

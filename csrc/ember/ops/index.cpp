@@ -1,0 +1,414 @@
+// Indexing: t[...] and t[...] = v (basic indices become views; integer and
+// boolean tensor indices gather/scatter with NumPy's placement rules), and
+// gather, scatter, index_select, masked_fill, nonzero.
+#include <cstring>
+
+#include "ember/ops/elementwise.h"
+
+namespace ember {
+namespace {
+
+// The result of applying the basic part of an index: a view, plus the
+// advanced (tensor) indices and the view dims they apply to.
+struct IndexPlan {
+  Tensor view;
+  std::vector<Tensor> adv;       // int64 index tensors
+  std::vector<int64_t> adv_dims; // dim of `view` each indexes
+};
+
+void check_index_dtype(const Tensor& t) {
+  EMBER_CHECK_INDEX(t.dtype() == ScalarType::Int64 || t.dtype() == ScalarType::Int32 ||
+                        t.dtype() == ScalarType::Bool,
+                    "tensors used as indices must be long, int, byte or bool tensors");
+}
+
+IndexPlan plan_index(const Tensor& self, const std::vector<TensorIndex>& indices) {
+  int64_t consumed = 0;
+  bool has_ellipsis = false;
+  for (const auto& ix : indices) {
+    switch (ix.kind) {
+      case TensorIndex::Kind::Int: case TensorIndex::Kind::Slice: ++consumed; break;
+      case TensorIndex::Kind::Tensor:
+        check_index_dtype(ix.tensor);
+        consumed += ix.tensor.dtype() == ScalarType::Bool ? std::max<int64_t>(ix.tensor.dim(), 0) : 1;
+        break;
+      case TensorIndex::Kind::Ellipsis:
+        EMBER_CHECK_INDEX(!has_ellipsis, "an index can only have a single ellipsis ('...')");
+        has_ellipsis = true;
+        break;
+      default: break;
+    }
+  }
+  EMBER_CHECK_INDEX(consumed <= self.dim(), "too many indices for tensor of dimension ", self.dim());
+  IndexPlan p;
+  Tensor v = self;
+  int64_t d = 0;  // current dim of v
+  for (const auto& ix : indices) {
+    switch (ix.kind) {
+      case TensorIndex::Kind::Int: {
+        const int64_t size = v.sizes()[d];
+        EMBER_CHECK_INDEX(ix.integer >= -size && ix.integer < size, "index ", ix.integer,
+                          " is out of bounds for dimension ", d, " with size ", size);
+        v = select(v, d, ix.integer);
+        break;
+      }
+      case TensorIndex::Kind::Slice:
+        v = slice(v, d, ix.start, ix.stop, ix.step);
+        ++d;
+        break;
+      case TensorIndex::Kind::None:
+        v = unsqueeze(v, d);
+        ++d;
+        break;
+      case TensorIndex::Kind::Bool:
+        v = unsqueeze(v, d);
+        if (!ix.boolean) v = narrow(v, d, 0, 0);
+        ++d;
+        break;
+      case TensorIndex::Kind::Ellipsis:
+        d += self.dim() - consumed;
+        break;
+      case TensorIndex::Kind::Tensor: {
+        const Tensor& t = ix.tensor;
+        if (t.dtype() == ScalarType::Bool) {
+          for (int64_t k = 0; k < t.dim(); ++k)
+            EMBER_CHECK_INDEX(t.sizes()[k] == v.sizes()[d + k], "The shape of the mask ", t.sizes(),
+                              " at index ", k, " does not match the shape of the indexed tensor ", v.sizes(),
+                              " at index ", d + k);
+          if (t.dim() == 0) {  // a 0-d mask acts like a bool scalar
+            v = unsqueeze(v, d);
+            Tensor idx = nonzero(reshape(t, {1}));
+            p.adv.push_back(reshape(idx, {-1}));
+            p.adv_dims.push_back(d);
+            ++d;
+            break;
+          }
+          Tensor nz = nonzero(t);  // (n, t.dim())
+          for (int64_t k = 0; k < t.dim(); ++k) {
+            p.adv.push_back(select(nz, 1, k));
+            p.adv_dims.push_back(d + k);
+          }
+          d += t.dim();
+        } else {
+          p.adv.push_back(to_dtype(t, ScalarType::Int64));
+          p.adv_dims.push_back(d);
+          ++d;
+        }
+        break;
+      }
+    }
+  }
+  p.view = v;
+  return p;
+}
+
+// Precomputed addressing for advanced indexing over plan.view:
+// element (b, r) lives at base[b] + rest[r] (in elements).
+struct Gather {
+  DimVector bshape;           // broadcast shape of the index tensors
+  DimVector rest_shape;       // the non-indexed dims of view, in order
+  std::vector<int64_t> rest_dims;
+  std::vector<int64_t> base;  // per broadcast index position
+  std::vector<int64_t> rest;  // per rest position
+  bool adjacent = true;       // advanced dims consecutive: result keeps them in place
+  int64_t first_adv = 0;
+};
+
+Gather make_gather(const IndexPlan& p) {
+  Gather g;
+  const Tensor& v = p.view;
+  DimVector b;
+  for (const Tensor& t : p.adv) b = broadcast_shapes(b, t.sizes());
+  g.bshape = b;
+  for (size_t i = 1; i < p.adv_dims.size(); ++i) g.adjacent &= p.adv_dims[i] == p.adv_dims[i - 1] + 1;
+  g.first_adv = p.adv_dims[0];
+  std::vector<bool> is_adv(v.dim(), false);
+  for (int64_t d : p.adv_dims) is_adv[d] = true;
+  for (int64_t d = 0; d < v.dim(); ++d)
+    if (!is_adv[d]) { g.rest_dims.push_back(d); g.rest_shape.push_back(v.sizes()[d]); }
+  const int64_t nb = shape_numel(b);
+  g.base.assign(nb, v.storage_offset());
+  for (size_t j = 0; j < p.adv.size(); ++j) {
+    Tensor idx = contiguous(expand(p.adv[j], b.vec()));
+    const int64_t* pi = idx.data_ptr<int64_t>();
+    const int64_t d = p.adv_dims[j], size = v.sizes()[d], stride = v.strides()[d];
+    for (int64_t k = 0; k < nb; ++k) {
+      int64_t i = pi[k];
+      EMBER_CHECK_INDEX(i >= -size && i < size, "index ", i, " is out of bounds for dimension ", d,
+                        " with size ", size);
+      g.base[k] += (i < 0 ? i + size : i) * stride;
+    }
+  }
+  const int64_t nr = shape_numel(g.rest_shape);
+  g.rest.assign(nr, 0);
+  for (int64_t r = 0; r < nr; ++r) {
+    int64_t rem = r, off = 0;
+    for (int64_t k = int64_t(g.rest_dims.size()) - 1; k >= 0; --k) {
+      int64_t sz = g.rest_shape[k];
+      off += (rem % sz) * v.strides()[g.rest_dims[k]];
+      rem /= sz;
+    }
+    g.rest[r] = off;
+  }
+  return g;
+}
+
+// Result dims are (bshape..., rest...) in "gather order"; with adjacent
+// advanced dims they move to where the first one was.
+Dims gather_to_result_perm(const Gather& g) {
+  const int64_t nb = g.bshape.size(), nr = g.rest_shape.size();
+  Dims perm;
+  if (!g.adjacent) {
+    for (int64_t i = 0; i < nb + nr; ++i) perm.push_back(i);
+    return perm;
+  }
+  // rest dims before first_adv, then bshape, then the remaining rest dims
+  int64_t before = 0;
+  for (int64_t d : g.rest_dims) before += d < g.first_adv;
+  for (int64_t i = 0; i < before; ++i) perm.push_back(nb + i);
+  for (int64_t i = 0; i < nb; ++i) perm.push_back(i);
+  for (int64_t i = before; i < nr; ++i) perm.push_back(nb + i);
+  return perm;
+}
+
+template <typename W>
+void copy_gathered(const Gather& g, const char* src, char* dst) {
+  const int64_t nb = g.base.size(), nr = g.rest.size();
+  const W* s = reinterpret_cast<const W*>(src);
+  W* o = reinterpret_cast<W*>(dst);
+  parallel_for(0, nb, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(nr, 1)), [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; ++b)
+      for (int64_t r = 0; r < nr; ++r) o[b * nr + r] = s[g.base[b] + g.rest[r]];
+  });
+}
+
+template <typename W>
+void scatter_gathered(const Gather& g, const char* src, char* dst) {
+  const int64_t nb = g.base.size(), nr = g.rest.size();
+  const W* s = reinterpret_cast<const W*>(src);
+  W* o = reinterpret_cast<W*>(dst);
+  for (int64_t b = 0; b < nb; ++b)  // serial: repeated indices must keep the last write
+    for (int64_t r = 0; r < nr; ++r) o[g.base[b] + g.rest[r]] = s[b * nr + r];
+}
+
+template <typename F>
+void by_width(int64_t width, const F& f) {
+  switch (width) {
+    case 1: f(uint8_t()); break;
+    case 4: f(uint32_t()); break;
+    default: f(uint64_t()); break;
+  }
+}
+
+}  // namespace
+
+Tensor index(const Tensor& self, const std::vector<TensorIndex>& indices) {
+  IndexPlan p = plan_index(self, indices);
+  if (p.adv.empty()) return p.view;
+  Gather g = make_gather(p);
+  DimVector gshape = g.bshape;
+  for (int64_t s : g.rest_shape) gshape.push_back(s);
+  Tensor out = empty(gshape, self.dtype(), self.device());
+  const char* base = static_cast<const char*>(self.impl()->storage()->data());
+  by_width(itemsize(self.dtype()), [&](auto w) {
+    copy_gathered<decltype(w)>(g, base, static_cast<char*>(out.raw_data()));
+  });
+  Tensor r = permute(out, gather_to_result_perm(g));
+  return contiguous(r);
+}
+
+void index_put_(Tensor& self, const std::vector<TensorIndex>& indices, const Operand& value) {
+  IndexPlan p = plan_index(self, indices);
+  if (p.adv.empty()) {
+    Tensor v = p.view;
+    if (value.is_scalar) fill_(v, value.scalar);
+    else copy_(v, value.tensor);
+    self.impl()->bump_version();
+    return;
+  }
+  Gather g = make_gather(p);
+  DimVector gshape = g.bshape;
+  for (int64_t s : g.rest_shape) gshape.push_back(s);
+  // The value is given in result layout; bring it to gather order, contiguous.
+  Dims perm = gather_to_result_perm(g);
+  DimVector rshape(perm.size());
+  for (size_t i = 0; i < perm.size(); ++i) rshape[i] = gshape[perm[i]];
+  Tensor vals = empty(rshape, self.dtype(), self.device());
+  if (value.is_scalar) fill_(vals, value.scalar);
+  else {
+    EMBER_CHECK(value.tensor.dim() <= int64_t(rshape.size()) || value.tensor.numel() == 1,
+                "shape mismatch: value tensor of shape ", value.tensor.sizes(),
+                " cannot be broadcast to indexing result of shape ", rshape);
+    DimVector b = broadcast_shapes(rshape, value.tensor.dim() <= int64_t(rshape.size()) ? value.tensor.sizes()
+                                                                                       : DimVector{});
+    EMBER_CHECK(b == rshape, "shape mismatch: value tensor of shape ", value.tensor.sizes(),
+                " cannot be broadcast to indexing result of shape ", rshape);
+    Tensor src = value.tensor.dim() <= int64_t(rshape.size()) ? value.tensor : reshape(value.tensor, {});
+    copy_(vals, src);
+  }
+  Dims inverse(perm.size());
+  for (size_t i = 0; i < perm.size(); ++i) inverse[perm[i]] = int64_t(i);
+  Tensor ordered = contiguous(permute(vals, inverse));
+  char* base = static_cast<char*>(self.impl()->storage()->data());
+  by_width(itemsize(self.dtype()), [&](auto w) {
+    scatter_gathered<decltype(w)>(g, static_cast<const char*>(ordered.raw_data()), base);
+  });
+  self.impl()->bump_version();
+}
+
+Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index) {
+  EMBER_CHECK_INDEX(index.dim() <= 1, "index_select(): Index is supposed to be a vector");
+  EMBER_CHECK(index.dtype() == ScalarType::Int64 || index.dtype() == ScalarType::Int32,
+              "index_select(): Expected dtype int32 or int64 for index");
+  dim = wrap_dim(dim, self.dim());
+  std::vector<TensorIndex> ix(dim, TensorIndex{TensorIndex::Kind::Slice});
+  TensorIndex t{TensorIndex::Kind::Tensor};
+  t.tensor = reshape(index, {-1});
+  ix.push_back(t);
+  if (self.dim() == 0) {  // a 0-d tensor is indexed as if it had one element
+    Tensor r = ember::index(reshape(self, {1}), ix);
+    return index.dim() == 0 ? reshape(r, {}) : r;
+  }
+  return ember::index(self, ix);
+}
+
+namespace {
+
+// Checks shared by gather and scatter; returns self's geometry restricted to
+// index's shape, with stride 0 along `dim` (the index supplies that offset).
+Tensor restricted_view(const Tensor& self, int64_t dim, const Tensor& index, const char* op) {
+  EMBER_CHECK(index.dtype() == ScalarType::Int64, op, "(): Expected dtype int64 for index");
+  EMBER_CHECK(index.dim() == self.dim() || (index.dim() <= 1 && self.dim() <= 1), "Index tensor must have the "
+              "same number of dimensions as ", op == std::string("gather") ? "input" : "self", " tensor");
+  DimVector st = self.strides();
+  for (int64_t d = 0; d < index.dim(); ++d)
+    if (d != dim)
+      EMBER_CHECK(index.sizes()[d] <= self.sizes()[d], "Size does not match at dimension ", d,
+                  " expected index ", index.sizes(), " to be smaller than self ", self.sizes(),
+                  " apart from dimension ", dim);
+  if (self.dim() == 0) return self;
+  st[dim] = 0;
+  return make_view(self, index.sizes(), st, self.storage_offset());
+}
+
+}  // namespace
+
+Tensor gather(const Tensor& self, int64_t dim, const Tensor& index) {
+  dim = wrap_dim(dim, self.dim());
+  Tensor src = restricted_view(self, dim, index, "gather");
+  Tensor out = empty(index.sizes(), self.dtype(), self.device());
+  if (out.numel() == 0) return out;
+  const int64_t size = self.dim() ? self.sizes()[dim] : 1;
+  const int64_t stride_bytes = (self.dim() ? self.strides()[dim] : 0) * itemsize(self.dtype());
+  const int64_t width = itemsize(self.dtype());
+  auto L = StridedLoop::make(out, {&src, &index});
+  L.run([&](char** p, const int64_t* s, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t ix = *reinterpret_cast<const int64_t*>(p[2] + i * s[2]);
+      EMBER_CHECK_INDEX(ix >= -size && ix < size, "index ", ix, " is out of bounds for dimension ", dim,
+                        " with size ", size);
+      if (ix < 0) ix += size;
+      std::memcpy(p[0] + i * s[0], p[1] + i * s[1] + ix * stride_bytes, width);
+    }
+  });
+  return out;
+}
+
+Tensor& scatter_(Tensor& self, int64_t dim, const Tensor& index, const Operand& src, const std::string& reduce) {
+  dim = wrap_dim(dim, self.dim());
+  EMBER_CHECK(reduce.empty() || reduce == "add" || reduce == "multiply",
+              "reduce argument must be either add or multiply.");
+  Tensor dst = restricted_view(self, dim, index, "scatter");
+  if (index.numel() == 0) return self;
+  Tensor values;
+  if (src.is_scalar) values = expand(scalar_tensor(src.scalar, self.dtype()), index.sizes().vec());
+  else {
+    EMBER_CHECK(src.tensor.dtype() == self.dtype(), "scatter(): Expected self.dtype to be equal to src.dtype");
+    for (int64_t d = 0; d < index.dim(); ++d)
+      EMBER_CHECK(index.sizes()[d] <= src.tensor.sizes()[d], "Expected index ", index.sizes(),
+                  " to be smaller than src ", src.tensor.sizes(), " apart from dimension ", dim);
+    values = make_view(src.tensor, index.sizes(), src.tensor.strides(), src.tensor.storage_offset());
+  }
+  const int64_t size = self.dim() ? self.sizes()[dim] : 1;
+  const int64_t stride_bytes = (self.dim() ? self.strides()[dim] : 0) * itemsize(self.dtype());
+  auto L = StridedLoop::make(dst, {&values, &index});
+  EMBER_DISPATCH_ALL(self.dtype(), "scatter", [&] {
+    using T = scalar_t;
+    L.run(
+        [&](char** p, const int64_t* s, int64_t n) {
+          for (int64_t i = 0; i < n; ++i) {
+            int64_t ix = *reinterpret_cast<const int64_t*>(p[2] + i * s[2]);
+            EMBER_CHECK_INDEX(ix >= -size && ix < size, "index ", ix, " is out of bounds for dimension ", dim,
+                              " with size ", size);
+            if (ix < 0) ix += size;
+            T* o = reinterpret_cast<T*>(p[0] + i * s[0] + ix * stride_bytes);
+            T v = *reinterpret_cast<const T*>(p[1] + i * s[1]);
+            if (reduce.empty()) *o = v;
+            else if (reduce == "add") *o = T(*o + v);
+            else *o = T(*o * v);
+          }
+        },
+        INT64_MAX);  // serial: repeated indices must combine deterministically
+  });
+  self.impl()->bump_version();
+  return self;
+}
+
+Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Operand& src, const std::string& reduce) {
+  Tensor out = clone(self);
+  return scatter_(out, dim, index, src, reduce);
+}
+
+Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src) {
+  return scatter(self, dim, index, Operand(src), "add");
+}
+
+Tensor masked_fill(const Tensor& self, const Tensor& mask, const Operand& value) {
+  EMBER_CHECK(mask.dtype() == ScalarType::Bool, "masked_fill_ only supports boolean masks, but got mask with dtype ",
+              dtype_name(mask.dtype()));
+  if (!value.is_scalar)
+    EMBER_CHECK(value.tensor.dim() == 0, "masked_fill_ only supports a 0-dimensional value tensor, but got tensor "
+                "with ", value.tensor.dim(), " dimension(s).");
+  Tensor v = value.is_scalar ? scalar_tensor(value.scalar, self.dtype(), self.device())
+                             : to_dtype(value.tensor, self.dtype());
+  return where(mask, Operand(v), Operand(self));
+}
+
+Tensor& masked_fill_(Tensor& self, const Tensor& mask, const Operand& value) {
+  DimVector b = broadcast_shapes(self.sizes(), mask.sizes());
+  EMBER_CHECK(b == self.sizes(), "The expanded size of the mask ", mask.sizes(), " must match the size of self ",
+              self.sizes());
+  Tensor r = masked_fill(self, mask, value);
+  return copy_(self, r);
+}
+
+Tensor nonzero(const Tensor& self) {
+  Tensor c = contiguous(self);
+  const int64_t nd = self.dim(), n = self.numel();
+  std::vector<int64_t> hits;
+  EMBER_DISPATCH_ALL(self.dtype(), "nonzero", [&] {
+    const scalar_t* p = c.data_ptr<scalar_t>();
+    for (int64_t i = 0; i < n; ++i)
+      if (p[i] != scalar_t(0)) hits.push_back(i);
+  });
+  Tensor out = empty({int64_t(hits.size()), nd}, ScalarType::Int64, self.device());
+  int64_t* o = out.data_ptr<int64_t>();
+  for (size_t h = 0; h < hits.size(); ++h) {
+    int64_t rem = hits[h];
+    for (int64_t d = nd - 1; d >= 0; --d) {
+      o[h * nd + d] = rem % self.sizes()[d];
+      rem /= self.sizes()[d];
+    }
+  }
+  return out;
+}
+
+Tensor masked_select(const Tensor& self, const Tensor& mask) {
+  EMBER_CHECK(mask.dtype() == ScalarType::Bool, "masked_select: expected BoolTensor for mask");
+  DimVector b = broadcast_shapes(self.sizes(), mask.sizes());
+  TensorIndex t{TensorIndex::Kind::Tensor};
+  t.tensor = expand(mask, b.vec());
+  return index(expand(self, b.vec()), {t});
+}
+
+}  // namespace ember

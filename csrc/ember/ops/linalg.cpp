@@ -1,0 +1,177 @@
+// matmul and friends. Floating-point GEMM goes to OpenBLAS (scipy-openblas32's
+// cblas); integer matrices use a plain loop, as PyTorch does not use BLAS for them.
+#include <cblas.h>
+
+#include "ember/ops/elementwise.h"
+
+namespace ember {
+namespace {
+
+// How a 2-D operand is handed to BLAS without copying, if it can be.
+struct BlasMatrix {
+  Tensor t;  // the data actually used (possibly a contiguous copy)
+  CBLAS_TRANSPOSE trans;
+  int64_t ld;
+};
+
+BlasMatrix as_blas(const Tensor& m) {
+  const int64_t r = m.sizes()[0], c = m.sizes()[1];
+  const int64_t s0 = m.strides()[0], s1 = m.strides()[1];
+  if ((s1 == 1 || c == 1) && s0 >= std::max<int64_t>(c, 1)) return {m, CblasNoTrans, s0};
+  if ((s0 == 1 || r == 1) && s1 >= std::max<int64_t>(r, 1)) return {m, CblasTrans, s1};
+  Tensor cm = contiguous(m);
+  return {cm, CblasNoTrans, std::max<int64_t>(c, 1)};
+}
+
+// out (m x n, contiguous) = a (m x k) @ b (k x n)
+void gemm(const Tensor& a, const Tensor& b, const Tensor& out) {
+  const int64_t m = a.sizes()[0], k = a.sizes()[1], n = b.sizes()[1];
+  if (out.numel() == 0) return;
+  if (k == 0) {
+    Tensor o = out;
+    zero_(o);
+    return;
+  }
+  if (is_floating(a.dtype())) {
+    BlasMatrix A = as_blas(a), B = as_blas(b);
+    if (a.dtype() == ScalarType::Float32)
+      scipy_cblas_sgemm(CblasRowMajor, A.trans, B.trans, int(m), int(n), int(k), 1.0f,
+                        static_cast<const float*>(A.t.raw_data()), int(A.ld),
+                        static_cast<const float*>(B.t.raw_data()), int(B.ld), 0.0f,
+                        static_cast<float*>(out.raw_data()), int(n));
+    else
+      scipy_cblas_dgemm(CblasRowMajor, A.trans, B.trans, int(m), int(n), int(k), 1.0,
+                        static_cast<const double*>(A.t.raw_data()), int(A.ld),
+                        static_cast<const double*>(B.t.raw_data()), int(B.ld), 0.0,
+                        static_cast<double*>(out.raw_data()), int(n));
+    return;
+  }
+  EMBER_DISPATCH_ALL(a.dtype(), "matmul", [&] {
+    using T = scalar_t;
+    Tensor ac = contiguous(a), bc = contiguous(b);
+    const T* pa = ac.data_ptr<T>();
+    const T* pb = bc.data_ptr<T>();
+    T* po = static_cast<T*>(out.raw_data());
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) {
+        T acc = 0;
+        for (int64_t p = 0; p < k; ++p) acc += pa[i * k + p] * pb[p * n + j];
+        po[i * n + j] = acc;
+      }
+  });
+}
+
+void check_same_dtype(const Tensor& a, const Tensor& b, const char* op) {
+  EMBER_CHECK(a.dtype() == b.dtype(), "expected m1 and m2 to have the same dtype, but got: ", dtype_name(a.dtype()),
+              " != ", dtype_name(b.dtype()), " (in ", op, ")");
+  EMBER_CHECK(a.device() == b.device(), "Expected all tensors to be on the same device, but found at least two "
+              "devices, ", a.device().str(), " and ", b.device().str(), "! (when checking argument for ", op, ")");
+  EMBER_CHECK(a.dtype() != ScalarType::Bool, "\"", op, "\" not implemented for 'Bool'");
+}
+
+std::string matrix_shape(const Tensor& t) {
+  std::string s;
+  for (int64_t i = 0; i < t.dim(); ++i) s += (i ? "x" : "") + std::to_string(t.sizes()[i]);
+  return s;
+}
+
+Tensor finish(const Tensor& result, const OptTensor& out, const char* op) {
+  return out ? write_out(result, *out, op) : result;
+}
+
+}  // namespace
+
+Tensor mm(const Tensor& a, const Tensor& b, const OptTensor& out) {
+  EMBER_CHECK(a.dim() == 2, "self must be a matrix");
+  EMBER_CHECK(b.dim() == 2, "mat2 must be a matrix");
+  check_same_dtype(a, b, "mm");
+  EMBER_CHECK(a.sizes()[1] == b.sizes()[0], "mat1 and mat2 shapes cannot be multiplied (", matrix_shape(a),
+              " and ", matrix_shape(b), ")");
+  Tensor result = empty({a.sizes()[0], b.sizes()[1]}, a.dtype(), a.device());
+  gemm(a, b, result);
+  return finish(result, out, "mm");
+}
+
+Tensor bmm(const Tensor& a, const Tensor& b, const OptTensor& out) {
+  EMBER_CHECK(a.dim() == 3, "batch1 must be a 3D tensor");
+  EMBER_CHECK(b.dim() == 3, "batch2 must be a 3D tensor");
+  check_same_dtype(a, b, "bmm");
+  const int64_t bs = a.sizes()[0], m = a.sizes()[1], k = a.sizes()[2], n = b.sizes()[2];
+  EMBER_CHECK(b.sizes()[0] == bs && b.sizes()[1] == k, "Expected size for first two dimensions of batch2 tensor "
+              "to be: [", bs, ", ", k, "] but got: [", b.sizes()[0], ", ", b.sizes()[1], "].");
+  Tensor result = empty({bs, m, n}, a.dtype(), a.device());
+  for (int64_t i = 0; i < bs; ++i) gemm(select(a, 0, i), select(b, 0, i), select(result, 0, i));
+  return finish(result, out, "bmm");
+}
+
+Tensor dot(const Tensor& a, const Tensor& b) {
+  EMBER_CHECK(a.dim() == 1 && b.dim() == 1, "1D tensors expected, but got ", a.dim(), "D and ", b.dim(),
+              "D tensors");
+  EMBER_CHECK(a.dtype() == b.dtype(), "dot : expected both vectors to have same dtype, but found ",
+              dtype_short_name(a.dtype()), " and ", dtype_short_name(b.dtype()));
+  EMBER_CHECK(a.numel() == b.numel(), "inconsistent tensor size, expected tensor [", a.numel(), "] and src [",
+              b.numel(), "] to have the same number of elements, but got ", a.numel(), " and ", b.numel(),
+              " elements respectively");
+  Tensor r = mm(unsqueeze(a, 0), unsqueeze(b, 1));
+  return reshape(r, {});
+}
+
+Tensor outer(const Tensor& a, const Tensor& b) {
+  EMBER_CHECK(a.dim() == 1 && b.dim() == 1, "outer: expected 1D tensors, but got ", a.dim(), "D and ", b.dim(),
+              "D tensors");
+  return mul(unsqueeze(a, 1), unsqueeze(b, 0));
+}
+
+Tensor matmul(const Tensor& a, const Tensor& b, const OptTensor& out) {
+  const int64_t da = a.dim(), db = b.dim();
+  EMBER_CHECK(da > 0 && db > 0, "both arguments to matmul need to be at least 1D, but they are ", da, "D and ",
+              db, "D");
+  check_same_dtype(a, b, "matmul");
+  if (da == 1 && db == 1) return finish(dot(a, b), out, "matmul");
+  if (da == 2 && db == 1) {
+    EMBER_CHECK(a.sizes()[1] == b.sizes()[0], "size mismatch, got input (", a.sizes()[0], "x", a.sizes()[1],
+                "), vec (", b.sizes()[0], ")");
+    return finish(reshape(mm(a, unsqueeze(b, 1)), {a.sizes()[0]}), out, "matmul");
+  }
+  if (da == 1 && db == 2) {
+    EMBER_CHECK(a.sizes()[0] == b.sizes()[0], "mat1 and mat2 shapes cannot be multiplied (1x", a.sizes()[0],
+                " and ", matrix_shape(b), ")");
+    return finish(reshape(mm(unsqueeze(a, 0), b), {b.sizes()[1]}), out, "matmul");
+  }
+  if (da == 2 && db == 2) return mm(a, b, out);
+  if (da >= 3 && db <= 2) {
+    // (..., m, k) @ (k, n): one GEMM over the folded batch, no copies of b.
+    Tensor B = db == 1 ? unsqueeze(b, 1) : b;
+    EMBER_CHECK(a.sizes()[da - 1] == B.sizes()[0], "mat1 and mat2 shapes cannot be multiplied (",
+                shape_numel(a.sizes()) / std::max<int64_t>(a.sizes()[da - 1], 1), "x", a.sizes()[da - 1], " and ",
+                matrix_shape(B), ")");
+    Tensor r = mm(reshape(a, {-1, a.sizes()[da - 1]}), B);
+    Dims rshape(a.sizes().begin(), a.sizes().end() - 1);
+    if (db == 2) rshape.push_back(B.sizes()[1]);
+    return finish(reshape(r, rshape), out, "matmul");
+  }
+  // Batched: broadcast the batch dims, then one GEMM per matrix.
+  Tensor A = da == 1 ? unsqueeze(a, 0) : a;
+  Tensor B = db == 1 ? unsqueeze(b, 1) : b;
+  const int64_t m = A.sizes()[A.dim() - 2], k = A.sizes()[A.dim() - 1];
+  const int64_t k2 = B.sizes()[B.dim() - 2], n = B.sizes()[B.dim() - 1];
+  EMBER_CHECK(k == k2, "Expected size for first two dimensions of batch2 tensor to be: [", k, "] but got: [", k2,
+              "].");
+  DimVector ba(A.sizes().begin(), A.sizes().end() - 2), bb(B.sizes().begin(), B.sizes().end() - 2);
+  DimVector batch = broadcast_shapes(ba, bb);
+  Dims ea = batch.vec(), eb = batch.vec();
+  ea.push_back(m); ea.push_back(k);
+  eb.push_back(k); eb.push_back(n);
+  const int64_t nb = shape_numel(batch);
+  Tensor A3 = reshape(expand(A, ea), {nb, m, k});
+  Tensor B3 = reshape(expand(B, eb), {nb, k, n});
+  Tensor r = bmm(A3, B3);
+  Dims rshape = batch.vec();
+  if (da > 1) rshape.push_back(m);
+  if (db > 1) rshape.push_back(n);
+  return finish(reshape(r, rshape), out, "matmul");
+}
+
+void set_blas_num_threads(int n) { scipy_openblas_set_num_threads(n); }
+
+}  // namespace ember

@@ -1,0 +1,173 @@
+#pragma once
+// The op library's public C++ API: every op ember has, callable from C++
+// (ember's bindings and users' extensions alike). Each family's file holds
+// the shape/dtype rules, the kernels and (with autograd) the backward.
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "ember/core/generator.h"
+#include "ember/core/promotion.h"
+#include "ember/core/scalar.h"
+#include "ember/core/tensor.h"
+
+namespace ember {
+
+using OptTensor = std::optional<Tensor>;
+using Dims = std::vector<int64_t>;
+
+// ---- factory.cpp ----------------------------------------------------------------------
+EMBER_API Tensor zeros(const DimVector& sizes, ScalarType dtype, Device device = {});
+EMBER_API Tensor ones(const DimVector& sizes, ScalarType dtype, Device device = {});
+EMBER_API Tensor full(const DimVector& sizes, Scalar value, ScalarType dtype, Device device = {});
+EMBER_API Tensor scalar_tensor(Scalar value, ScalarType dtype, Device device = {});
+EMBER_API Tensor arange(Scalar start, Scalar end, Scalar step, ScalarType dtype, Device device = {});
+EMBER_API Tensor linspace(double start, double end, int64_t steps, ScalarType dtype, Device device = {});
+EMBER_API Tensor eye(int64_t n, int64_t m, ScalarType dtype, Device device = {});
+EMBER_API Tensor& fill_(Tensor& self, Scalar value);
+EMBER_API Tensor& zero_(Tensor& self);
+// dst[...] = src, broadcasting src and converting its dtype.
+EMBER_API Tensor& copy_(Tensor& dst, const Tensor& src);
+EMBER_API Tensor to_dtype(const Tensor& self, ScalarType dtype, bool copy = false);
+EMBER_API Tensor contiguous(const Tensor& self);
+EMBER_API Tensor clone(const Tensor& self);
+
+// ---- elementwise.cpp ------------------------------------------------------------------
+enum class UnaryOp {
+  Neg, Abs, Exp, Log, Log2, Log10, Log1p, Expm1, Sqrt, Rsqrt, Sin, Cos, Tan, Tanh, Sigmoid,
+  Relu, Sign, Floor, Ceil, Round, Trunc, Reciprocal, Square, LogicalNot, Asin, Acos, Atan,
+  Sinh, Cosh, Erf, Frac, NumOps
+};
+enum class BinaryOp {
+  Add, Sub, Mul, Div, FloorDiv, TruncDiv, Remainder, Fmod, Pow, Maximum, Minimum, Atan2,
+  Eq, Ne, Lt, Le, Gt, Ge, LogicalAnd, LogicalOr, LogicalXor, BitAnd, BitOr, BitXor, NumOps
+};
+EMBER_API const char* op_name(UnaryOp op);
+EMBER_API const char* op_name(BinaryOp op);
+
+// An operand that is either a tensor or a Python number.
+struct Operand {
+  Operand(const Tensor& t) : tensor(t) {}
+  Operand(Scalar s) : scalar(s), is_scalar(true) {}
+  Tensor tensor;
+  Scalar scalar;
+  bool is_scalar = false;
+};
+
+EMBER_API Tensor unary(UnaryOp op, const Tensor& self, const OptTensor& out = std::nullopt);
+EMBER_API Tensor& unary_(UnaryOp op, Tensor& self);
+EMBER_API Tensor binary(BinaryOp op, const Operand& a, const Operand& b, const OptTensor& out = std::nullopt);
+EMBER_API Tensor& binary_(BinaryOp op, Tensor& self, const Operand& other);
+
+EMBER_API Tensor add(const Operand& a, const Operand& b, Scalar alpha = Scalar(int64_t(1)));
+EMBER_API Tensor sub(const Operand& a, const Operand& b, Scalar alpha = Scalar(int64_t(1)));
+EMBER_API Tensor mul(const Operand& a, const Operand& b);
+EMBER_API Tensor div(const Operand& a, const Operand& b);
+EMBER_API Tensor pow(const Operand& a, const Operand& b);
+EMBER_API Tensor relu(const Tensor& self);
+EMBER_API Tensor sigmoid(const Tensor& self);
+EMBER_API Tensor exp(const Tensor& self);
+EMBER_API Tensor log(const Tensor& self);
+EMBER_API Tensor neg(const Tensor& self);
+EMBER_API Tensor where(const Tensor& cond, const Operand& a, const Operand& b);
+EMBER_API Tensor clamp(const Tensor& self, const std::optional<Operand>& min, const std::optional<Operand>& max,
+                       const OptTensor& out = std::nullopt);
+EMBER_API Tensor& clamp_(Tensor& self, const std::optional<Operand>& min, const std::optional<Operand>& max);
+
+// ---- reduce.cpp -----------------------------------------------------------------------
+// `dims` empty means all dims.
+EMBER_API Tensor sum(const Tensor& self, const Dims& dims = {}, bool keepdim = false,
+                     std::optional<ScalarType> dtype = std::nullopt);
+EMBER_API Tensor mean(const Tensor& self, const Dims& dims = {}, bool keepdim = false,
+                      std::optional<ScalarType> dtype = std::nullopt);
+EMBER_API Tensor prod(const Tensor& self, const Dims& dims = {}, bool keepdim = false,
+                      std::optional<ScalarType> dtype = std::nullopt);
+EMBER_API Tensor amax(const Tensor& self, const Dims& dims = {}, bool keepdim = false);
+EMBER_API Tensor amin(const Tensor& self, const Dims& dims = {}, bool keepdim = false);
+// max/min along one dim: (values, indices)
+EMBER_API std::pair<Tensor, Tensor> max_dim(const Tensor& self, int64_t dim, bool keepdim = false);
+EMBER_API std::pair<Tensor, Tensor> min_dim(const Tensor& self, int64_t dim, bool keepdim = false);
+EMBER_API Tensor argmax(const Tensor& self, std::optional<int64_t> dim = std::nullopt, bool keepdim = false);
+EMBER_API Tensor argmin(const Tensor& self, std::optional<int64_t> dim = std::nullopt, bool keepdim = false);
+EMBER_API Tensor all(const Tensor& self, const Dims& dims = {}, bool keepdim = false);
+EMBER_API Tensor any(const Tensor& self, const Dims& dims = {}, bool keepdim = false);
+EMBER_API Tensor var(const Tensor& self, const Dims& dims = {}, double correction = 1, bool keepdim = false);
+EMBER_API Tensor std_(const Tensor& self, const Dims& dims = {}, double correction = 1, bool keepdim = false);
+EMBER_API Tensor norm(const Tensor& self, double p = 2, const Dims& dims = {}, bool keepdim = false);
+EMBER_API Tensor logsumexp(const Tensor& self, const Dims& dims, bool keepdim = false);
+EMBER_API Tensor cumsum(const Tensor& self, int64_t dim, std::optional<ScalarType> dtype = std::nullopt);
+
+// ---- shape.cpp ------------------------------------------------------------------------
+EMBER_API int64_t wrap_dim(int64_t dim, int64_t ndim);
+EMBER_API DimVector broadcast_shapes(const DimVector& a, const DimVector& b);
+EMBER_API Tensor view(const Tensor& self, const Dims& shape);
+EMBER_API Tensor reshape(const Tensor& self, const Dims& shape);
+EMBER_API Tensor flatten(const Tensor& self, int64_t start_dim = 0, int64_t end_dim = -1);
+EMBER_API Tensor unflatten(const Tensor& self, int64_t dim, const Dims& sizes);
+EMBER_API Tensor squeeze(const Tensor& self, const std::optional<Dims>& dims = std::nullopt);
+EMBER_API Tensor unsqueeze(const Tensor& self, int64_t dim);
+EMBER_API Tensor transpose(const Tensor& self, int64_t d0, int64_t d1);
+EMBER_API Tensor permute(const Tensor& self, const Dims& dims);
+EMBER_API Tensor t(const Tensor& self);         // 2-D transpose (0-D/1-D returned as is)
+EMBER_API Tensor mT(const Tensor& self);        // transpose of the last two dims
+EMBER_API Tensor expand(const Tensor& self, const Dims& sizes);
+EMBER_API Tensor broadcast_to(const Tensor& self, const DimVector& shape);
+EMBER_API Tensor narrow(const Tensor& self, int64_t dim, int64_t start, int64_t length);
+EMBER_API Tensor select(const Tensor& self, int64_t dim, int64_t index);
+EMBER_API Tensor slice(const Tensor& self, int64_t dim, std::optional<int64_t> start,
+                       std::optional<int64_t> end, int64_t step);
+EMBER_API std::vector<Tensor> split(const Tensor& self, int64_t split_size, int64_t dim = 0);
+EMBER_API std::vector<Tensor> split_with_sizes(const Tensor& self, const Dims& sizes, int64_t dim = 0);
+EMBER_API std::vector<Tensor> chunk(const Tensor& self, int64_t chunks, int64_t dim = 0);
+EMBER_API std::vector<Tensor> unbind(const Tensor& self, int64_t dim = 0);
+EMBER_API Tensor cat(const std::vector<Tensor>& tensors, int64_t dim = 0);
+EMBER_API Tensor stack(const std::vector<Tensor>& tensors, int64_t dim = 0);
+EMBER_API Tensor repeat(const Tensor& self, const Dims& repeats);
+EMBER_API Tensor flip(const Tensor& self, const Dims& dims);
+EMBER_API Tensor tril(const Tensor& self, int64_t diagonal = 0);
+EMBER_API Tensor triu(const Tensor& self, int64_t diagonal = 0);
+// A view with arbitrary geometry over self's storage (as_strided).
+EMBER_API Tensor as_strided(const Tensor& self, const Dims& sizes, const Dims& strides,
+                            std::optional<int64_t> offset = std::nullopt);
+
+// ---- index.cpp ------------------------------------------------------------------------
+struct TensorIndex {
+  enum class Kind { Int, Slice, None, Ellipsis, Bool, Tensor } kind;
+  int64_t integer = 0;
+  std::optional<int64_t> start, stop;
+  int64_t step = 1;
+  bool boolean = false;
+  Tensor tensor;
+};
+EMBER_API Tensor index(const Tensor& self, const std::vector<TensorIndex>& indices);
+EMBER_API void index_put_(Tensor& self, const std::vector<TensorIndex>& indices, const Operand& value);
+EMBER_API Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index);
+EMBER_API Tensor gather(const Tensor& self, int64_t dim, const Tensor& index);
+EMBER_API Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Operand& src,
+                         const std::string& reduce = "");
+EMBER_API Tensor& scatter_(Tensor& self, int64_t dim, const Tensor& index, const Operand& src,
+                           const std::string& reduce = "");
+EMBER_API Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src);
+EMBER_API Tensor masked_fill(const Tensor& self, const Tensor& mask, const Operand& value);
+EMBER_API Tensor& masked_fill_(Tensor& self, const Tensor& mask, const Operand& value);
+EMBER_API Tensor nonzero(const Tensor& self);
+EMBER_API Tensor masked_select(const Tensor& self, const Tensor& mask);
+
+// ---- linalg.cpp -----------------------------------------------------------------------
+EMBER_API Tensor matmul(const Tensor& a, const Tensor& b, const OptTensor& out = std::nullopt);
+EMBER_API Tensor mm(const Tensor& a, const Tensor& b, const OptTensor& out = std::nullopt);
+EMBER_API Tensor bmm(const Tensor& a, const Tensor& b, const OptTensor& out = std::nullopt);
+EMBER_API Tensor dot(const Tensor& a, const Tensor& b);
+EMBER_API Tensor outer(const Tensor& a, const Tensor& b);
+EMBER_API void set_blas_num_threads(int n);
+
+// ---- random.cpp -----------------------------------------------------------------------
+EMBER_API Tensor& uniform_(Tensor& self, double from, double to, Generator* gen = nullptr);
+EMBER_API Tensor& normal_(Tensor& self, double mean, double std, Generator* gen = nullptr);
+EMBER_API Tensor& random_(Tensor& self, std::optional<int64_t> from, std::optional<int64_t> to,
+                          Generator* gen = nullptr);
+EMBER_API Tensor& bernoulli_(Tensor& self, double p, Generator* gen = nullptr);
+EMBER_API Tensor bernoulli(const Tensor& p, Generator* gen = nullptr);
+EMBER_API Tensor randperm(int64_t n, ScalarType dtype, Generator* gen = nullptr, Device device = {});
+
+}  // namespace ember

@@ -1,0 +1,384 @@
+// Reductions. Every reduction is planned the same way: the reduced dims are
+// moved innermost (an "inner" reduction over a contiguous M x R matrix), or,
+// when memory is laid out with them outermost, reduced as R x M row additions
+// (an "outer" reduction that vectorizes across the kept dims). Anything else
+// is first copied into the inner layout.
+#include <cmath>
+#include <limits>
+
+#include "ember/ops/elementwise.h"
+
+namespace ember {
+namespace {
+
+struct ReducePlan {
+  std::vector<bool> reduced;  // per input dim
+  DimVector out_shape;        // with keepdim
+  DimVector out_shape_squeezed;
+  int64_t M = 1, R = 1;       // kept / reduced element counts
+};
+
+ReducePlan plan_reduction(const Tensor& self, const Dims& dims, const char* name) {
+  ReducePlan p;
+  const int64_t nd = self.dim();
+  p.reduced.assign(std::max<int64_t>(nd, 1), dims.empty());
+  for (int64_t d : dims) {
+    int64_t w = wrap_dim(d, nd);
+    EMBER_CHECK(!p.reduced[w] || dims.empty(), "dim ", w, " appears multiple times in the list of dims");
+    p.reduced[w] = true;
+  }
+  for (int64_t d = 0; d < nd; ++d) {
+    if (p.reduced[d]) {
+      p.out_shape.push_back(1);
+      p.R *= self.sizes()[d];
+    } else {
+      p.out_shape.push_back(self.sizes()[d]);
+      p.out_shape_squeezed.push_back(self.sizes()[d]);
+      p.M *= self.sizes()[d];
+    }
+  }
+  (void)name;
+  return p;
+}
+
+enum class Layout { Inner, Outer };
+
+// Returns the input arranged for the kernel: (M, R) contiguous (Inner) or
+// (R, M) contiguous (Outer).
+std::pair<Tensor, Layout> arrange(const Tensor& self, const ReducePlan& p) {
+  Dims kept_first, reduced_first;
+  for (int64_t d = 0; d < self.dim(); ++d) (p.reduced[d] ? reduced_first : kept_first).push_back(d);
+  Dims inner_perm = kept_first;
+  inner_perm.insert(inner_perm.end(), reduced_first.begin(), reduced_first.end());
+  Tensor x = permute(self, inner_perm);
+  if (x.is_contiguous()) return {x, Layout::Inner};
+  Dims outer_perm = reduced_first;
+  outer_perm.insert(outer_perm.end(), kept_first.begin(), kept_first.end());
+  Tensor y = permute(self, outer_perm);
+  if (y.is_contiguous() && p.M > 1) return {y, Layout::Outer};
+  return {contiguous(x), Layout::Inner};
+}
+
+// ---- kernels over contiguous (M, R) / (R, M) data ------------------------------------------
+
+// Sum of n contiguous values with 16 independent accumulators (vectorizes),
+// blocks combined in Acc precision.
+template <typename T, typename Acc>
+Acc sum_run(const T* x, int64_t n) {
+  constexpr int64_t kBlock = 4096;
+  Acc total = 0;
+  for (int64_t b = 0; b < n; b += kBlock) {
+    const int64_t m = std::min(kBlock, n - b);
+    T lanes[16] = {};
+    int64_t i = 0;
+    for (; i + 16 <= m; i += 16)
+      for (int j = 0; j < 16; ++j) lanes[j] += x[b + i + j];
+    T block = 0;
+    for (; i < m; ++i) block += x[b + i];
+    for (int j = 0; j < 16; ++j) block += lanes[j];
+    total += Acc(block);
+  }
+  return total;
+}
+
+template <typename T> struct SumAcc { using type = T; };
+template <> struct SumAcc<float> { using type = double; };
+
+template <typename T, typename Out>
+void sum_kernel(const Tensor& x, Layout layout, int64_t M, int64_t R, Out* out) {
+  using Acc = typename SumAcc<T>::type;
+  const T* px = static_cast<const T*>(x.raw_data());
+  if (layout == Layout::Inner) {
+    if (M == 1) {
+      // One long run: partial sums per thread, combined in order.
+      const int nt = get_num_threads();
+      std::vector<Acc> partial(nt, Acc(0));
+      const int64_t chunks = std::min<int64_t>(nt, std::max<int64_t>(1, R / kGrainSize));
+      parallel_for(0, chunks, 1, [&](int64_t c0, int64_t c1) {
+        for (int64_t c = c0; c < c1; ++c) {
+          int64_t lo = R * c / chunks, hi = R * (c + 1) / chunks;
+          partial[c] = sum_run<T, Acc>(px + lo, hi - lo);
+        }
+      });
+      Acc total = 0;
+      for (int64_t c = 0; c < chunks; ++c) total += partial[c];
+      out[0] = Out(total);
+      return;
+    }
+    parallel_for(0, M, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(R, 1)), [&](int64_t m0, int64_t m1) {
+      for (int64_t m = m0; m < m1; ++m) out[m] = Out(sum_run<T, Acc>(px + m * R, R));
+    });
+  } else {
+    parallel_for(0, M, std::max<int64_t>(256, kGrainSize / std::max<int64_t>(R, 1)), [&](int64_t m0, int64_t m1) {
+      constexpr int64_t kCols = 256;
+      Acc acc[kCols];
+      for (int64_t c0 = m0; c0 < m1; c0 += kCols) {
+        const int64_t nc = std::min(kCols, m1 - c0);
+        for (int64_t j = 0; j < nc; ++j) acc[j] = 0;
+        for (int64_t r = 0; r < R; ++r) {
+          const T* row = px + r * M + c0;
+          for (int64_t j = 0; j < nc; ++j) acc[j] += Acc(row[j]);
+        }
+        for (int64_t j = 0; j < nc; ++j) out[c0 + j] = Out(acc[j]);
+      }
+    });
+  }
+}
+
+// Generic fold (prod, max, min) over either layout.
+template <typename T, typename F>
+void fold_kernel(const Tensor& x, Layout layout, int64_t M, int64_t R, T init, T* out, F f) {
+  const T* px = static_cast<const T*>(x.raw_data());
+  if (layout == Layout::Inner) {
+    parallel_for(0, M, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(R, 1)), [&](int64_t m0, int64_t m1) {
+      for (int64_t m = m0; m < m1; ++m) {
+        T acc = init;
+        const T* row = px + m * R;
+        for (int64_t r = 0; r < R; ++r) acc = f(acc, row[r]);
+        out[m] = acc;
+      }
+    });
+  } else {
+    parallel_for(0, M, std::max<int64_t>(256, kGrainSize / std::max<int64_t>(R, 1)), [&](int64_t m0, int64_t m1) {
+      for (int64_t m = m0; m < m1; ++m) out[m] = init;
+      for (int64_t r = 0; r < R; ++r) {
+        const T* row = px + r * M;
+        for (int64_t m = m0; m < m1; ++m) out[m] = f(out[m], row[m]);
+      }
+    });
+  }
+}
+
+// Index of the max (or min) of each run; NaN wins, first occurrence wins ties.
+template <typename T>
+void arg_kernel(const Tensor& x, Layout layout, int64_t M, int64_t R, bool is_max, T* values, int64_t* idx) {
+  const T* px = static_cast<const T*>(x.raw_data());
+  auto better = [is_max](T cand, T best) {
+    if constexpr (std::is_floating_point_v<T>) {
+      if (best != best) return false;
+      if (cand != cand) return true;
+    }
+    return is_max ? cand > best : cand < best;
+  };
+  const int64_t step = layout == Layout::Inner ? 1 : M;
+  parallel_for(0, M, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(R, 1)), [&](int64_t m0, int64_t m1) {
+    for (int64_t m = m0; m < m1; ++m) {
+      const T* run = layout == Layout::Inner ? px + m * R : px + m;
+      T best = run[0];
+      int64_t bi = 0;
+      for (int64_t r = 1; r < R; ++r)
+        if (better(run[r * step], best)) { best = run[r * step]; bi = r; }
+      if (values) values[m] = best;
+      idx[m] = bi;
+    }
+  });
+}
+
+Tensor finish_shape(Tensor out, const ReducePlan& p, bool keepdim) {
+  return make_view(out, keepdim ? p.out_shape : p.out_shape_squeezed,
+                   contiguous_strides(keepdim ? p.out_shape : p.out_shape_squeezed), 0);
+}
+
+ScalarType sum_dtype(ScalarType in, std::optional<ScalarType> dtype) {
+  if (dtype) return *dtype;
+  return is_floating(in) ? in : ScalarType::Int64;
+}
+
+void check_nonempty(const Tensor& self, const ReducePlan& p, const Dims& dims, const char* name) {
+  if (self.numel() != 0 && p.R != 0) return;
+  if (dims.empty())
+    EMBER_CHECK(self.numel() != 0, name, "(): Expected reduction dim to be specified for input.numel() == 0. "
+                "Specify the reduction dim with the 'dim' argument.");
+  for (int64_t d : dims) {
+    int64_t w = wrap_dim(d, self.dim());
+    EMBER_CHECK_INDEX(self.dim() == 0 || self.sizes()[w] != 0, name, "(): Expected reduction dim ", w,
+                      " to have non-zero size.");
+  }
+}
+
+}  // namespace
+
+Tensor sum(const Tensor& self, const Dims& dims, bool keepdim, std::optional<ScalarType> dtype) {
+  ReducePlan p = plan_reduction(self, dims, "sum");
+  ScalarType ot = sum_dtype(self.dtype(), dtype);
+  Tensor src = self.dtype() == ScalarType::Bool || (dtype && *dtype != self.dtype()) ? to_dtype(self, ot) : self;
+  Tensor out = empty({p.M}, ot, self.device());
+  if (p.R == 0 || p.M == 0) {
+    zero_(out);
+  } else {
+    auto [x, layout] = arrange(src, p);
+    EMBER_DISPATCH_NUMERIC(src.dtype(), "sum", [&] {
+      using T = scalar_t;
+      if (ot == src.dtype()) sum_kernel<T, T>(x, layout, p.M, p.R, out.data_ptr<T>());
+      else {
+        Tensor tmp = empty({p.M}, src.dtype(), self.device());
+        sum_kernel<T, T>(x, layout, p.M, p.R, tmp.data_ptr<T>());
+        copy_(out, tmp);
+      }
+    });
+  }
+  return finish_shape(out, p, keepdim);
+}
+
+Tensor mean(const Tensor& self, const Dims& dims, bool keepdim, std::optional<ScalarType> dtype) {
+  ScalarType t = dtype.value_or(self.dtype());
+  EMBER_CHECK(is_floating(t), "mean(): could not infer output dtype. Input dtype must be either a floating point "
+              "or complex dtype. Got: ", dtype_short_name(t));
+  ReducePlan p = plan_reduction(self, dims, "mean");
+  Tensor s = sum(self, dims, keepdim, t);
+  binary_(BinaryOp::Div, s, Operand(Scalar(double(p.R))));
+  return s;
+}
+
+Tensor prod(const Tensor& self, const Dims& dims, bool keepdim, std::optional<ScalarType> dtype) {
+  ReducePlan p = plan_reduction(self, dims, "prod");
+  ScalarType ot = sum_dtype(self.dtype(), dtype);
+  Tensor src = to_dtype(self, ot);
+  Tensor out = empty({p.M}, ot, self.device());
+  if (p.R == 0 || p.M == 0) {
+    fill_(out, Scalar(int64_t(1)));
+  } else {
+    auto [x, layout] = arrange(src, p);
+    EMBER_DISPATCH_NUMERIC(ot, "prod", [&] {
+      fold_kernel<scalar_t>(x, layout, p.M, p.R, scalar_t(1), out.data_ptr<scalar_t>(),
+                            [](scalar_t a, scalar_t b) { return scalar_t(a * b); });
+    });
+  }
+  return finish_shape(out, p, keepdim);
+}
+
+namespace {
+Tensor extreme(const Tensor& self, const Dims& dims, bool keepdim, bool is_max) {
+  const char* name = is_max ? "amax" : "amin";
+  ReducePlan p = plan_reduction(self, dims, name);
+  check_nonempty(self, p, dims, name);
+  Tensor out = empty({p.M}, self.dtype(), self.device());
+  if (p.M > 0) {
+    auto [x, layout] = arrange(self, p);
+    EMBER_DISPATCH_ALL(self.dtype(), name, [&] {
+      using T = scalar_t;
+      auto f = [is_max](T a, T b) {
+        if constexpr (std::is_floating_point_v<T>) {
+          if (a != a) return a;
+          if (b != b) return b;
+        }
+        return is_max ? (b > a ? b : a) : (b < a ? b : a);
+      };
+      T init;
+      if constexpr (std::is_same_v<T, bool>) init = !is_max;
+      else init = is_max ? std::numeric_limits<T>::lowest() : std::numeric_limits<T>::max();
+      if constexpr (std::is_floating_point_v<T>) init = is_max ? -INFINITY : INFINITY;
+      fold_kernel<T>(x, layout, p.M, p.R, init, out.data_ptr<T>(), f);
+    });
+  }
+  return finish_shape(out, p, keepdim);
+}
+
+std::pair<Tensor, Tensor> extreme_dim(const Tensor& self, std::optional<int64_t> dim, bool keepdim, bool is_max,
+                                      bool want_values, const char* name) {
+  Dims dims;
+  if (dim) dims.push_back(*dim);
+  ReducePlan p = plan_reduction(self, dims, name);
+  check_nonempty(self, p, dims, name);
+  Tensor idx = empty({p.M}, ScalarType::Int64, self.device());
+  Tensor values = want_values ? empty({p.M}, self.dtype(), self.device()) : Tensor();
+  if (p.M > 0) {
+    auto [x, layout] = arrange(self, p);
+    EMBER_DISPATCH_ALL(self.dtype(), name, [&] {
+      arg_kernel<scalar_t>(x, layout, p.M, p.R, is_max, want_values ? values.data_ptr<scalar_t>() : nullptr,
+                           idx.data_ptr<int64_t>());
+    });
+  }
+  bool kd = keepdim && dim.has_value();
+  return {want_values ? finish_shape(values, p, kd) : Tensor(), finish_shape(idx, p, kd)};
+}
+}  // namespace
+
+Tensor amax(const Tensor& self, const Dims& dims, bool keepdim) { return extreme(self, dims, keepdim, true); }
+Tensor amin(const Tensor& self, const Dims& dims, bool keepdim) { return extreme(self, dims, keepdim, false); }
+
+std::pair<Tensor, Tensor> max_dim(const Tensor& self, int64_t dim, bool keepdim) {
+  return extreme_dim(self, dim, keepdim, true, true, "max");
+}
+std::pair<Tensor, Tensor> min_dim(const Tensor& self, int64_t dim, bool keepdim) {
+  return extreme_dim(self, dim, keepdim, false, true, "min");
+}
+Tensor argmax(const Tensor& self, std::optional<int64_t> dim, bool keepdim) {
+  return extreme_dim(self, dim, keepdim, true, false, "argmax").second;
+}
+Tensor argmin(const Tensor& self, std::optional<int64_t> dim, bool keepdim) {
+  return extreme_dim(self, dim, keepdim, false, false, "argmin").second;
+}
+
+Tensor all(const Tensor& self, const Dims& dims, bool keepdim) {
+  Tensor b = to_dtype(self, ScalarType::Bool);
+  if (b.numel() == 0 || plan_reduction(b, dims, "all").R == 0) {
+    ReducePlan p = plan_reduction(b, dims, "all");
+    return full(keepdim ? p.out_shape : p.out_shape_squeezed, Scalar(true), ScalarType::Bool, self.device());
+  }
+  return amin(b, dims, keepdim);
+}
+
+Tensor any(const Tensor& self, const Dims& dims, bool keepdim) {
+  Tensor b = to_dtype(self, ScalarType::Bool);
+  if (b.numel() == 0 || plan_reduction(b, dims, "any").R == 0) {
+    ReducePlan p = plan_reduction(b, dims, "any");
+    return full(keepdim ? p.out_shape : p.out_shape_squeezed, Scalar(false), ScalarType::Bool, self.device());
+  }
+  return amax(b, dims, keepdim);
+}
+
+Tensor var(const Tensor& self, const Dims& dims, double correction, bool keepdim) {
+  EMBER_CHECK(is_floating(self.dtype()), "std and var only support floating point and complex dtypes");
+  ReducePlan p = plan_reduction(self, dims, "var");
+  Tensor mu = mean(self, dims, true);
+  Tensor d = binary(BinaryOp::Sub, self, mu);
+  Tensor ss = sum(binary(BinaryOp::Mul, d, d), dims, keepdim);
+  double denom = std::max(0.0, double(p.R) - correction);
+  return binary(BinaryOp::Div, ss, Scalar(denom));
+}
+
+Tensor std_(const Tensor& self, const Dims& dims, double correction, bool keepdim) {
+  return unary(UnaryOp::Sqrt, var(self, dims, correction, keepdim));
+}
+
+Tensor norm(const Tensor& self, double p, const Dims& dims, bool keepdim) {
+  EMBER_CHECK(is_floating(self.dtype()), "linalg.vector_norm: Expected a floating point or complex tensor as "
+              "input. Got ", dtype_short_name(self.dtype()));
+  if (p == 2) return unary(UnaryOp::Sqrt, sum(binary(BinaryOp::Mul, self, self), dims, keepdim));
+  Tensor a = unary(UnaryOp::Abs, self);
+  if (p == 1) return sum(a, dims, keepdim);
+  if (std::isinf(p)) return p > 0 ? amax(a, dims, keepdim) : amin(a, dims, keepdim);
+  if (p == 0) return sum(to_dtype(binary(BinaryOp::Ne, self, Scalar(0.0)), self.dtype()), dims, keepdim);
+  return binary(BinaryOp::Pow, sum(binary(BinaryOp::Pow, a, Scalar(p)), dims, keepdim), Scalar(1.0 / p));
+}
+
+Tensor logsumexp(const Tensor& self, const Dims& dims, bool keepdim) {
+  Tensor x = is_floating(self.dtype()) ? self : to_dtype(self, default_dtype());
+  if (x.numel() == 0) return unary(UnaryOp::Log, sum(unary(UnaryOp::Exp, x), dims, keepdim));
+  Tensor m = amax(x, dims, true);
+  // An infinite max would give inf - inf = nan; shift by 0 there instead.
+  Tensor finite = binary(BinaryOp::Eq, unary(UnaryOp::Abs, m), Scalar(INFINITY));
+  m = where(finite, Scalar(0.0), m);
+  Tensor s = sum(unary(UnaryOp::Exp, binary(BinaryOp::Sub, x, m)), dims, keepdim);
+  Tensor mm = keepdim ? m : squeeze(m, dims.empty() ? std::nullopt : std::optional<Dims>(dims));
+  if (dims.empty() && !keepdim) mm = reshape(m, {});
+  return binary(BinaryOp::Add, unary(UnaryOp::Log, s), mm);
+}
+
+Tensor cumsum(const Tensor& self, int64_t dim, std::optional<ScalarType> dtype) {
+  ScalarType ot = sum_dtype(self.dtype(), dtype);
+  dim = wrap_dim(dim, self.dim());
+  if (self.dim() == 0) return to_dtype(self, ot, true);
+  // Scan rows of a copy with `dim` moved innermost, then move it back.
+  Tensor x = clone(to_dtype(transpose(self, dim, -1), ot));
+  const int64_t n = x.sizes().back(), rows = n == 0 ? 0 : x.numel() / n;
+  EMBER_DISPATCH_NUMERIC(ot, "cumsum", [&] {
+    scalar_t* p = x.data_ptr<scalar_t>();
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t i = 1; i < n; ++i) p[r * n + i] += p[r * n + i - 1];
+  });
+  return contiguous(transpose(x, dim, -1));
+}
+
+}  // namespace ember

@@ -1,0 +1,453 @@
+// Shape ops. Views (view, reshape when possible, transpose, permute, expand,
+// narrow/select/slice, split, squeeze/unsqueeze, ...) share storage like PyTorch's;
+// cat, stack, repeat, flip, tril/triu copy.
+#include <algorithm>
+
+#include "ember/ops/elementwise.h"
+
+namespace ember {
+
+int64_t wrap_dim(int64_t dim, int64_t ndim) {
+  int64_t n = std::max<int64_t>(ndim, 1);  // a 0-d tensor accepts dims -1 and 0
+  EMBER_CHECK_INDEX(dim >= -n && dim < n, "Dimension out of range (expected to be in range of [", -n, ", ",
+                    n - 1, "], but got ", dim, ")");
+  return dim < 0 ? dim + n : dim;
+}
+
+DimVector broadcast_shapes(const DimVector& a, const DimVector& b) {
+  if (a == b) return a;
+  const size_t n = std::max(a.size(), b.size());
+  DimVector out(n);
+  for (size_t i = 0; i < n; ++i) {
+    int64_t da = i < n - a.size() ? 1 : a[i - (n - a.size())];
+    int64_t db = i < n - b.size() ? 1 : b[i - (n - b.size())];
+    EMBER_CHECK(da == db || da == 1 || db == 1, "The size of tensor a (", da,
+                ") must match the size of tensor b (", db, ") at non-singleton dimension ", i);
+    out[i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+namespace {
+
+// Resolves one -1 in a requested shape against numel.
+DimVector infer_size(const Dims& shape, int64_t numel) {
+  DimVector out(shape.begin(), shape.end());
+  int64_t known = 1, infer = -1;
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (out[i] == -1) {
+      EMBER_CHECK(infer < 0, "only one dimension can be inferred");
+      infer = int64_t(i);
+    } else {
+      EMBER_CHECK(out[i] >= 0, "invalid shape dimension ", out[i]);
+      known *= out[i];
+    }
+  }
+  if (infer >= 0) {
+    EMBER_CHECK(known != 0, "cannot reshape tensor of 0 elements into shape ", DimVector(shape),
+                " because the unspecified dimension size -1 can be any value and is ambiguous");
+    EMBER_CHECK(numel % known == 0, "shape '", DimVector(shape), "' is invalid for input of size ", numel);
+    out[infer] = numel / known;
+  } else {
+    EMBER_CHECK(known == numel, "shape '", DimVector(shape), "' is invalid for input of size ", numel);
+  }
+  return out;
+}
+
+// Strides that let `shape` view memory laid out as (old_sizes, old_strides), if
+// any: groups of old dims that are contiguous with each other may be re-split.
+std::optional<DimVector> view_strides(const DimVector& old_sizes, const DimVector& old_strides,
+                                      const DimVector& shape) {
+  DimVector st(shape.size());
+  if (shape_numel(old_sizes) == 0) return contiguous_strides(shape);
+  int64_t view_d = int64_t(shape.size()) - 1;
+  int64_t chunk_base_stride = old_strides.empty() ? 1 : old_strides.back();
+  int64_t tensor_numel = 1, view_numel = 1;
+  for (int64_t d = int64_t(old_sizes.size()) - 1; d >= 0; --d) {
+    tensor_numel *= old_sizes[d];
+    if (d == 0 || (old_sizes[d - 1] != 1 && old_strides[d - 1] != tensor_numel * chunk_base_stride)) {
+      while (view_d >= 0 && (view_numel < tensor_numel || shape[view_d] == 1)) {
+        st[view_d] = view_numel * chunk_base_stride;
+        view_numel *= shape[view_d];
+        --view_d;
+      }
+      if (view_numel != tensor_numel) return std::nullopt;
+      if (d > 0) {
+        chunk_base_stride = old_strides[d - 1];
+        tensor_numel = 1;
+        view_numel = 1;
+      }
+    }
+  }
+  if (view_d != -1) return std::nullopt;
+  return st;
+}
+
+}  // namespace
+
+Tensor view(const Tensor& self, const Dims& shape) {
+  DimVector sizes = infer_size(shape, self.numel());
+  auto st = view_strides(self.sizes(), self.strides(), sizes);
+  EMBER_CHECK(st.has_value(),
+              "view size is not compatible with input tensor's size and stride (at least one dimension spans "
+              "across two contiguous subspaces). Use .reshape(...) instead.");
+  return make_view(self, std::move(sizes), std::move(*st), self.storage_offset());
+}
+
+Tensor reshape(const Tensor& self, const Dims& shape) {
+  DimVector sizes = infer_size(shape, self.numel());
+  auto st = view_strides(self.sizes(), self.strides(), sizes);
+  if (st) return make_view(self, std::move(sizes), std::move(*st), self.storage_offset());
+  Tensor c = clone(self);
+  return make_view(c, sizes, contiguous_strides(sizes), 0);
+}
+
+Tensor flatten(const Tensor& self, int64_t start_dim, int64_t end_dim) {
+  if (self.dim() == 0) return reshape(self, {1});
+  start_dim = wrap_dim(start_dim, self.dim());
+  end_dim = wrap_dim(end_dim, self.dim());
+  EMBER_CHECK(start_dim <= end_dim, "flatten() has invalid args: start_dim cannot come after end_dim");
+  if (start_dim == end_dim) return self;
+  Dims shape;
+  int64_t flat = 1;
+  for (int64_t d = 0; d < self.dim(); ++d) {
+    if (d < start_dim || d > end_dim) shape.push_back(self.sizes()[d]);
+    else {
+      flat *= self.sizes()[d];
+      if (d == end_dim) shape.push_back(flat);
+    }
+  }
+  return reshape(self, shape);
+}
+
+Tensor unflatten(const Tensor& self, int64_t dim, const Dims& sizes) {
+  dim = wrap_dim(dim, self.dim());
+  EMBER_CHECK(!sizes.empty(), "unflatten: sizes must be non-empty");
+  DimVector inner = infer_size(sizes, self.sizes()[dim]);
+  Dims shape;
+  for (int64_t d = 0; d < self.dim(); ++d) {
+    if (d == dim) shape.insert(shape.end(), inner.begin(), inner.end());
+    else shape.push_back(self.sizes()[d]);
+  }
+  return view(self, shape);
+}
+
+Tensor squeeze(const Tensor& self, const std::optional<Dims>& dims) {
+  std::vector<bool> drop(self.dim(), false);
+  if (!dims) {
+    for (int64_t d = 0; d < self.dim(); ++d) drop[d] = self.sizes()[d] == 1;
+  } else {
+    for (int64_t d : *dims) {
+      int64_t w = wrap_dim(d, self.dim());
+      if (self.dim() > 0) drop[w] = self.sizes()[w] == 1;
+    }
+  }
+  DimVector sizes, strides;
+  for (int64_t d = 0; d < self.dim(); ++d)
+    if (!drop[d]) { sizes.push_back(self.sizes()[d]); strides.push_back(self.strides()[d]); }
+  return make_view(self, sizes, strides, self.storage_offset());
+}
+
+Tensor unsqueeze(const Tensor& self, int64_t dim) {
+  dim = wrap_dim(dim, self.dim() + 1);
+  DimVector sizes = self.sizes(), strides = self.strides();
+  int64_t st = dim < self.dim() ? sizes[dim] * strides[dim] : 1;
+  sizes.insert(dim, 1);
+  strides.insert(dim, st);
+  return make_view(self, sizes, strides, self.storage_offset());
+}
+
+Tensor transpose(const Tensor& self, int64_t d0, int64_t d1) {
+  d0 = wrap_dim(d0, self.dim());
+  d1 = wrap_dim(d1, self.dim());
+  if (self.dim() == 0) return make_view(self, self.sizes(), self.strides(), self.storage_offset());
+  DimVector sizes = self.sizes(), strides = self.strides();
+  std::swap(sizes[d0], sizes[d1]);
+  std::swap(strides[d0], strides[d1]);
+  return make_view(self, sizes, strides, self.storage_offset());
+}
+
+Tensor permute(const Tensor& self, const Dims& dims) {
+  EMBER_CHECK(int64_t(dims.size()) == self.dim(),
+              "permute(sparse_coo): number of dimensions in the tensor input does not match the length of the "
+              "desired ordering of dimensions i.e. input.dim() = ", self.dim(), " is not equal to len(dims) = ",
+              dims.size());
+  DimVector sizes(dims.size()), strides(dims.size());
+  std::vector<bool> seen(dims.size(), false);
+  for (size_t i = 0; i < dims.size(); ++i) {
+    int64_t d = wrap_dim(dims[i], self.dim());
+    EMBER_CHECK(!seen[d], "permute(): duplicate dims are not allowed.");
+    seen[d] = true;
+    sizes[i] = self.sizes()[d];
+    strides[i] = self.strides()[d];
+  }
+  return make_view(self, sizes, strides, self.storage_offset());
+}
+
+Tensor t(const Tensor& self) {
+  EMBER_CHECK(self.dim() <= 2, "t() expects a tensor with <= 2 dimensions, but self is ", self.dim(), "D");
+  return self.dim() < 2 ? make_view(self, self.sizes(), self.strides(), self.storage_offset())
+                        : transpose(self, 0, 1);
+}
+
+Tensor mT(const Tensor& self) {
+  EMBER_CHECK(self.dim() >= 2, "tensor.mT is only supported on matrices or batches of matrices. Got ", self.dim(),
+              "-D tensor.");
+  return transpose(self, -2, -1);
+}
+
+Tensor expand(const Tensor& self, const Dims& req) {
+  const int64_t n = int64_t(req.size());
+  EMBER_CHECK(n >= self.dim(), "expand(", describe(self),
+              "): the number of sizes provided (", n, ") must be greater or equal to the number of dimensions in "
+              "the tensor (", self.dim(), ")");
+  DimVector sizes(n), strides(n);
+  for (int64_t i = n - 1; i >= 0; --i) {
+    int64_t j = i - (n - self.dim());
+    int64_t target = req[i];
+    if (j < 0) {
+      EMBER_CHECK(target >= 0, "The expanded size of the tensor (", target,
+                  ") isn't allowed in a leading, non-existing dimension ", i);
+      sizes[i] = target;
+      strides[i] = 0;
+      continue;
+    }
+    int64_t cur = self.sizes()[j];
+    if (target == -1) target = cur;
+    if (cur == target) {
+      sizes[i] = cur;
+      strides[i] = self.strides()[j];
+    } else {
+      EMBER_CHECK(cur == 1, "The expanded size of the tensor (", target, ") must match the existing size (", cur,
+                  ") at non-singleton dimension ", i, ".  Target sizes: ", DimVector(req),
+                  ".  Tensor sizes: ", self.sizes());
+      sizes[i] = target;
+      strides[i] = 0;
+    }
+  }
+  return make_view(self, sizes, strides, self.storage_offset());
+}
+
+Tensor broadcast_to(const Tensor& self, const DimVector& shape) { return expand(self, shape.vec()); }
+
+Tensor slice(const Tensor& self, int64_t dim, std::optional<int64_t> start, std::optional<int64_t> end,
+             int64_t step) {
+  EMBER_CHECK(self.dim() > 0, "slice() cannot be applied to a 0-dim tensor.");
+  dim = wrap_dim(dim, self.dim());
+  EMBER_CHECK_VALUE(step > 0, "step must be greater than zero");
+  const int64_t size = self.sizes()[dim];
+  int64_t s = start.value_or(0), e = end.value_or(size);
+  if (s < 0) s += size;
+  if (e < 0) e += size;
+  s = std::clamp<int64_t>(s, 0, size);
+  e = std::clamp<int64_t>(e, s, size);
+  DimVector sizes = self.sizes(), strides = self.strides();
+  sizes[dim] = (e - s + step - 1) / step;
+  strides[dim] *= step;
+  return make_view(self, sizes, strides, self.storage_offset() + s * self.strides()[dim]);
+}
+
+Tensor narrow(const Tensor& self, int64_t dim, int64_t start, int64_t length) {
+  EMBER_CHECK(self.dim() > 0, "narrow() cannot be applied to a 0-dim tensor.");
+  dim = wrap_dim(dim, self.dim());
+  const int64_t size = self.sizes()[dim];
+  EMBER_CHECK_INDEX(start >= -size && start <= size, "start out of range (expected to be in range of [", -size,
+                    ", ", size, "], but got ", start, ")");
+  if (start < 0) start += size;
+  EMBER_CHECK(length >= 0 && start + length <= size, "start (", start, ") + length (", length,
+              ") exceeds dimension size (", size, ").");
+  return slice(self, dim, start, start + length, 1);
+}
+
+Tensor select(const Tensor& self, int64_t dim, int64_t index) {
+  EMBER_CHECK_INDEX(self.dim() > 0, "select() cannot be applied to a 0-dim tensor.");
+  dim = wrap_dim(dim, self.dim());
+  const int64_t size = self.sizes()[dim];
+  EMBER_CHECK_INDEX(index >= -size && index < size, "index ", index, " is out of bounds for dimension ", dim,
+                    " with size ", size);
+  if (index < 0) index += size;
+  DimVector sizes = self.sizes(), strides = self.strides();
+  int64_t offset = self.storage_offset() + index * strides[dim];
+  sizes.erase(dim);
+  strides.erase(dim);
+  return make_view(self, sizes, strides, offset);
+}
+
+std::vector<Tensor> split_with_sizes(const Tensor& self, const Dims& sizes, int64_t dim) {
+  dim = wrap_dim(dim, self.dim());
+  int64_t total = 0;
+  for (int64_t s : sizes) {
+    EMBER_CHECK(s >= 0, "split_with_sizes expects split_sizes have only non-negative entries, but got ",
+                DimVector(sizes));
+    total += s;
+  }
+  EMBER_CHECK(total == self.sizes()[dim], "split_with_sizes expects split_sizes to sum exactly to ",
+              self.sizes()[dim], " (input tensor's size at dimension ", dim, "), but got split_sizes=",
+              DimVector(sizes));
+  std::vector<Tensor> out;
+  int64_t start = 0;
+  for (int64_t s : sizes) {
+    out.push_back(narrow(self, dim, start, s));
+    start += s;
+  }
+  return out;
+}
+
+std::vector<Tensor> split(const Tensor& self, int64_t split_size, int64_t dim) {
+  dim = wrap_dim(dim, self.dim());
+  EMBER_CHECK(split_size > 0 || self.sizes()[dim] == 0, "split_size can only be 0 if dimension size is 0, but got dimension size of ", self.sizes()[dim]);
+  const int64_t size = self.sizes()[dim];
+  Dims sizes;
+  if (split_size == 0) sizes.push_back(0);
+  for (int64_t s = 0; s < size; s += split_size) sizes.push_back(std::min(split_size, size - s));
+  if (sizes.empty()) sizes.push_back(0);
+  return split_with_sizes(self, sizes, dim);
+}
+
+std::vector<Tensor> chunk(const Tensor& self, int64_t chunks, int64_t dim) {
+  EMBER_CHECK(chunks > 0, "chunk expects `chunks` to be greater than 0, got: ", chunks);
+  dim = wrap_dim(dim, self.dim());
+  const int64_t size = self.sizes()[dim];
+  const int64_t each = (size + chunks - 1) / chunks;
+  if (each == 0) return {self};
+  return split(self, each, dim);
+}
+
+std::vector<Tensor> unbind(const Tensor& self, int64_t dim) {
+  EMBER_CHECK_INDEX(self.dim() > 0, "Dimension specified as 0 but tensor has no dimensions");
+  dim = wrap_dim(dim, self.dim());
+  std::vector<Tensor> out;
+  for (int64_t i = 0; i < self.sizes()[dim]; ++i) out.push_back(select(self, dim, i));
+  return out;
+}
+
+Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
+  EMBER_CHECK(!tensors.empty(), "torch.cat(): expected a non-empty list of Tensors");
+  // 1-D empty tensors are skipped, as PyTorch does for legacy reasons.
+  const Tensor* ref = nullptr;
+  ResultType rt;
+  for (const Tensor& t : tensors) {
+    rt.add(t);
+    if (!(t.dim() == 1 && t.numel() == 0) && !ref) ref = &t;
+  }
+  ScalarType dtype = rt.result();
+  for (const Tensor& t : tensors) dtype = promote_types(dtype, t.dtype());
+  if (!ref) return empty({0}, dtype, tensors[0].device());
+  EMBER_CHECK(ref->dim() > 0, "zero-dimensional tensor (at position ", ref - tensors.data(),
+              ") cannot be concatenated");
+  dim = wrap_dim(dim, ref->dim());
+  DimVector shape = ref->sizes();
+  int64_t total = 0;
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const Tensor& t = tensors[i];
+    if (t.dim() == 1 && t.numel() == 0) continue;
+    EMBER_CHECK(t.dim() == ref->dim(), "Tensors must have same number of dimensions: got ", ref->dim(), " and ",
+                t.dim());
+    EMBER_CHECK(t.device() == ref->device(), "Expected all tensors to be on the same device, but found at least "
+                "two devices, ", ref->device().str(), " and ", t.device().str(), "!");
+    for (int64_t d = 0; d < t.dim(); ++d)
+      EMBER_CHECK(d == dim || t.sizes()[d] == shape[d], "Sizes of tensors must match except in dimension ", dim,
+                  ". Expected size ", shape[d], " but got size ", t.sizes()[d], " for tensor number ", i,
+                  " in the list.");
+    total += t.sizes()[dim];
+  }
+  shape[dim] = total;
+  Tensor out = empty(shape, dtype, ref->device());
+  int64_t offset = 0;
+  for (const Tensor& t : tensors) {
+    if (t.dim() == 1 && t.numel() == 0) continue;
+    Tensor part = narrow(out, dim, offset, t.sizes()[dim]);
+    copy_(part, t);
+    offset += t.sizes()[dim];
+  }
+  return out;
+}
+
+Tensor stack(const std::vector<Tensor>& tensors, int64_t dim) {
+  EMBER_CHECK(!tensors.empty(), "stack expects a non-empty TensorList");
+  for (size_t i = 1; i < tensors.size(); ++i)
+    EMBER_CHECK(tensors[i].sizes() == tensors[0].sizes(), "stack expects each tensor to be equal size, but got ",
+                tensors[0].sizes(), " at entry 0 and ", tensors[i].sizes(), " at entry ", i);
+  dim = wrap_dim(dim, tensors[0].dim() + 1);
+  std::vector<Tensor> parts;
+  for (const Tensor& t : tensors) parts.push_back(unsqueeze(t, dim));
+  return cat(parts, dim);
+}
+
+Tensor repeat(const Tensor& self, const Dims& repeats) {
+  EMBER_CHECK(int64_t(repeats.size()) >= self.dim(),
+              "Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor");
+  for (int64_t r : repeats) EMBER_CHECK(r >= 0, "Trying to create tensor with negative dimension ", r);
+  // View self as (1, s0, 1, s1, ...), expand to (r0, s0, r1, s1, ...), copy, reshape.
+  const int64_t n = int64_t(repeats.size()), lead = n - self.dim();
+  Dims padded(lead, 1), expanded, final_shape;
+  for (int64_t s : self.sizes()) padded.push_back(s);
+  Dims interleaved;
+  for (int64_t i = 0; i < n; ++i) {
+    interleaved.push_back(1);
+    interleaved.push_back(padded[i]);
+    expanded.push_back(repeats[i]);
+    expanded.push_back(padded[i]);
+    final_shape.push_back(repeats[i] * padded[i]);
+  }
+  Tensor x = reshape(self, interleaved);
+  Tensor e = expand(x, expanded);
+  return reshape(clone(e), final_shape);
+}
+
+Tensor flip(const Tensor& self, const Dims& dims) {
+  // A negative-stride view (internal only) copied into a fresh tensor.
+  DimVector strides = self.strides();
+  int64_t offset = self.storage_offset();
+  std::vector<bool> seen(std::max<int64_t>(self.dim(), 1), false);
+  for (int64_t d : dims) {
+    int64_t w = wrap_dim(d, self.dim());
+    EMBER_CHECK(!seen[w], "dims has duplicates, original flip dims size=", dims.size());
+    seen[w] = true;
+    if (self.dim() == 0) continue;
+    if (self.sizes()[w] > 0) offset += (self.sizes()[w] - 1) * strides[w];
+    strides[w] = -strides[w];
+  }
+  if (self.numel() == 0) return clone(self);
+  Tensor v = make_view(self, self.sizes(), strides, offset);
+  return clone(v);
+}
+
+namespace {
+Tensor triangle(const Tensor& self, int64_t diagonal, bool lower) {
+  EMBER_CHECK(self.dim() >= 2, lower ? "tril" : "triu", ": input tensor must have at least 2 dimensions");
+  Tensor out = contiguous(clone(self));
+  const int64_t rows = self.sizes()[self.dim() - 2], cols = self.sizes()[self.dim() - 1];
+  const int64_t batches = rows * cols == 0 ? 0 : out.numel() / (rows * cols);
+  EMBER_DISPATCH_ALL(out.dtype(), lower ? "tril" : "triu", [&] {
+    scalar_t* p = out.data_ptr<scalar_t>();
+    for (int64_t b = 0; b < batches; ++b)
+      for (int64_t i = 0; i < rows; ++i)
+        for (int64_t j = 0; j < cols; ++j) {
+          bool keep = lower ? j - i <= diagonal : j - i >= diagonal;
+          if (!keep) p[(b * rows + i) * cols + j] = scalar_t(0);
+        }
+  });
+  return out;
+}
+}  // namespace
+
+Tensor tril(const Tensor& self, int64_t diagonal) { return triangle(self, diagonal, true); }
+Tensor triu(const Tensor& self, int64_t diagonal) { return triangle(self, diagonal, false); }
+
+Tensor as_strided(const Tensor& self, const Dims& sizes, const Dims& strides, std::optional<int64_t> offset) {
+  EMBER_CHECK(sizes.size() == strides.size(), "mismatch in length of strides and shape");
+  int64_t off = offset.value_or(self.storage_offset());
+  int64_t max_index = off;
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    EMBER_CHECK(sizes[i] >= 0 && strides[i] >= 0, "as_strided: Negative sizes or strides are not supported");
+    if (sizes[i] == 0) { max_index = -1; break; }
+    max_index += (sizes[i] - 1) * strides[i];
+  }
+  EMBER_CHECK(max_index < int64_t(self.impl()->storage()->nbytes() / itemsize(self.dtype())),
+              "setStorage: sizes ", DimVector(sizes), ", strides ", DimVector(strides), ", storage offset ", off,
+              " requiring a storage size out of bounds");
+  return make_view(self, DimVector(sizes), DimVector(strides), off);
+}
+
+}  // namespace ember

@@ -1,0 +1,33 @@
+// The _C extension module: registers the bindings and maps ember's C++
+// exception kinds onto the Python exception types PyTorch raises.
+#include "ember/python/pyutils.h"
+
+namespace ember {
+void bind_tensor(py::module_& m);
+void bind_interop(py::module_& m, py::class_<TensorImpl, intrusive_ptr<TensorImpl>>& cls);
+void bind_functions(py::module_& m);
+}  // namespace ember
+
+PYBIND11_MODULE(_C, m) {
+  using namespace ember;
+  m.doc() = "ember's C++ core";
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const Error& e) {
+      PyObject* type = PyExc_RuntimeError;
+      switch (e.kind()) {
+        case ErrorKind::Index: type = PyExc_IndexError; break;
+        case ErrorKind::Type: type = PyExc_TypeError; break;
+        case ErrorKind::Value: type = PyExc_ValueError; break;
+        case ErrorKind::NotImplemented: type = PyExc_NotImplementedError; break;
+        default: break;
+      }
+      PyErr_SetString(type, e.what());
+    }
+  });
+  bind_functions(m);
+  bind_tensor(m);
+  auto cls = py::reinterpret_borrow<py::class_<TensorImpl, intrusive_ptr<TensorImpl>>>(m.attr("Tensor"));
+  bind_interop(m, cls);
+}

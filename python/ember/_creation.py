@@ -1,0 +1,325 @@
+"""Tensor creation and the random-number API (PyTorch's signatures)."""
+import numbers
+
+import numpy as np
+
+from . import _C
+from ._C import Tensor
+
+_NP_DTYPES = {
+    _C.float32: np.float32, _C.float64: np.float64, _C.int64: np.int64, _C.int32: np.int32, _C.bool: np.bool_,
+}
+
+
+_FROM_NP = {np.dtype(v): k for k, v in _NP_DTYPES.items()}
+
+
+def _size(size, what):
+    if len(size) == 1 and not isinstance(size[0], numbers.Integral):
+        size = size[0]
+    try:
+        return [int(s) for s in size]
+    except TypeError:
+        raise TypeError(f"{what}(): argument 'size' must be tuple of ints, but found {size!r}") from None
+
+
+def _dtype(dtype):
+    return _C.get_default_dtype() if dtype is None else dtype
+
+
+def _finish(t, requires_grad):
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _check_device(device):
+    if device is not None:
+        dev = device if isinstance(device, _C.device) else _C.device(device)
+        if dev.type != "cpu":
+            raise RuntimeError(f"Cannot create a tensor on '{dev}': this build of ember supports only the CPU")
+    return None
+
+
+def _infer_dtype(arr):
+    k = arr.dtype.kind
+    if k == "f":
+        return _C.get_default_dtype()
+    if k in "iu":
+        return _C.int64
+    if k == "b":
+        return _C.bool
+    raise TypeError(f"Could not infer dtype of {arr.dtype}")
+
+
+def _array_from_data(data):
+    if isinstance(data, Tensor):
+        return data.detach()._numpy_view() if hasattr(data, "detach") else data._numpy_view()
+    try:
+        arr = np.array(data)
+    except ValueError as e:
+        raise ValueError(f"expected sequence of equal lengths ({e})") from None
+    if arr.dtype == object:
+        raise TypeError(f"Could not convert {type(data).__name__} to a tensor: ragged or non-numeric data")
+    return arr
+
+
+def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
+    """A new tensor holding a copy of `data` (nested lists, numbers, NumPy arrays, tensors)."""
+    _check_device(device)
+    if isinstance(data, str):
+        raise TypeError("new(): invalid data type 'str'")
+    arr = _array_from_data(data)
+    if dtype is None:
+        if isinstance(data, Tensor):
+            dtype = data.dtype
+        elif isinstance(data, (np.ndarray, np.generic)):
+            dtype = _FROM_NP.get(arr.dtype)
+            if dtype is None:
+                raise TypeError(f"can't convert np.ndarray of type {arr.dtype}. The only supported types are: "
+                                "float64, float32, int64, int32, and bool.")
+        else:
+            dtype = _infer_dtype(arr)
+    out = _C.from_numpy(np.array(arr, dtype=_NP_DTYPES[dtype], order="C", copy=True))
+    return _finish(out, requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None):
+    """Shares memory with `data` when it is already a tensor or a NumPy array of a matching dtype."""
+    _check_device(device)
+    if isinstance(data, Tensor):
+        return data if dtype is None or data.dtype == dtype else data.to(dtype)
+    if isinstance(data, np.ndarray) and (dtype is None or _NP_DTYPES.get(dtype) == data.dtype.type):
+        try:
+            return _C.from_numpy(data)
+        except (TypeError, ValueError):
+            pass
+    return tensor(data, dtype=dtype)
+
+
+def from_numpy(a):
+    return _C.from_numpy(a)
+
+
+def empty(*size, dtype=None, device=None, requires_grad=False, out=None, memory_format=None, pin_memory=False):
+    _check_device(device)
+    return _finish(_C._empty(_size(size, "empty"), _dtype(dtype), None), requires_grad)
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False, out=None):
+    _check_device(device)
+    t = _C._full(_size(size, "zeros"), 0, _dtype(dtype), None)
+    return _finish(_write_out(t, out), requires_grad)
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False, out=None):
+    _check_device(device)
+    t = _C._full(_size(size, "ones"), 1, _dtype(dtype), None)
+    return _finish(_write_out(t, out), requires_grad)
+
+
+def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=None):
+    _check_device(device)
+    if dtype is None:
+        if isinstance(fill_value, bool):
+            dtype = _C.bool
+        elif isinstance(fill_value, numbers.Integral):
+            dtype = _C.int64
+        else:
+            dtype = _C.get_default_dtype()
+    t = _C._full(_size((size,), "full"), fill_value, dtype, None)
+    return _finish(_write_out(t, out), requires_grad)
+
+
+def _write_out(t, out):
+    if out is None:
+        return t
+    if tuple(out.shape) != tuple(t.shape):
+        raise RuntimeError(f"out= tensor of shape {tuple(out.shape)} does not match result shape {tuple(t.shape)}")
+    return out.copy_(t)
+
+
+def _like_layout(input, dtype):
+    """An uninitialized tensor with input's shape and, when input is dense, its strides (memory order)."""
+    dtype = input.dtype if dtype is None else dtype
+    if input.is_contiguous() or input.numel() == 0:
+        return _C._empty(list(input.shape), dtype, None)
+    order = sorted(range(input.dim()), key=lambda d: -input.stride(d))
+    expected, dense = 1, True
+    for d in reversed(order):
+        if input.shape[d] != 1 and input.stride(d) != expected:
+            dense = False
+        expected *= input.shape[d]
+    if not dense:
+        return _C._empty(list(input.shape), dtype, None)
+    flat = _C._empty([input.numel()], dtype, None)
+    return flat.as_strided(list(input.shape), list(input.stride()), 0)
+
+
+def empty_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return _finish(_like_layout(input, dtype), requires_grad)
+
+
+def zeros_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return _finish(_like_layout(input, dtype).zero_(), requires_grad)
+
+
+def ones_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return _finish(_like_layout(input, dtype).fill_(1), requires_grad)
+
+
+def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return _finish(_like_layout(input, dtype).fill_(fill_value), requires_grad)
+
+
+def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False, out=None):
+    _check_device(device)
+    if end is None:
+        start, end = 0, start
+    vals = (start, end, step)
+    if dtype is None:
+        floating = any(isinstance(v, float) or (isinstance(v, Tensor) and v.is_floating_point()) for v in vals)
+        dtype = _C.get_default_dtype() if floating else _C.int64
+    vals = [v.item() if isinstance(v, Tensor) else v for v in vals]
+    return _finish(_write_out(_C._arange(*vals, dtype, None), out), requires_grad)
+
+
+def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False, out=None):
+    _check_device(device)
+    t = _C._linspace(float(start), float(end), int(steps), _dtype(dtype), None)
+    return _finish(_write_out(t, out), requires_grad)
+
+
+def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, out=None):
+    _check_device(device)
+    return _finish(_write_out(_C._eye(n, -1 if m is None else m, _dtype(dtype), None), out), requires_grad)
+
+
+# ---- random numbers ----
+default_generator = _C.default_generator()
+
+
+def manual_seed(seed):
+    """Seeds the default generator; PyTorch's streams follow (same seed, same numbers)."""
+    return default_generator.manual_seed(int(seed))
+
+
+def seed():
+    return default_generator.seed()
+
+
+def initial_seed():
+    return default_generator.initial_seed()
+
+
+def _state_tensor(raw):
+    return tensor(np.frombuffer(raw, dtype=np.uint8).astype(np.int64))
+
+
+def _state_bytes(state):
+    if isinstance(state, Tensor):
+        return bytes(np.asarray(state._numpy_view(), dtype=np.uint8).tobytes())
+    if isinstance(state, np.ndarray):
+        return state.astype(np.uint8).tobytes()
+    return bytes(state)
+
+
+def get_rng_state():
+    """The default generator's state as a 1-D tensor of 5056 byte values (PyTorch's layout)."""
+    return _state_tensor(default_generator._get_state_bytes())
+
+
+def set_rng_state(new_state):
+    default_generator._set_state_bytes(_state_bytes(new_state))
+
+
+def _gen_get_state(self):
+    return _state_tensor(self._get_state_bytes())
+
+
+def _gen_set_state(self, new_state):
+    self._set_state_bytes(_state_bytes(new_state))
+    return self
+
+
+_C.Generator.get_state = _gen_get_state
+_C.Generator.set_state = _gen_set_state
+
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None):
+    _check_device(device)
+    t = _C._empty(_size(size, "rand"), _dtype(dtype), None).uniform_(0.0, 1.0, generator=generator)
+    return _finish(_write_out(t, out), requires_grad)
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None):
+    _check_device(device)
+    t = _C._empty(_size(size, "randn"), _dtype(dtype), None).normal_(0.0, 1.0, generator=generator)
+    return _finish(_write_out(t, out), requires_grad)
+
+
+def randint(*args, size=None, generator=None, dtype=None, device=None, requires_grad=False, out=None):
+    """randint(high, size) or randint(low, high, size)."""
+    _check_device(device)
+    args = list(args)
+    if size is None:
+        if not args or isinstance(args[-1], numbers.Integral):
+            raise TypeError("randint() missing required argument 'size'")
+        size = args.pop()
+    if len(args) == 1:
+        low, high = 0, args[0]
+    elif len(args) == 2:
+        low, high = args
+    else:
+        raise TypeError("randint() expects (high, size) or (low, high, size)")
+    t = _C._empty(_size((size,), "randint"), _C.int64 if dtype is None else dtype, None)
+    return _finish(_write_out(t._random_(int(low), int(high), generator), out), requires_grad)
+
+
+def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False, out=None):
+    _check_device(device)
+    return _finish(_write_out(_C._randperm(int(n), _C.int64 if dtype is None else dtype, generator, None), out),
+                   requires_grad)
+
+
+def rand_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return _finish(_like_layout(input, dtype).uniform_(0.0, 1.0), requires_grad)
+
+
+def randn_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return _finish(_like_layout(input, dtype).normal_(0.0, 1.0), requires_grad)
+
+
+def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    if high is None:
+        low, high = 0, low
+    return _finish(_like_layout(input, dtype)._random_(int(low), int(high), None), requires_grad)
+
+
+def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, device=None, requires_grad=False):
+    """normal(mean, std, size) with numbers, or with tensor mean and/or std (broadcast), as PyTorch."""
+    mt, st = isinstance(mean, Tensor), isinstance(std, Tensor)
+    if not mt and not st:
+        if size is None:
+            raise TypeError("normal() with float mean and std needs a size")
+        t = _C._empty(_size((size,), "normal"), _dtype(dtype), None).normal_(float(mean), float(std),
+                                                                           generator=generator)
+        return _finish(_write_out(t, out), requires_grad)
+    if mt and st:
+        shape = _C.broadcast_shapes(list(mean.shape), list(std.shape))
+        noise = _C._empty(shape, mean.dtype, None).normal_(0.0, 1.0, generator=generator)
+        t = noise * std + mean
+    elif mt:
+        t = _C._empty(list(mean.shape), mean.dtype, None).normal_(0.0, float(std), generator=generator) + mean
+    else:
+        noise = _C._empty(list(std.shape), std.dtype, None).normal_(0.0, 1.0, generator=generator)
+        t = noise * std + float(mean)
+    return _write_out(t, out)
+
+
+def bernoulli(input, p=None, *, generator=None, out=None):
+    if p is not None:
+        t = _like_layout(input, None).bernoulli_(p, generator=generator)
+    else:
+        t = input.bernoulli(generator=generator)
+    return _write_out(t, out)

@@ -1,0 +1,98 @@
+"""Module-level forms of tensor ops (ember.sum(x), ember.reshape(x, ...), ...).
+Functions with out= or several operand kinds are bound in C++ (_C); the rest
+call the Tensor method of the same name."""
+from . import _C
+from ._C import Tensor
+
+_FROM_C = [
+    "neg", "negative", "abs", "exp", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt", "sin", "cos", "tan",
+    "tanh", "sigmoid", "relu", "sign", "floor", "ceil", "round", "trunc", "reciprocal", "square", "logical_not",
+    "asin", "acos", "atan", "sinh", "cosh", "erf", "frac", "mul", "multiply", "true_divide", "floor_divide",
+    "remainder", "fmod", "pow", "atan2", "maximum", "minimum", "eq", "ne", "lt", "le", "gt", "ge", "logical_and",
+    "logical_or", "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor", "add", "sub", "div", "where", "clamp",
+    "matmul", "mm", "bmm", "dot", "outer", "cat", "stack", "broadcast_shapes",
+]
+for _n in _FROM_C:
+    globals()[_n] = getattr(_C, _n)
+
+clip = clamp  # noqa: F821
+subtract = sub  # noqa: F821
+divide = div  # noqa: F821
+concat = concatenate = cat  # noqa: F821
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne  # noqa: F821
+
+_METHODS = [
+    "sum", "mean", "prod", "amax", "amin", "argmax", "argmin", "all", "any", "var", "std", "norm", "logsumexp",
+    "cumsum", "max", "min", "reshape", "view_as_real", "flatten", "unflatten", "squeeze", "unsqueeze", "transpose",
+    "swapaxes", "permute", "t", "narrow", "select", "chunk", "split", "unbind", "clone", "flip", "tril", "triu",
+    "index_select", "gather", "scatter", "scatter_add", "masked_fill", "masked_select", "nonzero", "numel",
+    "clamp_min", "clamp_max", "broadcast_to", "as_strided",
+]
+for _n in _METHODS:
+    if hasattr(Tensor, _n):
+        globals()[_n] = getattr(Tensor, _n)
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return input.std(dim, unbiased, keepdim, correction=correction), input.mean(dim, keepdim)
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return input.var(dim, unbiased, keepdim, correction=correction), input.mean(dim, keepdim)
+
+
+def isnan(input):
+    return input != input
+
+
+def isinf(input):
+    return abs(input) == float("inf") if input.is_floating_point() else _C._full(list(input.shape), False, _C.bool, None)
+
+
+def isfinite(input):
+    if not input.is_floating_point():
+        return _C._full(list(input.shape), True, _C.bool, None)
+    return (input == input) & (abs(input) != float("inf"))
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return isclose(input, other, rtol, atol, equal_nan).all().item()
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    diff = abs(input - other)
+    close = diff <= atol + rtol * abs(other)
+    close = close | (input == other)
+    if equal_nan:
+        close = close | (isnan(input) & isnan(other))
+    return close
+
+
+def equal(input, other):
+    return tuple(input.shape) == tuple(other.shape) and bool((input == other).all().item())
+
+
+def movedim(input, source, destination):
+    src = [source] if isinstance(source, int) else list(source)
+    dst = [destination] if isinstance(destination, int) else list(destination)
+    n = input.dim()
+    src = [s % n if n else 0 for s in src]
+    dst = [d % n if n else 0 for d in dst]
+    order = [d for d in range(n) if d not in src]
+    perm = [None] * n
+    for s, d in zip(src, dst):
+        perm[d] = s
+    it = iter(order)
+    perm = [p if p is not None else next(it) for p in perm]
+    return input.permute(perm)
+
+
+def numel(input):  # noqa: F811
+    return input.numel()
+
+
+def is_nonzero(input):
+    return bool(input)
+
+
+__all__ = [n for n in list(globals()) if not n.startswith("_") and n not in ("Tensor",)]

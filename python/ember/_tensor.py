@@ -1,0 +1,285 @@
+"""Tensor methods written in Python: conversions, repr, and the methods whose
+PyTorch signatures are overloaded (max/min, var/std, norm, to, random_).
+The per-op hot paths are C++ methods on the same class (csrc/ember/python)."""
+import numpy as np
+
+from . import _C
+from ._C import Tensor
+from ._tensor_str import tensor_repr
+
+
+class Size(tuple):
+    """A tensor's shape: a tuple of ints, printed as ember.Size([2, 3])."""
+
+    def __repr__(self):
+        return f"ember.Size({list(self)})"
+
+    def numel(self):
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+
+class _ValuesIndices(tuple):
+    """(values, indices) as returned by max(dim)/min(dim), with named fields."""
+
+    def __new__(cls, values, indices):
+        return super().__new__(cls, (values, indices))
+
+    @property
+    def values(self):
+        return self[0]
+
+    @property
+    def indices(self):
+        return self[1]
+
+    def __repr__(self):
+        return f"torch.return_types.max(\nvalues={self[0]!r},\nindices={self[1]!r})"
+
+
+def _method(fn):
+    setattr(Tensor, fn.__name__, fn)
+    return fn
+
+
+@_method
+def __repr__(self):
+    return tensor_repr(self)
+
+
+Tensor.__str__ = __repr__
+
+
+@_method
+def __format__(self, spec):
+    if self.dim() == 0:
+        return self.item().__format__(spec)
+    return object.__format__(self, spec)
+
+
+@_method
+def __iter__(self):
+    if self.dim() == 0:
+        raise TypeError("iteration over a 0-d tensor")
+    return iter(self.unbind(0))
+
+
+@_method
+def __reversed__(self):
+    return iter(self.flip(0).unbind(0)) if self.dim() else self
+
+
+@_method
+def __contains__(self, element):
+    if isinstance(element, (Tensor, int, float, bool)):
+        return bool((self == element).any().item())
+    raise RuntimeError(f"Tensor.__contains__ only supports Tensor or scalar, but you passed in a {type(element)}.")
+
+
+@_method
+def __array__(self, dtype=None, copy=None):
+    a = self._numpy_view()
+    return a if dtype is None else a.astype(dtype, copy=False)
+
+
+@_method
+def numpy(self, *, force=False):
+    return self._numpy_view()
+
+
+@_method
+def tolist(self):
+    return self._numpy_view().tolist()
+
+
+@_method
+def __reduce_ex__(self, protocol):
+    raise TypeError("ember tensors are not picklable; use ember.save")
+
+
+def _parse_to(args, kwargs):
+    dtype = kwargs.pop("dtype", None)
+    device = kwargs.pop("device", None)
+    copy = kwargs.pop("copy", False)
+    kwargs.pop("non_blocking", None)
+    if kwargs:
+        raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
+    for a in args:
+        if isinstance(a, Tensor):
+            dtype, device = a.dtype, a.device
+        elif isinstance(a, _C.dtype) or a in (float, int, bool):
+            dtype = a
+        elif isinstance(a, (str, _C.device, int)):
+            device = a
+        else:
+            raise TypeError(f"to() received an invalid combination of arguments: {a!r}")
+    return dtype, device, copy
+
+
+@_method
+def to(self, *args, **kwargs):
+    dtype, device, copy = _parse_to(args, dict(kwargs))
+    out = self
+    if device is not None:
+        dev = _C.device(device) if not isinstance(device, _C.device) else device
+        if dev.type != self.device.type:
+            raise RuntimeError(f"Cannot move a tensor to '{dev}': this build of ember supports only the CPU")
+    if dtype is not None and dtype != self.dtype:
+        return out._to_dtype(dtype, False)
+    return out.clone() if copy else out
+
+
+def _cast(name, dtype):
+    def f(self, memory_format=None):
+        return self if self.dtype == dtype else self._to_dtype(dtype, False)
+    f.__name__ = name
+    setattr(Tensor, name, f)
+
+
+for _name, _dt in (("float", _C.float32), ("double", _C.float64), ("long", _C.int64), ("int", _C.int32),
+                   ("bool", _C.bool)):
+    _cast(_name, _dt)
+
+
+@_method
+def half(self):
+    raise TypeError("float16 tensors are not supported on the CPU by ember")
+
+
+@_method
+def type(self, dtype=None):
+    names = {_C.float32: "torch.FloatTensor", _C.float64: "torch.DoubleTensor", _C.int64: "torch.LongTensor",
+             _C.int32: "torch.IntTensor", _C.bool: "torch.BoolTensor"}
+    if dtype is None:
+        return names[self.dtype]
+    return self.to(dtype)
+
+
+@_method
+def type_as(self, other):
+    return self.to(other.dtype)
+
+
+@_method
+def cpu(self, memory_format=None):
+    return self
+
+
+@_method
+def cuda(self, device=None, non_blocking=False):
+    raise RuntimeError("ember was built without CUDA support")
+
+
+# ---- overloaded reductions ----
+@_method
+def max(self, dim=None, keepdim=False):
+    if isinstance(dim, Tensor):
+        return _C.maximum(self, dim)
+    if dim is None:
+        return self.amax()
+    return _ValuesIndices(*self._max_dim(dim, keepdim))
+
+
+@_method
+def min(self, dim=None, keepdim=False):
+    if isinstance(dim, Tensor):
+        return _C.minimum(self, dim)
+    if dim is None:
+        return self.amin()
+    return _ValuesIndices(*self._min_dim(dim, keepdim))
+
+
+def _correction(unbiased, correction):
+    if correction is not None:
+        return float(correction)
+    return 1.0 if unbiased in (None, True) else 0.0
+
+
+@_method
+def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    if isinstance(dim, bool):  # var(unbiased)
+        dim, unbiased = None, dim
+    return self._var(dim, _correction(unbiased, correction), keepdim)
+
+
+@_method
+def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
+    return self._std(dim, _correction(unbiased, correction), keepdim)
+
+
+@_method
+def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+    x = self if dtype is None else self.to(dtype)
+    if p == "fro" or p is None:
+        p = 2.0
+    if p == "nuc":
+        raise NotImplementedError("nuclear norm is not supported by ember")
+    return x._norm(float(p), dim, keepdim)
+
+
+# ---- random fills with PyTorch's overloads ----
+@_method
+def random_(self, *args, generator=None, **kwargs):
+    if "from" in kwargs or "to" in kwargs:
+        lo, hi = kwargs.get("from", 0), kwargs.get("to", None)
+        return self._random_(lo, hi, generator)
+    if len(args) == 0:
+        return self._random_(None, None, generator)
+    if len(args) == 1:
+        return self._random_(0, args[0], generator)
+    return self._random_(args[0], args[1], generator)
+
+
+@_method
+def exponential_(self, lambd=1.0, *, generator=None):
+    raise NotImplementedError("exponential_ is not supported by ember yet")
+
+
+# ---- new_* factories ----
+@_method
+def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+    from ._creation import zeros
+    return zeros(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+
+@_method
+def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+    from ._creation import ones
+    return ones(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+
+@_method
+def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+    from ._creation import full
+    return full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+
+@_method
+def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+    from ._creation import empty
+    return empty(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+
+@_method
+def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+    from ._creation import tensor
+    return tensor(data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+
+@_method
+def fill_diagonal_(self, fill_value, wrap=False):
+    n = min(self.shape)
+    for i in range(n):
+        self[(i,) * self.dim()] = fill_value
+    return self
+
+
+@_method
+def apply_(self, fn):
+    a = self._numpy_view()
+    a[...] = np.vectorize(fn)(a)
+    return self
