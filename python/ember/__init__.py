@@ -16,6 +16,8 @@ from ._creation import (
     rand, randn, randint, randperm, rand_like, randn_like, randint_like, normal, bernoulli,
 )
 from ._functional import *  # noqa: F401,F403
+from . import autograd
+from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled, inference_mode
 from ._functional import __all__ as _functional_all
 
 __version__ = "0.1.0"

@@ -80,7 +80,7 @@ def __contains__(self, element):
 
 @_method
 def __array__(self, dtype=None, copy=None):
-    a = self._numpy_view()
+    a = self.detach()._numpy_view() if not self.requires_grad else self._numpy_view()
     return a if dtype is None else a.astype(dtype, copy=False)
 
 
@@ -91,7 +91,7 @@ def numpy(self, *, force=False):
 
 @_method
 def tolist(self):
-    return self._numpy_view().tolist()
+    return self.detach()._numpy_view().tolist()
 
 
 @_method
@@ -283,3 +283,50 @@ def apply_(self, fn):
     a = self._numpy_view()
     a[...] = np.vectorize(fn)(a)
     return self
+
+
+# ---- autograd ----
+@_method
+def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulates d(self)/d(leaf) into each leaf's .grad."""
+    if retain_graph is None:
+        retain_graph = create_graph
+    if inputs is not None and isinstance(inputs, Tensor):
+        inputs = [inputs]
+    _C._backward([self], [gradient], retain_graph, create_graph, inputs)
+
+
+class _RemovableHandle:
+    def __init__(self):
+        self.active = True
+
+    def remove(self):
+        self.active = False
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+@_method
+def register_hook(self, hook):
+    """hook(grad) runs when this tensor's gradient is computed; returning a tensor replaces the gradient."""
+    handle = _RemovableHandle()
+
+    def wrapped(grad):
+        return hook(grad) if handle.active else None
+
+    self._register_hook(wrapped)
+    return handle
+
+
+_numpy_view_c = Tensor._numpy_view
+
+
+@_method
+def _numpy_view(self):
+    if self.requires_grad:
+        raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+    return _numpy_view_c(self)

@@ -87,6 +87,7 @@ Tensor make_view(const Tensor& base, DimVector sizes, DimVector strides, int64_t
   auto impl = make_intrusive<TensorImpl>(base.impl()->storage(), base.dtype(), std::move(sizes),
                                          std::move(strides), offset);
   impl->share_version_counter(base.impl()->version_counter());
+  impl->set_view_base(base.impl()->is_view() ? base.impl()->view_base() : base.ptr());
   return Tensor(std::move(impl));
 }
 

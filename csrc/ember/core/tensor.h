@@ -54,6 +54,11 @@ class EMBER_API TensorImpl : public RefCounted {
   void bump_version() { if (version_) ++version_->version; }
   uint32_t version() const { return version_ ? version_->version : 0; }
 
+  // A view's base: the tensor whose storage it views (the root, for views of views).
+  const intrusive_ptr<TensorImpl>& view_base() const { return view_base_; }
+  bool is_view() const { return bool(view_base_); }
+  void set_view_base(intrusive_ptr<TensorImpl> b) { view_base_ = std::move(b); }
+
   AutogradMeta* autograd() const { return autograd_.get(); }
   AutogradMeta& autograd_mut();  // creates it
   void clear_autograd() { autograd_.reset(); }
@@ -69,6 +74,7 @@ class EMBER_API TensorImpl : public RefCounted {
   bool is_contiguous_ = true;
   intrusive_ptr<Storage> storage_;
   intrusive_ptr<VersionCounter> version_;
+  intrusive_ptr<TensorImpl> view_base_;
   std::unique_ptr<AutogradMeta, AutogradMetaDeleter> autograd_;
 };
 

@@ -2,6 +2,7 @@
 // with broadcasting, PyTorch's type promotion, and Python numbers on either side.
 #include <cmath>
 
+#include "ember/autograd/autograd.h"
 #include "ember/ops/elementwise.h"
 
 namespace ember {
@@ -266,7 +267,8 @@ DimVector operand_shape(const Operand& a, const Operand& b) {
 
 }  // namespace
 
-Tensor binary(BinaryOp op, const Operand& a, const Operand& b, const OptTensor& out) {
+namespace {
+Tensor binary_impl(BinaryOp op, const Operand& a, const Operand& b, const OptTensor& out) {
   Device device = common_device(a, b, op_name(op));
   auto [ct, ot] = binary_dtypes(op, a, b);
   check_int_pow(op, ct, b);
@@ -281,7 +283,7 @@ Tensor binary(BinaryOp op, const Operand& a, const Operand& b, const OptTensor& 
   return out ? write_out(result, *out, op_name(op)) : result;
 }
 
-Tensor& binary_(BinaryOp op, Tensor& self, const Operand& other) {
+Tensor& binary_impl_(BinaryOp op, Tensor& self, const Operand& other) {
   common_device(Operand(self), other, op_name(op));
   auto [ct, ot] = binary_dtypes(op, Operand(self), other);
   EMBER_CHECK(can_cast(ot, self.dtype()), "result type ", dtype_short_name(ot),
@@ -302,6 +304,7 @@ Tensor& binary_(BinaryOp op, Tensor& self, const Operand& other) {
   self.impl()->bump_version();
   return self;
 }
+}  // namespace
 
 Tensor write_out(const Tensor& result, const Tensor& out, const char* op) {
   EMBER_CHECK(can_cast(result.dtype(), out.dtype()), "result type ", dtype_short_name(result.dtype()),
@@ -337,5 +340,170 @@ Tensor sub(const Operand& a, const Operand& b, Scalar alpha) {
 Tensor mul(const Operand& a, const Operand& b) { return binary(BinaryOp::Mul, a, b); }
 Tensor div(const Operand& a, const Operand& b) { return binary(BinaryOp::Div, a, b); }
 Tensor pow(const Operand& a, const Operand& b) { return binary(BinaryOp::Pow, a, b); }
+
+
+
+// ---- autograd ---------------------------------------------------------------------------
+namespace {
+
+bool differentiable(BinaryOp op) { return op <= BinaryOp::Atan2; }
+
+
+// Records the backward of out = op(a, b). Gradients come back in the
+// broadcast shape; the engine sums them down to each input's shape.
+void record_binary(BinaryOp op, const Operand& a, const Operand& b, const Tensor& out) {
+  const Tensor* ta = a.is_scalar ? nullptr : &a.tensor;
+  const Tensor* tb = b.is_scalar ? nullptr : &b.tensor;
+  const Scalar sa = a.scalar, sb = b.scalar;
+  const bool a_s = a.is_scalar, b_s = b.is_scalar;
+  auto opnd = [](const Tensor& t, bool is_s, Scalar s) { return is_s ? Operand(s) : Operand(t); };
+  const bool need_ga = ta && requires_grad(*ta), need_gb = tb && requires_grad(*tb);
+  switch (op) {
+    case BinaryOp::Add:
+      record(a_s ? "AddBackward0" : "AddBackward0", {ta, tb}, out,
+             [](Node*, const std::vector<Tensor>& g) { return std::vector<Tensor>{g[0], g[0]}; }, false);
+      return;
+    case BinaryOp::Sub:
+      record(a_s ? "RsubBackward1" : "SubBackward0", {ta, tb}, out,
+             [](Node*, const std::vector<Tensor>& g) { return std::vector<Tensor>{g[0], neg(g[0])}; }, false);
+      return;
+    case BinaryOp::Mul:
+      // d(a*b)/da = b (saved only if a needs a gradient), and the other way round.
+      record("MulBackward0", {ta, tb}, out,
+             [A = SavedTensor(need_gb && !a_s ? a.tensor : Tensor(), false),
+              B = SavedTensor(need_ga && !b_s ? b.tensor : Tensor(), false), need_ga, need_gb, a_s, b_s, sa, sb,
+              opnd](Node* n, const std::vector<Tensor>& g) {
+               Tensor ga = need_ga ? mul(g[0], opnd(B.unpack(n), b_s, sb)) : Tensor();
+               Tensor gb = need_gb ? mul(g[0], opnd(A.unpack(n), a_s, sa)) : Tensor();
+               return std::vector<Tensor>{ga, gb};
+             });
+      return;
+    case BinaryOp::Div:
+      record("DivBackward0", {ta, tb}, out,
+             [A = SavedTensor(need_gb && !a_s ? a.tensor : Tensor(), false),
+              B = SavedTensor(b_s ? Tensor() : b.tensor, false), need_ga, need_gb, a_s, b_s, sa, sb,
+              opnd](Node* n, const std::vector<Tensor>& g) {
+               Operand ob = opnd(B.unpack(n), b_s, sb);
+               Tensor ga = need_ga ? div(g[0], ob) : Tensor();
+               Tensor gb;
+               if (need_gb) {
+                 Tensor bv = B.unpack(n);
+                 gb = neg(div(mul(g[0], opnd(A.unpack(n), a_s, sa)), mul(bv, bv)));
+               }
+               return std::vector<Tensor>{ga, gb};
+             });
+      return;
+    case BinaryOp::Pow: {
+      const char* name = b_s ? "PowBackward0" : a_s ? "PowBackward2" : "PowBackward1";
+      record(name, {ta, tb}, out,
+             [A = SavedTensor(a_s ? Tensor() : a.tensor, false), B = SavedTensor(b_s ? Tensor() : b.tensor, false),
+              O = SavedTensor(b_s ? Tensor() : out, true), a_s, b_s, sa, sb, opnd](Node* n, const std::vector<Tensor>& g) {
+               Tensor av = A.unpack(n), bv = B.unpack(n);
+               Tensor ga, gb;
+               if (!a_s) {
+                 if (b_s) {
+                   double e = sb.to_double();
+                   ga = e == 0.0 ? mul(g[0], Scalar(0.0)) : mul(mul(g[0], Scalar(e)), pow(av, Scalar(e - 1.0)));
+                 } else {
+                   ga = mul(mul(g[0], bv), pow(av, sub(bv, Scalar(1.0))));
+                 }
+               }
+               if (!b_s) {
+                 Tensor o = O.unpack(n);
+                 Tensor lg = a_s ? Tensor() : log(av);
+                 Tensor term = a_s ? mul(o, Scalar(std::log(sa.to_double()))) : mul(o, lg);
+                 if (!a_s)  // 0 ** b with b >= 0 has gradient 0 w.r.t. b
+                   term = where(binary(BinaryOp::Eq, av, Scalar(0.0)), Operand(Scalar(0.0)), Operand(term));
+                 gb = mul(g[0], term);
+               }
+               return std::vector<Tensor>{ga, gb};
+             });
+      return;
+    }
+    case BinaryOp::Maximum:
+    case BinaryOp::Minimum:
+      record(op == BinaryOp::Maximum ? "MaximumBackward0" : "MinimumBackward0", {ta, tb}, out,
+             [A = SavedTensor(a_s ? Tensor() : a.tensor, false), B = SavedTensor(b_s ? Tensor() : b.tensor, false),
+              a_s, b_s, sa, sb, opnd, op](Node* n, const std::vector<Tensor>& g) {
+               Operand oa = opnd(A.unpack(n), a_s, sa), ob = opnd(B.unpack(n), b_s, sb);
+               // Ties split the gradient evenly, as PyTorch does.
+               Tensor half = mul(g[0], Scalar(0.5));
+               Tensor eq = binary(BinaryOp::Eq, oa, ob);
+               Tensor a_wins = binary(op == BinaryOp::Maximum ? BinaryOp::Gt : BinaryOp::Lt, oa, ob);
+               Tensor zero = zeros({}, g[0].dtype());
+               Tensor ga = where(eq, half, where(a_wins, g[0], zero));
+               Tensor gb = where(eq, half, where(a_wins, zero, g[0]));
+               return std::vector<Tensor>{ga, gb};
+             });
+      return;
+    case BinaryOp::Atan2:
+      record("Atan2Backward0", {ta, tb}, out,
+             [A = SavedTensor(a_s ? Tensor() : a.tensor, false), B = SavedTensor(b_s ? Tensor() : b.tensor, false),
+              a_s, b_s, sa, sb, opnd](Node* n, const std::vector<Tensor>& g) {
+               Operand oa = opnd(A.unpack(n), a_s, sa), ob = opnd(B.unpack(n), b_s, sb);
+               Tensor denom = add(mul(oa, oa), mul(ob, ob));
+               return std::vector<Tensor>{div(mul(g[0], ob), denom), neg(div(mul(g[0], oa), denom))};
+             });
+      return;
+    case BinaryOp::Remainder:
+    case BinaryOp::Fmod:
+      record(op == BinaryOp::Remainder ? "RemainderBackward0" : "FmodBackward0", {ta, tb}, out,
+             [A = SavedTensor(a_s ? Tensor() : a.tensor, false), B = SavedTensor(b_s ? Tensor() : b.tensor, false),
+              a_s, b_s, sa, sb, opnd, op](Node* n, const std::vector<Tensor>& g) {
+               Operand oa = opnd(A.unpack(n), a_s, sa), ob = opnd(B.unpack(n), b_s, sb);
+               Tensor q = binary(op == BinaryOp::Remainder ? BinaryOp::FloorDiv : BinaryOp::TruncDiv, oa, ob);
+               return std::vector<Tensor>{g[0], b_s ? Tensor() : neg(mul(g[0], q))};
+             });
+      return;
+    default:  // floor/trunc division: zero gradient almost everywhere
+      record("DivBackward1", {ta, tb}, out, [](Node*, const std::vector<Tensor>& g) {
+        Tensor z = mul(g[0], Scalar(0.0));
+        return std::vector<Tensor>{z, z};
+      }, false);
+      return;
+  }
+}
+
+bool operands_require_grad(const Operand& a, const Operand& b) {
+  return (!a.is_scalar && requires_grad(a.tensor)) || (!b.is_scalar && requires_grad(b.tensor));
+}
+
+}  // namespace
+
+Tensor binary(BinaryOp op, const Operand& a, const Operand& b, const OptTensor& out) {
+  const bool rec = grad_enabled() && differentiable(op) && operands_require_grad(a, b);
+  if (rec && out)
+    EMBER_ERROR(op_name(op), "(): functions with out=... arguments don't support automatic differentiation, but "
+                "one of the arguments requires grad.");
+  Tensor result;
+  {
+    GradModeGuard no_grad(false);
+    result = binary_impl(op, a, b, out);
+  }
+  if (rec && is_floating(result.dtype())) record_binary(op, a, b, result);
+  return result;
+}
+
+Tensor& binary_(BinaryOp op, Tensor& self, const Operand& other) {
+  const bool rec = grad_enabled() && differentiable(op) && operands_require_grad(Operand(self), other);
+  if (!rec) {
+    GradModeGuard no_grad(false);
+    return binary_impl_(op, self, other);
+  }
+  // With autograd: compute out of place from a copy of the old value, write
+  // the values back, and let self take the result's history.
+  check_inplace(self);
+  Tensor result = binary(op, Operand(clone(self)), other);
+  {
+    GradModeGuard no_grad(false);
+    EMBER_CHECK(result.sizes() == self.sizes(), "output with shape ", self.sizes(),
+                " doesn't match the broadcast shape ", result.sizes());
+    EMBER_CHECK(can_cast(result.dtype(), self.dtype()), "result type ", dtype_short_name(result.dtype()),
+                " can't be cast to the desired output type ", dtype_short_name(self.dtype()));
+    copy_(self, result);
+  }
+  rebase_history(self, result);
+  return self;
+}
 
 }  // namespace ember

@@ -1,6 +1,7 @@
 // Factories, fill, and copy/conversion between dtypes.
 #include <cmath>
 
+#include "ember/autograd/autograd.h"
 #include "ember/core/dispatch.h"
 #include "ember/cpu/loops.h"
 #include "ember/ops/ops.h"
@@ -55,7 +56,8 @@ const bool registered = [] {
 
 }  // namespace
 
-Tensor& copy_(Tensor& dst, const Tensor& src) {
+namespace {
+Tensor& copy_impl(Tensor& dst, const Tensor& src) {
   EMBER_CHECK(dst.device() == src.device() || dst.device().is_cpu() == src.device().is_cpu(),
               "copy_: cannot copy from ", src.device().str(), " to ", dst.device().str());
   DimVector b = broadcast_shapes(dst.sizes(), src.sizes());
@@ -67,10 +69,37 @@ Tensor& copy_(Tensor& dst, const Tensor& src) {
   return dst;
 }
 
-Tensor& fill_(Tensor& self, Scalar value) {
+Tensor& fill_impl(Tensor& self, Scalar value) {
   if (self.numel()) fill_stub[self.device()](self, value);
   self.impl()->bump_version();
   return self;
+}
+}  // namespace
+
+Tensor& copy_(Tensor& dst, const Tensor& src) {
+  if (!(grad_enabled() && (requires_grad(src) || requires_grad(dst) ||
+                           (dst.impl()->is_view() && requires_grad(Tensor(dst.impl()->view_base())))))) {
+    return copy_impl(dst, src);
+  }
+  check_inplace(dst);
+  // dst's new value depends on src only: a fresh tensor carrying src's history.
+  Tensor result = requires_grad(src) ? to_dtype(expand(src, dst.sizes().vec()), dst.dtype(), true) : Tensor();
+  {
+    GradModeGuard no_grad(false);
+    copy_impl(dst, src);
+  }
+  rebase_history(dst, result.defined() ? result : detach(dst));
+  return dst;
+}
+
+Tensor& fill_(Tensor& self, Scalar value) {
+  if (grad_enabled() && requires_grad(self)) {
+    check_inplace(self);
+    fill_impl(self, value);
+    rebase_history(self, detach(self));  // the old value gets no gradient
+    return self;
+  }
+  return fill_impl(self, value);
 }
 
 Tensor& zero_(Tensor& self) { return fill_(self, Scalar(int64_t(0))); }
@@ -90,15 +119,18 @@ Tensor scalar_tensor(Scalar value, ScalarType dtype, Device device) { return ful
 Tensor to_dtype(const Tensor& self, ScalarType dtype, bool copy) {
   if (self.dtype() == dtype && !copy) return self;
   Tensor out = empty(self.sizes(), dtype, self.device());
-  return copy_(out, self);
+  copy_impl(out, self);
+  if (grad_enabled() && requires_grad(self) && is_floating(dtype)) {
+    const ScalarType from = self.dtype();
+    record(from == dtype ? "CloneBackward0" : "ToCopyBackward0", {&self}, out,
+           [from](Node*, const std::vector<Tensor>& g) { return std::vector<Tensor>{to_dtype(g[0], from)}; }, false);
+  }
+  return out;
 }
 
 Tensor contiguous(const Tensor& self) { return self.is_contiguous() ? self : clone(self); }
 
-Tensor clone(const Tensor& self) {
-  Tensor out = empty(self.sizes(), self.dtype(), self.device());
-  return copy_(out, self);
-}
+Tensor clone(const Tensor& self) { return to_dtype(self, self.dtype(), true); }
 
 Tensor arange(Scalar start, Scalar end, Scalar step, ScalarType dtype, Device device) {
   const double s = start.to_double(), e = end.to_double(), st = step.to_double();

@@ -3,6 +3,7 @@
 // gather, scatter, index_select, masked_fill, nonzero.
 #include <cstring>
 
+#include "ember/autograd/autograd.h"
 #include "ember/ops/elementwise.h"
 
 namespace ember {
@@ -200,60 +201,149 @@ void by_width(int64_t width, const F& f) {
   }
 }
 
+
+
+// Adds g (in gather order, contiguous) into `target`'s gathered positions; repeated indices accumulate.
+template <typename T>
+void scatter_add_gathered(const Gather& g, const T* src, T* dst) {
+  const int64_t nb = g.base.size(), nr = g.rest.size();
+  for (int64_t b = 0; b < nb; ++b)
+    for (int64_t r = 0; r < nr; ++r) dst[g.base[b] + g.rest[r]] += src[b * nr + r];
+}
+
+// Gradient plumbing for advanced indexing, on a contiguous tensor shaped like the indexed view.
+struct AdvIndex {
+  std::vector<Tensor> adv;
+  std::vector<int64_t> dims;
+  Gather on(const Tensor& t) const {
+    IndexPlan p;
+    p.view = t;
+    p.adv = adv;
+    p.adv_dims = dims;
+    return make_gather(p);
+  }
+};
+
+// The values at the indexed positions of t, in result layout.
+Tensor take(const Tensor& t, const AdvIndex& ai) {
+  Gather g = ai.on(t);
+  DimVector gshape = g.bshape;
+  for (int64_t s : g.rest_shape) gshape.push_back(s);
+  Tensor out = empty(gshape, t.dtype(), t.device());
+  by_width(itemsize(t.dtype()), [&](auto w) {
+    copy_gathered<decltype(w)>(g, static_cast<const char*>(t.impl()->storage()->data()),
+                               static_cast<char*>(out.raw_data()));
+  });
+  return contiguous(permute(out, gather_to_result_perm(g)));
+}
+
+// Back from result layout to gather order.
+Tensor to_gather_order(const Tensor& v, const Gather& g) {
+  Dims perm = gather_to_result_perm(g);
+  Dims inverse(perm.size());
+  for (size_t i = 0; i < perm.size(); ++i) inverse[perm[i]] = int64_t(i);
+  return contiguous(permute(v, inverse));
+}
+
 }  // namespace
 
 Tensor index(const Tensor& self, const std::vector<TensorIndex>& indices) {
-  IndexPlan p = plan_index(self, indices);
+  IndexPlan p = plan_index(self, indices);  // basic indices: views, recorded by the view ops
   if (p.adv.empty()) return p.view;
-  Gather g = make_gather(p);
-  DimVector gshape = g.bshape;
-  for (int64_t s : g.rest_shape) gshape.push_back(s);
-  Tensor out = empty(gshape, self.dtype(), self.device());
-  const char* base = static_cast<const char*>(self.impl()->storage()->data());
-  by_width(itemsize(self.dtype()), [&](auto w) {
-    copy_gathered<decltype(w)>(g, base, static_cast<char*>(out.raw_data()));
-  });
-  Tensor r = permute(out, gather_to_result_perm(g));
-  return contiguous(r);
+  AdvIndex ai{p.adv, p.adv_dims};
+  Tensor out;
+  {
+    GradModeGuard no_grad(false);
+    out = take(p.view, ai);
+  }
+  if (grad_enabled() && requires_grad(p.view)) {
+    DimVector in = p.view.sizes();
+    record("IndexBackward0", {&p.view}, out, [ai, in](Node*, const std::vector<Tensor>& grads) {
+      GradModeGuard no_grad(false);
+      Tensor gi = zeros(in, grads[0].dtype(), grads[0].device());
+      Gather g = ai.on(gi);
+      Tensor src = to_gather_order(grads[0], g);
+      EMBER_DISPATCH_FLOATING(gi.dtype(), "index_backward", [&] {
+        scatter_add_gathered<scalar_t>(g, src.data_ptr<scalar_t>(), gi.data_ptr<scalar_t>());
+      });
+      return std::vector<Tensor>{gi};
+    });
+  }
+  return out;
 }
 
-void index_put_(Tensor& self, const std::vector<TensorIndex>& indices, const Operand& value) {
-  IndexPlan p = plan_index(self, indices);
-  if (p.adv.empty()) {
-    Tensor v = p.view;
-    if (value.is_scalar) fill_(v, value.scalar);
-    else copy_(v, value.tensor);
-    self.impl()->bump_version();
-    return;
-  }
-  Gather g = make_gather(p);
+namespace {
+// Writes `value` (broadcast to the indexing result) into target's advanced positions.
+void put_advanced(Tensor& target, const AdvIndex& ai, const Operand& value) {
+  Gather g = ai.on(target);
   DimVector gshape = g.bshape;
   for (int64_t s : g.rest_shape) gshape.push_back(s);
-  // The value is given in result layout; bring it to gather order, contiguous.
   Dims perm = gather_to_result_perm(g);
   DimVector rshape(perm.size());
   for (size_t i = 0; i < perm.size(); ++i) rshape[i] = gshape[perm[i]];
-  Tensor vals = empty(rshape, self.dtype(), self.device());
-  if (value.is_scalar) fill_(vals, value.scalar);
-  else {
-    EMBER_CHECK(value.tensor.dim() <= int64_t(rshape.size()) || value.tensor.numel() == 1,
-                "shape mismatch: value tensor of shape ", value.tensor.sizes(),
-                " cannot be broadcast to indexing result of shape ", rshape);
-    DimVector b = broadcast_shapes(rshape, value.tensor.dim() <= int64_t(rshape.size()) ? value.tensor.sizes()
-                                                                                       : DimVector{});
+  Tensor vals = empty(rshape, target.dtype(), target.device());
+  if (value.is_scalar) {
+    fill_(vals, value.scalar);
+  } else {
+    Tensor src = value.tensor;
+    if (src.dim() > int64_t(rshape.size())) {  // extra leading 1s are allowed
+      EMBER_CHECK(src.numel() == shape_numel(rshape) || src.numel() == 1, "shape mismatch: value tensor of shape ",
+                  src.sizes(), " cannot be broadcast to indexing result of shape ", rshape);
+      src = reshape(src, src.numel() == 1 ? Dims{} : rshape.vec());
+    }
+    DimVector b = broadcast_shapes(rshape, src.sizes());
     EMBER_CHECK(b == rshape, "shape mismatch: value tensor of shape ", value.tensor.sizes(),
                 " cannot be broadcast to indexing result of shape ", rshape);
-    Tensor src = value.tensor.dim() <= int64_t(rshape.size()) ? value.tensor : reshape(value.tensor, {});
     copy_(vals, src);
   }
-  Dims inverse(perm.size());
-  for (size_t i = 0; i < perm.size(); ++i) inverse[perm[i]] = int64_t(i);
-  Tensor ordered = contiguous(permute(vals, inverse));
-  char* base = static_cast<char*>(self.impl()->storage()->data());
-  by_width(itemsize(self.dtype()), [&](auto w) {
-    scatter_gathered<decltype(w)>(g, static_cast<const char*>(ordered.raw_data()), base);
+  Tensor ordered = to_gather_order(vals, g);
+  by_width(itemsize(target.dtype()), [&](auto w) {
+    scatter_gathered<decltype(w)>(g, static_cast<const char*>(ordered.raw_data()),
+                                  static_cast<char*>(target.impl()->storage()->data()));
   });
-  self.impl()->bump_version();
+  target.impl()->bump_version();
+}
+}  // namespace
+
+void index_put_(Tensor& self, const std::vector<TensorIndex>& indices, const Operand& value) {
+  IndexPlan p = plan_index(self, indices);
+  if (p.adv.empty()) {  // basic indexing: write through the view (copy_/fill_ handle autograd)
+    Tensor v = p.view;
+    if (value.is_scalar) fill_(v, value.scalar);
+    else copy_(v, value.tensor);
+    return;
+  }
+  AdvIndex ai{p.adv, p.adv_dims};
+  Tensor target = p.view;
+  const Tensor* vt = value.is_scalar ? nullptr : &value.tensor;
+  const bool rec = grad_enabled() && (requires_grad(target) || (vt && requires_grad(*vt)) ||
+                                      (target.impl()->is_view() && requires_grad(Tensor(target.impl()->view_base()))));
+  if (!rec) {
+    GradModeGuard no_grad(false);
+    put_advanced(target, ai, value);
+    return;
+  }
+  // With autograd: the result is "target with the positions replaced"; target takes its history.
+  check_inplace(target);
+  Tensor result;
+  {
+    GradModeGuard no_grad(false);
+    result = clone(target);
+    put_advanced(result, ai, value);
+  }
+  record("IndexPutBackward0", {&target, vt}, result, [ai](Node*, const std::vector<Tensor>& grads) {
+    GradModeGuard no_grad(false);
+    Tensor g = contiguous(grads[0]);
+    Tensor g_value = take(g, ai);
+    Tensor g_self = clone(g);
+    put_advanced(g_self, ai, Operand(Scalar(0.0)));
+    return std::vector<Tensor>{g_self, g_value};
+  }, false);
+  {
+    GradModeGuard no_grad(false);
+    copy_(target, result);
+  }
+  rebase_history(target, result);
 }
 
 Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index) {
@@ -293,8 +383,8 @@ Tensor restricted_view(const Tensor& self, int64_t dim, const Tensor& index, con
 
 }  // namespace
 
-Tensor gather(const Tensor& self, int64_t dim, const Tensor& index) {
-  dim = wrap_dim(dim, self.dim());
+namespace {
+Tensor gather_impl(const Tensor& self, int64_t dim, const Tensor& index) {
   Tensor src = restricted_view(self, dim, index, "gather");
   Tensor out = empty(index.sizes(), self.dtype(), self.device());
   if (out.numel() == 0) return out;
@@ -314,8 +404,7 @@ Tensor gather(const Tensor& self, int64_t dim, const Tensor& index) {
   return out;
 }
 
-Tensor& scatter_(Tensor& self, int64_t dim, const Tensor& index, const Operand& src, const std::string& reduce) {
-  dim = wrap_dim(dim, self.dim());
+Tensor& scatter_impl_(Tensor& self, int64_t dim, const Tensor& index, const Operand& src, const std::string& reduce) {
   EMBER_CHECK(reduce.empty() || reduce == "add" || reduce == "multiply",
               "reduce argument must be either add or multiply.");
   Tensor dst = restricted_view(self, dim, index, "scatter");
@@ -354,9 +443,63 @@ Tensor& scatter_(Tensor& self, int64_t dim, const Tensor& index, const Operand& 
   return self;
 }
 
+}  // namespace
+
+Tensor gather(const Tensor& self, int64_t dim, const Tensor& index) {
+  dim = wrap_dim(dim, self.dim());
+  Tensor out;
+  {
+    GradModeGuard no_grad(false);
+    out = gather_impl(self, dim, index);
+  }
+  if (grad_enabled() && requires_grad(self)) {
+    DimVector in = self.sizes();
+    record("GatherBackward0", {&self}, out, [in, dim, I = SavedTensor(index, false)](Node* n, const std::vector<Tensor>& g) {
+      return std::vector<Tensor>{scatter_add(zeros(in, g[0].dtype(), g[0].device()), dim, I.unpack(n), g[0])};
+    });
+  }
+  return out;
+}
+
 Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Operand& src, const std::string& reduce) {
-  Tensor out = clone(self);
-  return scatter_(out, dim, index, src, reduce);
+  dim = wrap_dim(dim, self.dim());
+  const Tensor* ts = src.is_scalar ? nullptr : &src.tensor;
+  Tensor out;
+  {
+    GradModeGuard no_grad(false);
+    out = clone(self);
+    scatter_impl_(out, dim, index, src, reduce);
+  }
+  if (grad_enabled() && any_requires_grad({&self, ts})) {
+    EMBER_CHECK(reduce.empty() || reduce == "add", "the derivative of scatter with reduce='", reduce,
+                "' is not implemented");
+    const bool add_mode = reduce == "add";
+    record(add_mode ? "ScatterAddBackward0" : ts ? "ScatterBackward0" : "ScatterBackward1", {&self, ts}, out,
+           [dim, add_mode, has_src = bool(ts), I = SavedTensor(index, false)](Node* n, const std::vector<Tensor>& g) {
+             Tensor idx = I.unpack(n);
+             Tensor g_self = add_mode ? g[0] : scatter(g[0], dim, idx, Operand(Scalar(0.0)));
+             Tensor g_src = has_src ? gather(g[0], dim, idx) : Tensor();
+             return std::vector<Tensor>{g_self, g_src};
+           });
+  }
+  return out;
+}
+
+Tensor& scatter_(Tensor& self, int64_t dim, const Tensor& index, const Operand& src, const std::string& reduce) {
+  dim = wrap_dim(dim, self.dim());
+  const Tensor* ts = src.is_scalar ? nullptr : &src.tensor;
+  if (!(grad_enabled() && any_requires_grad({&self, ts}))) {
+    GradModeGuard no_grad(false);
+    return scatter_impl_(self, dim, index, src, reduce);
+  }
+  check_inplace(self);
+  Tensor result = scatter(self, dim, index, src, reduce);
+  {
+    GradModeGuard no_grad(false);
+    copy_(self, result);
+  }
+  rebase_history(self, result);
+  return self;
 }
 
 Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src) {

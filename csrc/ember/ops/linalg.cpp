@@ -2,6 +2,7 @@
 // cblas); integer matrices use a plain loop, as PyTorch does not use BLAS for them.
 #include <cblas.h>
 
+#include "ember/autograd/autograd.h"
 #include "ember/ops/elementwise.h"
 
 namespace ember {
@@ -88,7 +89,20 @@ Tensor mm(const Tensor& a, const Tensor& b, const OptTensor& out) {
   EMBER_CHECK(a.sizes()[1] == b.sizes()[0], "mat1 and mat2 shapes cannot be multiplied (", matrix_shape(a),
               " and ", matrix_shape(b), ")");
   Tensor result = empty({a.sizes()[0], b.sizes()[1]}, a.dtype(), a.device());
-  gemm(a, b, result);
+  {
+    GradModeGuard no_grad(false);
+    gemm(a, b, result);
+  }
+  if (grad_enabled() && any_requires_grad({&a, &b})) {
+    EMBER_CHECK(!out, "mm(): functions with out=... arguments don't support automatic differentiation, but one of "
+                "the arguments requires grad.");
+    record("MmBackward0", {&a, &b}, result,
+           [A = SavedTensor(requires_grad(b) ? a : Tensor(), false), B = SavedTensor(requires_grad(a) ? b : Tensor(), false)](
+               Node* n, const std::vector<Tensor>& g) {
+             Tensor av = A.unpack(n), bv = B.unpack(n);
+             return std::vector<Tensor>{bv.defined() ? mm(g[0], t(bv)) : Tensor(), av.defined() ? mm(t(av), g[0]) : Tensor()};
+           });
+  }
   return finish(result, out, "mm");
 }
 
@@ -100,7 +114,19 @@ Tensor bmm(const Tensor& a, const Tensor& b, const OptTensor& out) {
   EMBER_CHECK(b.sizes()[0] == bs && b.sizes()[1] == k, "Expected size for first two dimensions of batch2 tensor "
               "to be: [", bs, ", ", k, "] but got: [", b.sizes()[0], ", ", b.sizes()[1], "].");
   Tensor result = empty({bs, m, n}, a.dtype(), a.device());
-  for (int64_t i = 0; i < bs; ++i) gemm(select(a, 0, i), select(b, 0, i), select(result, 0, i));
+  {
+    GradModeGuard no_grad(false);
+    for (int64_t i = 0; i < bs; ++i) gemm(select(a, 0, i), select(b, 0, i), select(result, 0, i));
+  }
+  if (grad_enabled() && any_requires_grad({&a, &b})) {
+    record("BmmBackward0", {&a, &b}, result,
+           [A = SavedTensor(requires_grad(b) ? a : Tensor(), false), B = SavedTensor(requires_grad(a) ? b : Tensor(), false)](
+               Node* n, const std::vector<Tensor>& g) {
+             Tensor av = A.unpack(n), bv = B.unpack(n);
+             return std::vector<Tensor>{bv.defined() ? bmm(g[0], mT(bv)) : Tensor(),
+                                        av.defined() ? bmm(mT(av), g[0]) : Tensor()};
+           });
+  }
   return finish(result, out, "bmm");
 }
 

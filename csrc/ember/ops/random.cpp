@@ -7,6 +7,7 @@
 #include <mutex>
 #include <numeric>
 
+#include "ember/autograd/autograd.h"
 #include "ember/ops/elementwise.h"
 #include "ember/ops/random_kernels.h"
 
@@ -54,6 +55,7 @@ void random_range(Generator& g, int32_t* p, int64_t n, int64_t lo, uint64_t r) {
 void random_range(Generator& g, int64_t* p, int64_t n, int64_t lo, uint64_t r) { random::random_range_i64(g, p, n, lo, r); }
 
 void check_cpu(const Tensor& self, const char* op) {
+  check_inplace(self);
   EMBER_CHECK(self.device().is_cpu(), op, ": random numbers on ", self.device().str(),
               " are not supported by this build");
 }
@@ -143,7 +145,7 @@ Tensor& bernoulli_(Tensor& self, double p, Generator* g) {
 }
 
 Tensor bernoulli(const Tensor& p, Generator* g) {
-  check_cpu(p, "bernoulli");
+  EMBER_CHECK(p.device().is_cpu(), "bernoulli: random numbers on ", p.device().str(), " are not supported by this build");
   EMBER_CHECK(is_floating(p.dtype()), "bernoulli: expected a floating-point probability tensor, got ",
               dtype_name(p.dtype()));
   Generator& gen = gen_or_default(g);

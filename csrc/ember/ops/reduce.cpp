@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 
+#include "ember/autograd/autograd.h"
 #include "ember/ops/elementwise.h"
 
 namespace ember {
@@ -198,7 +199,8 @@ void check_nonempty(const Tensor& self, const ReducePlan& p, const Dims& dims, c
 
 }  // namespace
 
-Tensor sum(const Tensor& self, const Dims& dims, bool keepdim, std::optional<ScalarType> dtype) {
+namespace {
+Tensor sum_impl(const Tensor& self, const Dims& dims, bool keepdim, std::optional<ScalarType> dtype) {
   ReducePlan p = plan_reduction(self, dims, "sum");
   ScalarType ot = sum_dtype(self.dtype(), dtype);
   Tensor src = self.dtype() == ScalarType::Bool || (dtype && *dtype != self.dtype()) ? to_dtype(self, ot) : self;
@@ -220,17 +222,17 @@ Tensor sum(const Tensor& self, const Dims& dims, bool keepdim, std::optional<Sca
   return finish_shape(out, p, keepdim);
 }
 
-Tensor mean(const Tensor& self, const Dims& dims, bool keepdim, std::optional<ScalarType> dtype) {
+Tensor mean_impl(const Tensor& self, const Dims& dims, bool keepdim, std::optional<ScalarType> dtype) {
   ScalarType t = dtype.value_or(self.dtype());
   EMBER_CHECK(is_floating(t), "mean(): could not infer output dtype. Input dtype must be either a floating point "
               "or complex dtype. Got: ", dtype_short_name(t));
   ReducePlan p = plan_reduction(self, dims, "mean");
-  Tensor s = sum(self, dims, keepdim, t);
+  Tensor s = sum_impl(self, dims, keepdim, t);
   binary_(BinaryOp::Div, s, Operand(Scalar(double(p.R))));
   return s;
 }
 
-Tensor prod(const Tensor& self, const Dims& dims, bool keepdim, std::optional<ScalarType> dtype) {
+Tensor prod_impl(const Tensor& self, const Dims& dims, bool keepdim, std::optional<ScalarType> dtype) {
   ReducePlan p = plan_reduction(self, dims, "prod");
   ScalarType ot = sum_dtype(self.dtype(), dtype);
   Tensor src = to_dtype(self, ot);
@@ -247,7 +249,6 @@ Tensor prod(const Tensor& self, const Dims& dims, bool keepdim, std::optional<Sc
   return finish_shape(out, p, keepdim);
 }
 
-namespace {
 Tensor extreme(const Tensor& self, const Dims& dims, bool keepdim, bool is_max) {
   const char* name = is_max ? "amax" : "amin";
   ReducePlan p = plan_reduction(self, dims, name);
@@ -292,21 +293,123 @@ std::pair<Tensor, Tensor> extreme_dim(const Tensor& self, std::optional<int64_t>
   bool kd = keepdim && dim.has_value();
   return {want_values ? finish_shape(values, p, kd) : Tensor(), finish_shape(idx, p, kd)};
 }
+
+// ---- autograd --------------------------------------------------------------------------
+// A reduction's gradient, reshaped to the keepdim shape and expanded to the input's.
+Tensor expand_back(const Tensor& g, const ReducePlan& p, const DimVector& in_shape) {
+  return expand(reshape(g, p.out_shape.vec()), in_shape.vec());
+}
+
+template <typename Impl, typename Grad>
+Tensor reduce_with_grad(const char* name, const Tensor& self, const Dims& dims, bool keepdim, Impl impl, Grad grad) {
+  Tensor out;
+  {
+    GradModeGuard no_grad(false);
+    out = impl();
+  }
+  if (grad_enabled() && requires_grad(self) && is_floating(out.dtype())) {
+    ReducePlan p = plan_reduction(self, dims, name);
+    DimVector in = self.sizes();
+    record(name, {&self}, out, [p, in, grad, X = SavedTensor(self, false), Y = SavedTensor(out, true)](
+        Node* n, const std::vector<Tensor>& g) { return std::vector<Tensor>{grad(g[0], X, Y, n, p, in)}; });
+  }
+  return out;
+}
+
 }  // namespace
 
-Tensor amax(const Tensor& self, const Dims& dims, bool keepdim) { return extreme(self, dims, keepdim, true); }
-Tensor amin(const Tensor& self, const Dims& dims, bool keepdim) { return extreme(self, dims, keepdim, false); }
+Tensor sum(const Tensor& self, const Dims& dims, bool keepdim, std::optional<ScalarType> dtype) {
+  return reduce_with_grad(dims.empty() ? "SumBackward0" : "SumBackward1", self, dims, keepdim,
+                          [&] { return sum_impl(self, dims, keepdim, dtype); },
+                          [](const Tensor& g, const SavedTensor&, const SavedTensor&, Node*, const ReducePlan& p,
+                             const DimVector& in) { return expand_back(g, p, in); });
+}
+
+Tensor mean(const Tensor& self, const Dims& dims, bool keepdim, std::optional<ScalarType> dtype) {
+  return reduce_with_grad(dims.empty() ? "MeanBackward0" : "MeanBackward1", self, dims, keepdim,
+                          [&] { return mean_impl(self, dims, keepdim, dtype); },
+                          [](const Tensor& g, const SavedTensor&, const SavedTensor&, Node*, const ReducePlan& p,
+                             const DimVector& in) { return div(expand_back(g, p, in), Scalar(double(p.R))); });
+}
+
+Tensor prod(const Tensor& self, const Dims& dims, bool keepdim, std::optional<ScalarType> dtype) {
+  return reduce_with_grad(dims.empty() ? "ProdBackward0" : "ProdBackward1", self, dims, keepdim,
+                          [&] { return prod_impl(self, dims, keepdim, dtype); },
+                          [dims](const Tensor& g, const SavedTensor& X, const SavedTensor& Y, Node* n,
+                                 const ReducePlan& p, const DimVector& in) {
+                            // d prod / d x_i = product of the others; careful with zeros.
+                            Tensor x = X.unpack(n), out = expand_back(Y.unpack(n), p, in);
+                            Operand zero(Scalar(0.0)), one(Scalar(1.0));
+                            Tensor is_zero = binary(BinaryOp::Eq, x, zero);
+                            Tensor zeros_in_slice = expand_back(sum(to_dtype(is_zero, x.dtype()), dims, true), p, in);
+                            Tensor prod_nonzero = expand_back(prod(where(is_zero, one, x), dims, true), p, in);
+                            Tensor at_zero = where(binary(BinaryOp::Eq, zeros_in_slice, one), prod_nonzero, zero);
+                            Tensor safe_x = where(is_zero, one, x);
+                            Tensor others = where(is_zero, at_zero, div(out, safe_x));
+                            return mul(expand_back(g, p, in), others);
+                          });
+}
+
+namespace {
+// max/min over dims: the gradient is shared evenly by the elements equal to the result.
+Tensor extreme_grad(const Tensor& g, const SavedTensor& X, const SavedTensor& Y, Node* n, const ReducePlan& p,
+                    const DimVector& in, const Dims& dims) {
+  Tensor x = X.unpack(n);
+  Tensor hit = to_dtype(binary(BinaryOp::Eq, x, expand_back(Y.unpack(n), p, in)), x.dtype());
+  Tensor count = expand_back(sum(hit, dims, true), p, in);
+  return div(mul(expand_back(g, p, in), hit), count);
+}
+}  // namespace
+
+Tensor amax(const Tensor& self, const Dims& dims, bool keepdim) {
+  return reduce_with_grad("AmaxBackward0", self, dims, keepdim, [&] { return extreme(self, dims, keepdim, true); },
+                          [dims](const Tensor& g, const SavedTensor& X, const SavedTensor& Y, Node* n,
+                                 const ReducePlan& p, const DimVector& in) { return extreme_grad(g, X, Y, n, p, in, dims); });
+}
+Tensor amin(const Tensor& self, const Dims& dims, bool keepdim) {
+  return reduce_with_grad("AminBackward0", self, dims, keepdim, [&] { return extreme(self, dims, keepdim, false); },
+                          [dims](const Tensor& g, const SavedTensor& X, const SavedTensor& Y, Node* n,
+                                 const ReducePlan& p, const DimVector& in) { return extreme_grad(g, X, Y, n, p, in, dims); });
+}
+
+namespace {
+std::pair<Tensor, Tensor> extreme_dim_with_grad(const Tensor& self, int64_t dim, bool keepdim, bool is_max) {
+  std::pair<Tensor, Tensor> r;
+  {
+    GradModeGuard no_grad(false);
+    r = extreme_dim(self, dim, keepdim, is_max, true, is_max ? "max" : "min");
+  }
+  if (grad_enabled() && requires_grad(self)) {
+    DimVector in = self.sizes();
+    int64_t d = wrap_dim(dim, self.dim());
+    record(is_max ? "MaxBackward0" : "MinBackward0", {&self}, r.first,
+           [in, d, keepdim, I = SavedTensor(r.second, false)](Node* n, const std::vector<Tensor>& g) {
+             Tensor idx = I.unpack(n), gv = g[0];
+             if (!keepdim && !in.empty()) {
+               idx = unsqueeze(idx, d);
+               gv = unsqueeze(gv, d);
+             }
+             Tensor z = zeros(in, gv.dtype(), gv.device());
+             if (in.empty()) return std::vector<Tensor>{gv};
+             return std::vector<Tensor>{scatter(z, d, idx, Operand(gv))};
+           });
+  }
+  return r;
+}
+}  // namespace
 
 std::pair<Tensor, Tensor> max_dim(const Tensor& self, int64_t dim, bool keepdim) {
-  return extreme_dim(self, dim, keepdim, true, true, "max");
+  return extreme_dim_with_grad(self, dim, keepdim, true);
 }
 std::pair<Tensor, Tensor> min_dim(const Tensor& self, int64_t dim, bool keepdim) {
-  return extreme_dim(self, dim, keepdim, false, true, "min");
+  return extreme_dim_with_grad(self, dim, keepdim, false);
 }
 Tensor argmax(const Tensor& self, std::optional<int64_t> dim, bool keepdim) {
+  GradModeGuard no_grad(false);
   return extreme_dim(self, dim, keepdim, true, false, "argmax").second;
 }
 Tensor argmin(const Tensor& self, std::optional<int64_t> dim, bool keepdim) {
+  GradModeGuard no_grad(false);
   return extreme_dim(self, dim, keepdim, false, false, "argmin").second;
 }
 
@@ -366,9 +469,9 @@ Tensor logsumexp(const Tensor& self, const Dims& dims, bool keepdim) {
   return binary(BinaryOp::Add, unary(UnaryOp::Log, s), mm);
 }
 
-Tensor cumsum(const Tensor& self, int64_t dim, std::optional<ScalarType> dtype) {
+namespace {
+Tensor cumsum_impl(const Tensor& self, int64_t dim, std::optional<ScalarType> dtype) {
   ScalarType ot = sum_dtype(self.dtype(), dtype);
-  dim = wrap_dim(dim, self.dim());
   if (self.dim() == 0) return to_dtype(self, ot, true);
   // Scan rows of a copy with `dim` moved innermost, then move it back.
   Tensor x = clone(to_dtype(transpose(self, dim, -1), ot));
@@ -379,6 +482,22 @@ Tensor cumsum(const Tensor& self, int64_t dim, std::optional<ScalarType> dtype) 
       for (int64_t i = 1; i < n; ++i) p[r * n + i] += p[r * n + i - 1];
   });
   return contiguous(transpose(x, dim, -1));
+}
+}  // namespace
+
+Tensor cumsum(const Tensor& self, int64_t dim, std::optional<ScalarType> dtype) {
+  dim = wrap_dim(dim, self.dim());
+  Tensor out;
+  {
+    GradModeGuard no_grad(false);
+    out = cumsum_impl(self, dim, dtype);
+  }
+  if (grad_enabled() && requires_grad(self) && is_floating(out.dtype()))
+    record("CumsumBackward0", {&self}, out, [dim](Node*, const std::vector<Tensor>& g) {
+      if (g[0].dim() == 0) return std::vector<Tensor>{g[0]};
+      return std::vector<Tensor>{flip(cumsum(flip(g[0], {dim}), dim), {dim})};
+    }, false);
+  return out;
 }
 
 }  // namespace ember

@@ -3,6 +3,8 @@
 // cat, stack, repeat, flip, tril/triu copy.
 #include <algorithm>
 
+#include "ember/autograd/autograd.h"
+#include "ember/autograd/functions.h"
 #include "ember/ops/elementwise.h"
 
 namespace ember {
@@ -29,6 +31,25 @@ DimVector broadcast_shapes(const DimVector& a, const DimVector& b) {
 }
 
 namespace {
+
+// A view op with its backward: `bw` maps the view's gradient to the input's.
+template <typename F>
+Tensor view_with_grad(const char* name, const Tensor& self, DimVector sizes, DimVector strides, int64_t offset, F bw) {
+  Tensor out = make_view(self, std::move(sizes), std::move(strides), offset);
+  if (grad_enabled() && requires_grad(self))
+    record(name, {&self}, out, [bw](Node*, const std::vector<Tensor>& g) { return std::vector<Tensor>{bw(g[0])}; },
+           false);
+  return out;
+}
+
+// Gradient of a view that picks part of its input: zeros with the part set to g.
+template <typename MakeView>
+Tensor scatter_into_zeros(const Tensor& g, const DimVector& in_shape, const MakeView& make) {
+  Tensor gi = zeros(in_shape, g.dtype(), g.device());
+  Tensor part = make(gi);
+  copy_(part, g);  // recorded (CopySlices) only under create_graph
+  return gi;
+}
 
 // Resolves one -1 in a requested shape against numel.
 DimVector infer_size(const Dims& shape, int64_t numel) {
@@ -91,15 +112,21 @@ Tensor view(const Tensor& self, const Dims& shape) {
   EMBER_CHECK(st.has_value(),
               "view size is not compatible with input tensor's size and stride (at least one dimension spans "
               "across two contiguous subspaces). Use .reshape(...) instead.");
-  return make_view(self, std::move(sizes), std::move(*st), self.storage_offset());
+  DimVector in = self.sizes();
+  return view_with_grad("ViewBackward0", self, std::move(sizes), std::move(*st), self.storage_offset(),
+                        [in](const Tensor& g) { return reshape(g, in.vec()); });
 }
 
 Tensor reshape(const Tensor& self, const Dims& shape) {
   DimVector sizes = infer_size(shape, self.numel());
   auto st = view_strides(self.sizes(), self.strides(), sizes);
-  if (st) return make_view(self, std::move(sizes), std::move(*st), self.storage_offset());
+  DimVector in = self.sizes();
+  if (st)
+    return view_with_grad("ViewBackward0", self, std::move(sizes), std::move(*st), self.storage_offset(),
+                          [in](const Tensor& g) { return reshape(g, in.vec()); });
   Tensor c = clone(self);
-  return make_view(c, sizes, contiguous_strides(sizes), 0);
+  return view_with_grad("UnsafeViewBackward0", c, sizes, contiguous_strides(sizes), 0,
+                        [in](const Tensor& g) { return reshape(g, in.vec()); });
 }
 
 Tensor flatten(const Tensor& self, int64_t start_dim, int64_t end_dim) {
@@ -145,7 +172,9 @@ Tensor squeeze(const Tensor& self, const std::optional<Dims>& dims) {
   DimVector sizes, strides;
   for (int64_t d = 0; d < self.dim(); ++d)
     if (!drop[d]) { sizes.push_back(self.sizes()[d]); strides.push_back(self.strides()[d]); }
-  return make_view(self, sizes, strides, self.storage_offset());
+  DimVector in = self.sizes();
+  return view_with_grad(dims ? "SqueezeBackward1" : "SqueezeBackward0", self, sizes, strides, self.storage_offset(),
+                        [in](const Tensor& g) { return reshape(g, in.vec()); });
 }
 
 Tensor unsqueeze(const Tensor& self, int64_t dim) {
@@ -154,17 +183,21 @@ Tensor unsqueeze(const Tensor& self, int64_t dim) {
   int64_t st = dim < self.dim() ? sizes[dim] * strides[dim] : 1;
   sizes.insert(dim, 1);
   strides.insert(dim, st);
-  return make_view(self, sizes, strides, self.storage_offset());
+  DimVector in = self.sizes();
+  return view_with_grad("UnsqueezeBackward0", self, sizes, strides, self.storage_offset(),
+                        [in](const Tensor& g) { return reshape(g, in.vec()); });
 }
 
 Tensor transpose(const Tensor& self, int64_t d0, int64_t d1) {
   d0 = wrap_dim(d0, self.dim());
   d1 = wrap_dim(d1, self.dim());
-  if (self.dim() == 0) return make_view(self, self.sizes(), self.strides(), self.storage_offset());
   DimVector sizes = self.sizes(), strides = self.strides();
-  std::swap(sizes[d0], sizes[d1]);
-  std::swap(strides[d0], strides[d1]);
-  return make_view(self, sizes, strides, self.storage_offset());
+  if (self.dim() > 0) {
+    std::swap(sizes[d0], sizes[d1]);
+    std::swap(strides[d0], strides[d1]);
+  }
+  return view_with_grad("TransposeBackward0", self, sizes, strides, self.storage_offset(),
+                        [d0, d1](const Tensor& g) { return transpose(g, d0, d1); });
 }
 
 Tensor permute(const Tensor& self, const Dims& dims) {
@@ -181,13 +214,21 @@ Tensor permute(const Tensor& self, const Dims& dims) {
     sizes[i] = self.sizes()[d];
     strides[i] = self.strides()[d];
   }
-  return make_view(self, sizes, strides, self.storage_offset());
+  Dims inverse(dims.size());
+  for (size_t i = 0; i < dims.size(); ++i) inverse[wrap_dim(dims[i], self.dim())] = int64_t(i);
+  return view_with_grad("PermuteBackward0", self, sizes, strides, self.storage_offset(),
+                        [inverse](const Tensor& g) { return permute(g, inverse); });
 }
 
 Tensor t(const Tensor& self) {
   EMBER_CHECK(self.dim() <= 2, "t() expects a tensor with <= 2 dimensions, but self is ", self.dim(), "D");
-  return self.dim() < 2 ? make_view(self, self.sizes(), self.strides(), self.storage_offset())
-                        : transpose(self, 0, 1);
+  DimVector sizes = self.sizes(), strides = self.strides();
+  if (self.dim() == 2) {
+    std::swap(sizes[0], sizes[1]);
+    std::swap(strides[0], strides[1]);
+  }
+  return view_with_grad("TBackward0", self, sizes, strides, self.storage_offset(),
+                        [](const Tensor& g) { return t(g); });
 }
 
 Tensor mT(const Tensor& self) {
@@ -225,7 +266,9 @@ Tensor expand(const Tensor& self, const Dims& req) {
       strides[i] = 0;
     }
   }
-  return make_view(self, sizes, strides, self.storage_offset());
+  DimVector in = self.sizes();
+  return view_with_grad("ExpandBackward0", self, sizes, strides, self.storage_offset(),
+                        [in](const Tensor& g) { return sum_to(g, in); });
 }
 
 Tensor broadcast_to(const Tensor& self, const DimVector& shape) { return expand(self, shape.vec()); }
@@ -244,7 +287,11 @@ Tensor slice(const Tensor& self, int64_t dim, std::optional<int64_t> start, std:
   DimVector sizes = self.sizes(), strides = self.strides();
   sizes[dim] = (e - s + step - 1) / step;
   strides[dim] *= step;
-  return make_view(self, sizes, strides, self.storage_offset() + s * self.strides()[dim]);
+  DimVector in = self.sizes();
+  return view_with_grad("SliceBackward0", self, sizes, strides, self.storage_offset() + s * self.strides()[dim],
+                        [in, dim, s, e, step](const Tensor& g) {
+                          return scatter_into_zeros(g, in, [&](const Tensor& z) { return slice(z, dim, s, e, step); });
+                        });
 }
 
 Tensor narrow(const Tensor& self, int64_t dim, int64_t start, int64_t length) {
@@ -270,7 +317,10 @@ Tensor select(const Tensor& self, int64_t dim, int64_t index) {
   int64_t offset = self.storage_offset() + index * strides[dim];
   sizes.erase(dim);
   strides.erase(dim);
-  return make_view(self, sizes, strides, offset);
+  DimVector in = self.sizes();
+  return view_with_grad("SelectBackward0", self, sizes, strides, offset, [in, dim, index](const Tensor& g) {
+    return scatter_into_zeros(g, in, [&](const Tensor& z) { return select(z, dim, index); });
+  });
 }
 
 std::vector<Tensor> split_with_sizes(const Tensor& self, const Dims& sizes, int64_t dim) {
@@ -353,12 +403,34 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
   }
   shape[dim] = total;
   Tensor out = empty(shape, dtype, ref->device());
-  int64_t offset = 0;
-  for (const Tensor& t : tensors) {
-    if (t.dim() == 1 && t.numel() == 0) continue;
-    Tensor part = narrow(out, dim, offset, t.sizes()[dim]);
-    copy_(part, t);
-    offset += t.sizes()[dim];
+  Dims sizes_along;  // each input's extent along dim (0 for skipped empties)
+  bool rec = false;
+  {
+    GradModeGuard no_grad(false);
+    int64_t offset = 0;
+    for (const Tensor& t : tensors) {
+      if (t.dim() == 1 && t.numel() == 0) { sizes_along.push_back(-1); continue; }
+      Tensor part = narrow(out, dim, offset, t.sizes()[dim]);
+      copy_(part, t);
+      offset += t.sizes()[dim];
+      sizes_along.push_back(t.sizes()[dim]);
+    }
+  }
+  for (const Tensor& t : tensors) rec = rec || requires_grad(t);
+  if (rec && grad_enabled()) {
+    std::vector<Edge> edges;
+    for (const Tensor& t : tensors) edges.push_back(gradient_edge(t));
+    auto fn = [dim, sizes_along](Node*, const std::vector<Tensor>& g) {
+      std::vector<Tensor> grads;
+      int64_t offset = 0;
+      for (int64_t s : sizes_along) {
+        if (s < 0) { grads.push_back(Tensor()); continue; }
+        grads.push_back(narrow(g[0], dim, offset, s));
+        offset += s;
+      }
+      return grads;
+    };
+    set_history_edges({out}, make_intrusive<LambdaNode<decltype(fn)>>("CatBackward0", fn, false), std::move(edges));
   }
   return out;
 }
@@ -408,9 +480,16 @@ Tensor flip(const Tensor& self, const Dims& dims) {
     if (self.sizes()[w] > 0) offset += (self.sizes()[w] - 1) * strides[w];
     strides[w] = -strides[w];
   }
-  if (self.numel() == 0) return clone(self);
-  Tensor v = make_view(self, self.sizes(), strides, offset);
-  return clone(v);
+  Tensor out;
+  {
+    GradModeGuard no_grad(false);
+    out = self.numel() == 0 ? clone(self) : clone(make_view(self, self.sizes(), strides, offset));
+  }
+  if (grad_enabled() && requires_grad(self))
+    record("FlipBackward0", {&self}, out, [dims](Node*, const std::vector<Tensor>& g) {
+      return std::vector<Tensor>{flip(g[0], dims)};
+    }, false);
+  return out;
 }
 
 namespace {
@@ -432,8 +511,31 @@ Tensor triangle(const Tensor& self, int64_t diagonal, bool lower) {
 }
 }  // namespace
 
-Tensor tril(const Tensor& self, int64_t diagonal) { return triangle(self, diagonal, true); }
-Tensor triu(const Tensor& self, int64_t diagonal) { return triangle(self, diagonal, false); }
+Tensor tril(const Tensor& self, int64_t diagonal) {
+  Tensor out;
+  {
+    GradModeGuard no_grad(false);
+    out = triangle(self, diagonal, true);
+  }
+  if (grad_enabled() && requires_grad(self))
+    record("TrilBackward0", {&self}, out, [diagonal](Node*, const std::vector<Tensor>& g) {
+      return std::vector<Tensor>{tril(g[0], diagonal)};
+    }, false);
+  return out;
+}
+
+Tensor triu(const Tensor& self, int64_t diagonal) {
+  Tensor out;
+  {
+    GradModeGuard no_grad(false);
+    out = triangle(self, diagonal, false);
+  }
+  if (grad_enabled() && requires_grad(self))
+    record("TriuBackward0", {&self}, out, [diagonal](Node*, const std::vector<Tensor>& g) {
+      return std::vector<Tensor>{triu(g[0], diagonal)};
+    }, false);
+  return out;
+}
 
 Tensor as_strided(const Tensor& self, const Dims& sizes, const Dims& strides, std::optional<int64_t> offset) {
   EMBER_CHECK(sizes.size() == strides.size(), "mismatch in length of strides and shape");
@@ -447,7 +549,12 @@ Tensor as_strided(const Tensor& self, const Dims& sizes, const Dims& strides, st
   EMBER_CHECK(max_index < int64_t(self.impl()->storage()->nbytes() / itemsize(self.dtype())),
               "setStorage: sizes ", DimVector(sizes), ", strides ", DimVector(strides), ", storage offset ", off,
               " requiring a storage size out of bounds");
-  return make_view(self, DimVector(sizes), DimVector(strides), off);
+  Tensor out = make_view(self, DimVector(sizes), DimVector(strides), off);
+  if (grad_enabled() && requires_grad(self)) {
+    auto node = make_intrusive<AsStridedBackward>(self, out);
+    set_history_edges({out}, node, {gradient_edge(self)});
+  }
+  return out;
 }
 
 }  // namespace ember

@@ -2,6 +2,7 @@
 // default float dtype, as in PyTorch (torch.exp(int tensor) is float32).
 #include <cmath>
 
+#include "ember/autograd/autograd.h"
 #include "ember/ops/elementwise.h"
 
 namespace ember {
@@ -145,7 +146,8 @@ void run_unary(UnaryOp op, ScalarType ct, const Tensor& in, const Tensor& out) {
 
 }  // namespace
 
-Tensor unary(UnaryOp op, const Tensor& self, const OptTensor& out) {
+namespace {
+Tensor unary_impl(UnaryOp op, const Tensor& self, const OptTensor& out) {
   auto [ct, ot] = unary_dtypes(op, self.dtype());
   if (out && out->dtype() == ot && out->sizes() == self.sizes()) {
     run_unary(op, ct, self, *out);
@@ -157,12 +159,110 @@ Tensor unary(UnaryOp op, const Tensor& self, const OptTensor& out) {
   return out ? write_out(result, *out, op_name(op)) : result;
 }
 
-Tensor& unary_(UnaryOp op, Tensor& self) {
+Tensor& unary_impl_(UnaryOp op, Tensor& self) {
   auto [ct, ot] = unary_dtypes(op, self.dtype());
   EMBER_CHECK(can_cast(ot, self.dtype()), "result type ", dtype_short_name(ot),
               " can't be cast to the desired output type ", dtype_short_name(self.dtype()));
   run_unary(op, ct, self, self);
   self.impl()->bump_version();
+  return self;
+}
+
+
+// ---- autograd: d(out)/d(self) of each op, written with ember ops ------------------------
+bool differentiable(UnaryOp op) { return op != UnaryOp::LogicalNot; }
+
+const char* backward_name(UnaryOp op) {
+  static const char* names[] = {"NegBackward0", "AbsBackward0", "ExpBackward0", "LogBackward0", "Log2Backward0",
+                                "Log10Backward0", "Log1PBackward0", "Expm1Backward0", "SqrtBackward0",
+                                "RsqrtBackward0", "SinBackward0", "CosBackward0", "TanBackward0", "TanhBackward0",
+                                "SigmoidBackward0", "ReluBackward0", "SignBackward0", "FloorBackward0",
+                                "CeilBackward0", "RoundBackward0", "TruncBackward0", "ReciprocalBackward0",
+                                "PowBackward0", "LogicalNotBackward0", "AsinBackward0", "AcosBackward0",
+                                "AtanBackward0", "SinhBackward0", "CoshBackward0", "ErfBackward0", "FracBackward0"};
+  return names[int(op)];
+}
+
+// Ops whose backward is cheapest from their result (exp, tanh, sigmoid, ...) save only the result.
+bool saves_result(UnaryOp op) {
+  switch (op) {
+    case UnaryOp::Exp: case UnaryOp::Expm1: case UnaryOp::Sqrt: case UnaryOp::Rsqrt: case UnaryOp::Tan:
+    case UnaryOp::Tanh: case UnaryOp::Sigmoid: case UnaryOp::Relu: case UnaryOp::Reciprocal:
+      return true;
+    default:
+      return false;
+  }
+}
+
+Tensor unary_grad(UnaryOp op, const Tensor& g, const Tensor& x, const Tensor& y) {
+  auto S = [](double v) { return Operand(Scalar(v)); };
+  switch (op) {
+    case UnaryOp::Neg: return neg(g);
+    case UnaryOp::Abs: return mul(g, unary(UnaryOp::Sign, x));
+    case UnaryOp::Exp: return mul(g, y);
+    case UnaryOp::Log: return div(g, x);
+    case UnaryOp::Log2: return div(g, mul(x, S(std::log(2.0))));
+    case UnaryOp::Log10: return div(g, mul(x, S(std::log(10.0))));
+    case UnaryOp::Log1p: return div(g, add(x, S(1.0)));
+    case UnaryOp::Expm1: return mul(g, add(y, S(1.0)));
+    case UnaryOp::Sqrt: return div(g, mul(y, S(2.0)));
+    case UnaryOp::Rsqrt: return mul(mul(g, S(-0.5)), pow(y, S(3.0)));
+    case UnaryOp::Sin: return mul(g, unary(UnaryOp::Cos, x));
+    case UnaryOp::Cos: return neg(mul(g, unary(UnaryOp::Sin, x)));
+    case UnaryOp::Tan: return mul(g, add(mul(y, y), S(1.0)));
+    case UnaryOp::Tanh: return mul(g, sub(S(1.0), mul(y, y)));
+    case UnaryOp::Sigmoid: return mul(g, mul(y, sub(S(1.0), y)));
+    case UnaryOp::Relu: return where(binary(BinaryOp::Gt, y, S(0.0)), g, S(0.0));
+    case UnaryOp::Reciprocal: return neg(mul(g, mul(y, y)));
+    case UnaryOp::Square: return mul(g, mul(x, S(2.0)));
+    case UnaryOp::Asin: return div(g, unary(UnaryOp::Sqrt, sub(S(1.0), mul(x, x))));
+    case UnaryOp::Acos: return neg(div(g, unary(UnaryOp::Sqrt, sub(S(1.0), mul(x, x)))));
+    case UnaryOp::Atan: return div(g, add(mul(x, x), S(1.0)));
+    case UnaryOp::Sinh: return mul(g, unary(UnaryOp::Cosh, x));
+    case UnaryOp::Cosh: return mul(g, unary(UnaryOp::Sinh, x));
+    case UnaryOp::Erf: return mul(g, mul(unary(UnaryOp::Exp, neg(mul(x, x))), S(2.0 / std::sqrt(M_PI))));
+    case UnaryOp::Frac: return g;
+    default: return mul(g, S(0.0));  // sign, floor, ceil, round, trunc: zero almost everywhere
+  }
+}
+
+void record_unary(UnaryOp op, const Tensor& self, const Tensor& out) {
+  const bool from_result = saves_result(op);
+  record(backward_name(op), {&self}, out,
+         [op, X = SavedTensor(from_result ? Tensor() : self, false), Y = SavedTensor(from_result ? out : Tensor(), true)](
+             Node* n, const std::vector<Tensor>& g) {
+           return std::vector<Tensor>{unary_grad(op, g[0], X.unpack(n), Y.unpack(n))};
+         });
+}
+
+}  // namespace
+
+Tensor unary(UnaryOp op, const Tensor& self, const OptTensor& out) {
+  const bool rec = grad_enabled() && differentiable(op) && requires_grad(self);
+  if (rec && out)
+    EMBER_ERROR(op_name(op), "(): functions with out=... arguments don't support automatic differentiation, but "
+                "one of the arguments requires grad.");
+  Tensor result;
+  {
+    GradModeGuard no_grad(false);
+    result = unary_impl(op, self, out);
+  }
+  if (rec) record_unary(op, self, result);
+  return result;
+}
+
+Tensor& unary_(UnaryOp op, Tensor& self) {
+  if (!(grad_enabled() && differentiable(op) && requires_grad(self))) {
+    GradModeGuard no_grad(false);
+    return unary_impl_(op, self);
+  }
+  check_inplace(self);
+  Tensor result = unary(op, clone(self));
+  {
+    GradModeGuard no_grad(false);
+    copy_(self, result);
+  }
+  rebase_history(self, result);
   return self;
 }
 

@@ -1,4 +1,5 @@
 // where(cond, a, b) and clamp(x, min, max): the elementwise ops with three operands.
+#include "ember/autograd/autograd.h"
 #include "ember/ops/elementwise.h"
 
 namespace ember {
@@ -47,7 +48,8 @@ const bool registered = [] {
 
 }  // namespace
 
-Tensor where(const Tensor& cond, const Operand& a, const Operand& b) {
+namespace {
+Tensor where_impl(const Tensor& cond, const Operand& a, const Operand& b) {
   EMBER_CHECK(cond.dtype() == ScalarType::Bool,
               "where expected condition to be a boolean tensor, but got a tensor with dtype ",
               dtype_short_name(cond.dtype()));
@@ -68,6 +70,25 @@ Tensor where(const Tensor& cond, const Operand& a, const Operand& b) {
     auto L = StridedLoop::make(out, {&cond, &ta, &tb});
     where_stub[d](L, t);
   }
+  return out;
+}
+}  // namespace
+
+Tensor where(const Tensor& cond, const Operand& a, const Operand& b) {
+  const Tensor* ta = a.is_scalar ? nullptr : &a.tensor;
+  const Tensor* tb = b.is_scalar ? nullptr : &b.tensor;
+  const bool rec = grad_enabled() && any_requires_grad({ta, tb});
+  Tensor out;
+  {
+    GradModeGuard no_grad(false);
+    out = where_impl(cond, a, b);
+  }
+  if (rec && is_floating(out.dtype()))
+    record("WhereBackward0", {ta, tb}, out, [c = SavedTensor(cond, false)](Node* n, const std::vector<Tensor>& g) {
+      Tensor cv = c.unpack(n);
+      Operand zero(Scalar(0.0));
+      return std::vector<Tensor>{where(cv, g[0], zero), where(cv, zero, g[0])};
+    });
   return out;
 }
 
@@ -106,15 +127,64 @@ DimVector clamp_shape(const Tensor& self, const std::optional<Operand>& lo, cons
 
 }  // namespace
 
+namespace {
+// Gradients of clamp: x passes where it is inside [lo, hi]; a tensor bound gets the rest.
+void record_clamp(const Tensor& self, const std::optional<Operand>& lo, const std::optional<Operand>& hi,
+                  const Tensor& out) {
+  const Tensor* tlo = lo && !lo->is_scalar ? &lo->tensor : nullptr;
+  const Tensor* thi = hi && !hi->is_scalar ? &hi->tensor : nullptr;
+  auto bound = [](const std::optional<Operand>& o) { return o ? o->is_scalar ? 0 : 1 : -1; };
+  record(tlo || thi ? "ClampBackward0" : "ClampBackward1", {&self, tlo, thi}, out,
+         [X = SavedTensor(self, false), L = SavedTensor(tlo ? *tlo : Tensor(), false),
+          H = SavedTensor(thi ? *thi : Tensor(), false), ls = lo ? lo->scalar : Scalar(), hs = hi ? hi->scalar : Scalar(),
+          kl = bound(lo), kh = bound(hi)](Node* n, const std::vector<Tensor>& g) {
+           Tensor x = X.unpack(n);
+           auto opnd = [&](int kind, const SavedTensor& s, Scalar v) { return kind == 1 ? Operand(s.unpack(n)) : Operand(v); };
+           Operand zero(Scalar(0.0));
+           Tensor below = kl >= 0 ? binary(BinaryOp::Lt, x, opnd(kl, L, ls)) : Tensor();
+           Tensor above = kh >= 0 ? binary(BinaryOp::Gt, x, opnd(kh, H, hs)) : Tensor();
+           Tensor gx = g[0];
+           if (below.defined()) gx = where(below, zero, gx);
+           if (above.defined()) gx = where(above, zero, gx);
+           Tensor glo = kl == 1 ? where(below, g[0], zero) : Tensor();
+           Tensor ghi = kh == 1 ? where(above, g[0], zero) : Tensor();
+           if (glo.defined() && above.defined()) glo = where(above, zero, glo);
+           return std::vector<Tensor>{gx, glo, ghi};
+         });
+}
+}  // namespace
+
 Tensor clamp(const Tensor& self, const std::optional<Operand>& lo, const std::optional<Operand>& hi,
              const OptTensor& out) {
   ScalarType t = clamp_dtype(self, lo, hi);
+  const Tensor* tlo = lo && !lo->is_scalar ? &lo->tensor : nullptr;
+  const Tensor* thi = hi && !hi->is_scalar ? &hi->tensor : nullptr;
+  const bool rec = grad_enabled() && any_requires_grad({&self, tlo, thi});
+  EMBER_CHECK(!(rec && out), "clamp(): functions with out=... arguments don't support automatic differentiation, "
+              "but one of the arguments requires grad.");
   Tensor result = empty(clamp_shape(self, lo, hi), t, self.device());
-  run_clamp(self, lo, hi, t, result);
+  {
+    GradModeGuard no_grad(false);
+    run_clamp(self, lo, hi, t, result);
+  }
+  if (rec) record_clamp(self, lo, hi, result);
   return out ? write_out(result, *out, "clamp") : result;
 }
 
 Tensor& clamp_(Tensor& self, const std::optional<Operand>& lo, const std::optional<Operand>& hi) {
+  const Tensor* tlo = lo && !lo->is_scalar ? &lo->tensor : nullptr;
+  const Tensor* thi = hi && !hi->is_scalar ? &hi->tensor : nullptr;
+  if (grad_enabled() && any_requires_grad({&self, tlo, thi})) {
+    check_inplace(self);
+    Tensor result = clamp(clone(self), lo, hi);
+    {
+      GradModeGuard no_grad(false);
+      copy_(self, result);
+    }
+    rebase_history(self, result);
+    return self;
+  }
+  GradModeGuard no_grad(false);
   ScalarType t = clamp_dtype(self, lo, hi);
   EMBER_CHECK(can_cast(t, self.dtype()), "result type ", dtype_short_name(t),
               " can't be cast to the desired output type ", dtype_short_name(self.dtype()));

@@ -96,6 +96,21 @@ py::object item(const Tensor& t) {
 
 void bind_tensor(py::module_& m) {
   py::class_<TensorImpl, intrusive_ptr<TensorImpl>> cls(m, "Tensor", py::dynamic_attr());
+  // Tensor(...) as PyTorch's legacy constructor: Tensor(2, 3) is uninitialized of
+  // that shape, Tensor([1., 2.]) copies data in the default dtype, Tensor(t)
+  // aliases t's storage (how nn.Parameter wraps a tensor).
+  cls.def(py::init([](py::args args) -> intrusive_ptr<TensorImpl> {
+    if (args.size() == 0) return empty({0}, default_dtype()).ptr();
+    if (args.size() == 1 && is_tensor(args[0])) {
+      Tensor t = as_tensor_unchecked(args[0]);
+      auto impl = make_intrusive<TensorImpl>(t.impl()->storage(), t.dtype(), t.sizes(), t.strides(), t.storage_offset());
+      impl->share_version_counter(t.impl()->version_counter());
+      return impl;
+    }
+    if (args.size() == 1 && !PyLong_Check(args[0].ptr()))
+      return g_tensor_factory(args[0], py::arg("dtype") = dtype_object(default_dtype())).cast<Tensor>().ptr();
+    return empty(DimVector(dims_from_args(args, "Tensor")), default_dtype()).ptr();
+  }));
   m.def("_set_python_helpers", [](py::object size_type, py::object tensor_factory) {
     g_size_type = size_type;
     g_tensor_factory = tensor_factory;

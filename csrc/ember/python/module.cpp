@@ -6,6 +6,7 @@ namespace ember {
 void bind_tensor(py::module_& m);
 void bind_interop(py::module_& m, py::class_<TensorImpl, intrusive_ptr<TensorImpl>>& cls);
 void bind_functions(py::module_& m);
+void bind_autograd(py::module_& m, py::class_<TensorImpl, intrusive_ptr<TensorImpl>>& cls);
 }  // namespace ember
 
 PYBIND11_MODULE(_C, m) {
@@ -30,4 +31,5 @@ PYBIND11_MODULE(_C, m) {
   bind_tensor(m);
   auto cls = py::reinterpret_borrow<py::class_<TensorImpl, intrusive_ptr<TensorImpl>>>(m.attr("Tensor"));
   bind_interop(m, cls);
+  bind_autograd(m, cls);
 }

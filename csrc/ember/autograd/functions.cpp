@@ -1,0 +1,105 @@
+#include "ember/autograd/functions.h"
+
+#include "ember/ops/ops.h"
+
+namespace ember {
+
+AccumulateGrad::AccumulateGrad(Tensor variable) : variable_(std::move(variable)) {
+  sequence_nr = UINT64_MAX;  // leaves accumulate as soon as their gradient is complete
+  grad_meta.push_back({variable_.sizes(), variable_.dtype(), variable_.device()});
+}
+
+AccumulateGrad::~AccumulateGrad() {
+  AutogradMeta* m = variable_.impl()->autograd();
+  if (m && m->grad_accumulator == this) m->grad_accumulator = nullptr;
+}
+
+std::vector<Tensor> AccumulateGrad::apply(std::vector<Tensor>&& grads) {
+  Tensor g = std::move(grads[0]);
+  if (!g.defined()) return {};
+  AutogradMeta& m = variable_.impl()->autograd_mut();
+  for (auto& hook : m.hooks) {
+    Tensor r = hook(g);
+    if (r.defined()) g = r;
+  }
+  if (!m.grad.defined()) {
+    // The first gradient is taken as is when nothing else can see it; under
+    // create_graph it keeps its history.
+    if (!grad_enabled() && g.impl()->use_count() == 1 && g.is_contiguous() && !g.impl()->is_view())
+      m.grad = detach(g);
+    else
+      m.grad = grad_enabled() ? clone(g) : detach(clone(g));
+  } else if (!grad_enabled()) {
+    binary_(BinaryOp::Add, m.grad, Operand(g));  // in place: .grad stays the same tensor
+  } else {
+    m.grad = add(m.grad, g);
+  }
+  return {};
+}
+
+namespace {
+void geometry(const Tensor& base, const Tensor& view, DimVector& bs, DimVector& bst, DimVector& vs, DimVector& vst,
+              int64_t& off) {
+  bs = base.sizes();
+  bst = base.strides();
+  vs = view.sizes();
+  vst = view.strides();
+  off = view.storage_offset() - base.storage_offset();
+}
+
+// The view's region inside a tensor laid out like the base (made contiguous here).
+Tensor region(const Tensor& like_base, const DimVector& bs, const DimVector& bst, const DimVector& vs,
+              const DimVector& vst, int64_t off) {
+  // Gradients are contiguous; map the view's (base-relative) geometry onto it
+  // by converting the offset and strides from base strides to contiguous ones
+  // when the base itself was contiguous; otherwise go through a base-strided copy.
+  (void)bs;
+  (void)bst;
+  return as_strided(like_base, vs.vec(), vst.vec(), like_base.storage_offset() + off);
+}
+
+Tensor base_layout_copy(const Tensor& g, const DimVector& bs, const DimVector& bst) {
+  // A tensor with the base's exact strides holding g's values, so view
+  // geometry (recorded against the base's storage) applies to it.
+  int64_t span = 1;
+  for (size_t i = 0; i < bs.size(); ++i) span += (bs[i] - 1) * bst[i];
+  Tensor flat = zeros({std::max<int64_t>(span, 0)}, g.dtype(), g.device());
+  Tensor b = as_strided(flat, bs.vec(), bst.vec(), 0);
+  {
+    GradModeGuard no_grad(false);
+    copy_(b, g);
+  }
+  return b;
+}
+}  // namespace
+
+CopySlices::CopySlices(const Tensor& base, const Tensor& view) {
+  geometry(base, view, base_sizes_, base_strides_, view_sizes_, view_strides_, view_offset_);
+}
+
+std::vector<Tensor> CopySlices::apply(std::vector<Tensor>&& grads) {
+  const Tensor& g = grads[0];
+  if (!g.defined()) return {Tensor(), Tensor()};
+  GradModeGuard no_grad(false);
+  Tensor gb = base_layout_copy(g, base_sizes_, base_strides_);
+  Tensor r = region(gb, base_sizes_, base_strides_, view_sizes_, view_strides_, view_offset_);
+  Tensor g_result = clone(r);
+  zero_(r);
+  return {contiguous(gb), g_result};
+}
+
+AsStridedBackward::AsStridedBackward(const Tensor& base, const Tensor& view) {
+  geometry(base, view, base_sizes_, base_strides_, view_sizes_, view_strides_, view_offset_);
+}
+
+std::vector<Tensor> AsStridedBackward::apply(std::vector<Tensor>&& grads) {
+  const Tensor& g = grads[0];
+  if (!g.defined()) return {Tensor()};
+  GradModeGuard no_grad(false);
+  Tensor gb = base_layout_copy(zeros(base_sizes_, g.dtype(), g.device()), base_sizes_, base_strides_);
+  Tensor r = region(gb, base_sizes_, base_strides_, view_sizes_, view_strides_, view_offset_);
+  binary_(BinaryOp::Add, r, Operand(g));
+  return {contiguous(gb)};
+}
+
+}  // namespace ember
