@@ -3,6 +3,7 @@
     python benchmarks/run_all.py              # plain-text table
     python benchmarks/run_all.py --markdown   # Markdown, for benchmarks/README.md
     python benchmarks/run_all.py --only core autograd   # modules whose name contains a word
+    python benchmarks/run_all.py --wait-idle 600        # first wait for a quiet machine
 
 A benchmark module is any ``bench_*.py`` file in this folder with a ``run()``
 function returning a list of ``common.Row`` (usually built with
@@ -39,10 +40,16 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     ap.add_argument("--only", nargs="*", default=None, help="run only modules whose name contains one of these")
+    ap.add_argument("--wait-idle", type=float, default=0, metavar="SECONDS",
+                    help="first wait up to SECONDS for other processes to leave the CPUs idle")
     args = ap.parse_args(argv)
 
     common.setup()
+    deadline = time.perf_counter() + args.wait_idle
     busy = common.busy_cpus()
+    while busy is not None and busy > 0.05 and time.perf_counter() < deadline:
+        print(f"# waiting for an idle machine (other processes use {busy:.2f} CPUs)", file=sys.stderr)
+        busy = common.busy_cpus(2.0)
     if busy is not None and busy > 0.1:
         print(f"WARNING: other processes keep {busy:.2f} of {os.cpu_count()} CPUs busy; "
               "the figures will be noisy.", file=sys.stderr)

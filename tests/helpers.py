@@ -110,6 +110,8 @@ def check(got, want, dtype, *, rtol=None, atol=None, what=""):
         tol = dict(TOL[dtype])
         tol.update({k: v for k, v in (("rtol", rtol), ("atol", atol)) if v is not None})
         np.testing.assert_allclose(g, want, equal_nan=True, err_msg=what, **tol)
+    elif dtype == BOOL:  # the reference's value converted to bool (True + True is True)
+        np.testing.assert_array_equal(g, want != 0, err_msg=what)
     else:
         np.testing.assert_array_equal(g, want, err_msg=what)
 

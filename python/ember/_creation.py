@@ -17,10 +17,35 @@ _FROM_NP = {np.dtype(v): k for k, v in _NP_DTYPES.items()}
 def _size(size, what):
     if len(size) == 1 and not isinstance(size[0], numbers.Integral):
         size = size[0]
-    try:
-        return [int(s) for s in size]
-    except TypeError:
-        raise TypeError(f"{what}(): argument 'size' must be tuple of ints, but found {size!r}") from None
+    if isinstance(size, (str, bytes)) or not hasattr(size, "__iter__"):
+        raise TypeError(f"{what}(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}")
+    out = []
+    for s in size:
+        if isinstance(s, Tensor) and s.numel() == 1:
+            s = s.item()
+        if isinstance(s, bool) or not isinstance(s, numbers.Integral):
+            raise TypeError(f"{what}(): argument 'size' (position 1) must be tuple of ints, but found element of "
+                            f"type {type(s).__name__}")
+        out.append(int(s))
+    return out
+
+
+def _nested_shape(data, dim=0):
+    """Shape of nested lists as PyTorch reads them, with its error for ragged data."""
+    if isinstance(data, (list, tuple)):
+        if not data:
+            return [0]
+        first = _nested_shape(data[0], dim + 1)
+        for item in data[1:]:
+            n = len(item) if isinstance(item, (list, tuple)) else None
+            if (n is None) != (not first) or (n is not None and n != first[0]):
+                got = n if n is not None else type(item).__name__
+                raise ValueError(f"expected sequence of length {first[0] if first else 0} at dim {dim + 1} "
+                                 f"(got {got})")
+        return [len(data)] + first
+    if data is None or isinstance(data, str):
+        raise RuntimeError(f"Could not infer dtype of {type(data).__name__}")
+    return []
 
 
 def _dtype(dtype):
@@ -54,7 +79,11 @@ def _infer_dtype(arr):
 
 def _array_from_data(data):
     if isinstance(data, Tensor):
-        return data.detach()._numpy_view() if hasattr(data, "detach") else data._numpy_view()
+        return data.detach()._numpy_view()
+    if isinstance(data, (list, tuple)):
+        _nested_shape(data)
+    elif data is None:
+        raise RuntimeError("Could not infer dtype of NoneType")
     try:
         arr = np.array(data)
     except ValueError as e:
@@ -108,7 +137,10 @@ def empty(*size, dtype=None, device=None, requires_grad=False, out=None, memory_
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, out=None):
     _check_device(device)
-    t = _C._full(_size(size, "zeros"), 0, _dtype(dtype), None)
+    size = _size(size, "zeros")
+    if any(s < 0 for s in size):
+        raise RuntimeError("zeros: Dimension size must be non-negative.")
+    t = _C._full(size, 0, _dtype(dtype), None)
     return _finish(_write_out(t, out), requires_grad)
 
 
@@ -120,6 +152,8 @@ def ones(*size, dtype=None, device=None, requires_grad=False, out=None):
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=None):
     _check_device(device)
+    if not isinstance(fill_value, (numbers.Number, Tensor, np.generic)):
+        raise TypeError(f"full(): argument 'fill_value' (position 2) must be Number, not {type(fill_value).__name__}")
     if dtype is None:
         if isinstance(fill_value, bool):
             dtype = _C.bool
@@ -192,7 +226,7 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False,
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, out=None):
     _check_device(device)
-    return _finish(_write_out(_C._eye(n, -1 if m is None else m, _dtype(dtype), None), out), requires_grad)
+    return _finish(_write_out(_C._eye(n, n if m is None else m, _dtype(dtype), None), out), requires_grad)
 
 
 # ---- random numbers ----
@@ -299,6 +333,8 @@ def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_g
 def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, device=None, requires_grad=False):
     """normal(mean, std, size) with numbers, or with tensor mean and/or std (broadcast), as PyTorch."""
     mt, st = isinstance(mean, Tensor), isinstance(std, Tensor)
+    if st and std.numel() and bool((std < 0).any()):
+        raise RuntimeError("normal expects all elements of std >= 0.0")
     if not mt and not st:
         if size is None:
             raise TypeError("normal() with float mean and std needs a size")

@@ -1,6 +1,8 @@
 """Module-level forms of tensor ops (ember.sum(x), ember.reshape(x, ...), ...).
 Functions with out= or several operand kinds are bound in C++ (_C); the rest
 call the Tensor method of the same name."""
+import builtins
+
 from . import _C
 from ._C import Tensor
 
@@ -10,7 +12,7 @@ _FROM_C = [
     "asin", "acos", "atan", "sinh", "cosh", "erf", "frac", "mul", "multiply", "true_divide", "floor_divide",
     "remainder", "fmod", "pow", "atan2", "maximum", "minimum", "eq", "ne", "lt", "le", "gt", "ge", "logical_and",
     "logical_or", "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor", "add", "sub", "div", "where", "clamp",
-    "matmul", "mm", "bmm", "dot", "outer", "cat", "stack", "broadcast_shapes",
+    "matmul", "mm", "bmm", "dot", "outer", "cat", "stack",
 ]
 for _n in _FROM_C:
     globals()[_n] = getattr(_C, _n)
@@ -31,6 +33,25 @@ _METHODS = [
 for _n in _METHODS:
     if hasattr(Tensor, _n):
         globals()[_n] = getattr(Tensor, _n)
+
+
+def broadcast_shapes(*shapes):
+    """The shape all of `shapes` broadcast to (PyTorch's rules and message)."""
+    ndim = builtins.max((len(s) if not isinstance(s, int) else 1 for s in shapes), default=0)
+    result = [1] * ndim
+    for i, s in enumerate(shapes):
+        s = (s,) if isinstance(s, int) else tuple(s)
+        for k in range(1, len(s) + 1):
+            if s[-k] == 1:
+                continue
+            if result[-k] == 1:
+                result[-k] = s[-k]
+            elif result[-k] != s[-k]:
+                raise RuntimeError(f"Attempting to broadcast a dimension of length {s[-k]} at -{k}! Mismatching "
+                                   f"argument at index {i} had {s}; but expected shape should be broadcastable "
+                                   f"to {tuple(result)}")
+    from ._tensor import Size
+    return Size(result)
 
 
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):

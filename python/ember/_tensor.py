@@ -40,7 +40,11 @@ class _ValuesIndices(tuple):
 
 
 def _method(fn):
-    setattr(Tensor, fn.__name__, fn)
+    """Installs fn as a Tensor method. Functions are defined as `_t_<name>` so
+    that names like max, min and type do not shadow the builtins here."""
+    name = fn.__name__[3:] if fn.__name__.startswith("_t_") else fn.__name__
+    fn.__name__ = name
+    setattr(Tensor, name, fn)
     return fn
 
 
@@ -73,7 +77,7 @@ def __reversed__(self):
 
 @_method
 def __contains__(self, element):
-    if isinstance(element, (Tensor, int, float, bool)):
+    if isinstance(element, (Tensor, int, float, bool, np.generic)):
         return bool((self == element).any().item())
     raise RuntimeError(f"Tensor.__contains__ only supports Tensor or scalar, but you passed in a {type(element)}.")
 
@@ -85,12 +89,12 @@ def __array__(self, dtype=None, copy=None):
 
 
 @_method
-def numpy(self, *, force=False):
+def _t_numpy(self, *, force=False):
     return self._numpy_view()
 
 
 @_method
-def tolist(self):
+def _t_tolist(self):
     return self.detach()._numpy_view().tolist()
 
 
@@ -119,7 +123,7 @@ def _parse_to(args, kwargs):
 
 
 @_method
-def to(self, *args, **kwargs):
+def _t_to(self, *args, **kwargs):
     dtype, device, copy = _parse_to(args, dict(kwargs))
     out = self
     if device is not None:
@@ -144,12 +148,12 @@ for _name, _dt in (("float", _C.float32), ("double", _C.float64), ("long", _C.in
 
 
 @_method
-def half(self):
+def _t_half(self):
     raise TypeError("float16 tensors are not supported on the CPU by ember")
 
 
 @_method
-def type(self, dtype=None):
+def _t_type(self, dtype=None):
     names = {_C.float32: "torch.FloatTensor", _C.float64: "torch.DoubleTensor", _C.int64: "torch.LongTensor",
              _C.int32: "torch.IntTensor", _C.bool: "torch.BoolTensor"}
     if dtype is None:
@@ -158,35 +162,41 @@ def type(self, dtype=None):
 
 
 @_method
-def type_as(self, other):
+def _t_type_as(self, other):
     return self.to(other.dtype)
 
 
 @_method
-def cpu(self, memory_format=None):
+def _t_cpu(self, memory_format=None):
     return self
 
 
 @_method
-def cuda(self, device=None, non_blocking=False):
+def _t_cuda(self, device=None, non_blocking=False):
     raise RuntimeError("ember was built without CUDA support")
 
 
 # ---- overloaded reductions ----
 @_method
-def max(self, dim=None, keepdim=False):
+def _t_max(self, dim=None, keepdim=False):
     if isinstance(dim, Tensor):
         return _C.maximum(self, dim)
     if dim is None:
+        if self.numel() == 0:
+            raise RuntimeError("max(): Expected reduction dim to be specified for input.numel() == 0. Specify the "
+                               "reduction dim with the 'dim' argument.")
         return self.amax()
     return _ValuesIndices(*self._max_dim(dim, keepdim))
 
 
 @_method
-def min(self, dim=None, keepdim=False):
+def _t_min(self, dim=None, keepdim=False):
     if isinstance(dim, Tensor):
         return _C.minimum(self, dim)
     if dim is None:
+        if self.numel() == 0:
+            raise RuntimeError("min(): Expected reduction dim to be specified for input.numel() == 0. Specify the "
+                               "reduction dim with the 'dim' argument.")
         return self.amin()
     return _ValuesIndices(*self._min_dim(dim, keepdim))
 
@@ -198,21 +208,21 @@ def _correction(unbiased, correction):
 
 
 @_method
-def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def _t_var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
     if isinstance(dim, bool):  # var(unbiased)
         dim, unbiased = None, dim
     return self._var(dim, _correction(unbiased, correction), keepdim)
 
 
 @_method
-def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def _t_std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
     if isinstance(dim, bool):
         dim, unbiased = None, dim
     return self._std(dim, _correction(unbiased, correction), keepdim)
 
 
 @_method
-def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+def _t_norm(self, p="fro", dim=None, keepdim=False, dtype=None):
     x = self if dtype is None else self.to(dtype)
     if p == "fro" or p is None:
         p = 2.0
@@ -223,7 +233,7 @@ def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
 
 # ---- random fills with PyTorch's overloads ----
 @_method
-def random_(self, *args, generator=None, **kwargs):
+def _t_random_(self, *args, generator=None, **kwargs):
     if "from" in kwargs or "to" in kwargs:
         lo, hi = kwargs.get("from", 0), kwargs.get("to", None)
         return self._random_(lo, hi, generator)
@@ -235,43 +245,43 @@ def random_(self, *args, generator=None, **kwargs):
 
 
 @_method
-def exponential_(self, lambd=1.0, *, generator=None):
+def _t_exponential_(self, lambd=1.0, *, generator=None):
     raise NotImplementedError("exponential_ is not supported by ember yet")
 
 
 # ---- new_* factories ----
 @_method
-def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+def _t_new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
     from ._creation import zeros
     return zeros(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
 
 
 @_method
-def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+def _t_new_ones(self, *size, dtype=None, device=None, requires_grad=False):
     from ._creation import ones
     return ones(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
 
 
 @_method
-def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+def _t_new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
     from ._creation import full
     return full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
 
 
 @_method
-def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+def _t_new_empty(self, *size, dtype=None, device=None, requires_grad=False):
     from ._creation import empty
     return empty(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
 
 
 @_method
-def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+def _t_new_tensor(self, data, dtype=None, device=None, requires_grad=False):
     from ._creation import tensor
     return tensor(data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
 
 
 @_method
-def fill_diagonal_(self, fill_value, wrap=False):
+def _t_fill_diagonal_(self, fill_value, wrap=False):
     n = min(self.shape)
     for i in range(n):
         self[(i,) * self.dim()] = fill_value
@@ -279,7 +289,7 @@ def fill_diagonal_(self, fill_value, wrap=False):
 
 
 @_method
-def apply_(self, fn):
+def _t_apply_(self, fn):
     a = self._numpy_view()
     a[...] = np.vectorize(fn)(a)
     return self
@@ -287,7 +297,7 @@ def apply_(self, fn):
 
 # ---- autograd ----
 @_method
-def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+def _t_backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
     """Accumulates d(self)/d(leaf) into each leaf's .grad."""
     if retain_graph is None:
         retain_graph = create_graph
@@ -311,7 +321,7 @@ class _RemovableHandle:
 
 
 @_method
-def register_hook(self, hook):
+def _t_register_hook(self, hook):
     """hook(grad) runs when this tensor's gradient is computed; returning a tensor replaces the gradient."""
     handle = _RemovableHandle()
 

@@ -77,8 +77,8 @@ template <> struct CppTypeToScalarType<double> { static constexpr ScalarType val
   }
 #define EMBER_DISPATCH_FAIL(NAME, TYPE)                                                  \
   default:                                                                             \
-    ::ember::throw_error(::ember::ErrorKind::Runtime,                                  \
-                         ::ember::str("\"", NAME, "\" not implemented for '",           \
+    ::ember::throw_error(::ember::ErrorKind::NotImplemented,                           \
+                         ::ember::str("\"", NAME, "_cpu\" not implemented for '",       \
                                       ::ember::dtype_short_name(TYPE), "'"));
 #define EMBER_DISPATCH_FLOATING(TYPE, NAME, ...)               \
   switch (TYPE) {                                             \

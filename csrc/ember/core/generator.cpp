@@ -120,9 +120,8 @@ std::vector<uint8_t> Generator::get_state() const {
 void Generator::set_state(const uint8_t* data, size_t n) {
   // Only the current layout: PyTorch 2.13 rejects its older 5048-byte one too.
   if (n != kStateBytes) {
-    throw std::invalid_argument("Generator::set_state: expected " +
-                                std::to_string(kStateBytes) + " bytes, got " +
-                                std::to_string(n));
+    throw std::invalid_argument("Expected a CPUGeneratorImplState of size " + std::to_string(kStateBytes) +
+                                " but found the input RNG state size to be " + std::to_string(n));
   }
   int32_t left = get<int32_t>(data, kOffLeft);
   int32_t seeded = get<int32_t>(data, kOffSeeded);

@@ -171,7 +171,8 @@ void cpu_binary(BinaryOp op, const StridedLoop& L, ScalarType ct) {
       case ScalarType::Bool: run_bitwise<bool>(op, L); break;
       case ScalarType::Int32: run_bitwise<int32_t>(op, L); break;
       case ScalarType::Int64: run_bitwise<int64_t>(op, L); break;
-      default: EMBER_ERROR("\"", op_name(op), "\" not implemented for '", dtype_short_name(ct), "'");
+      default:
+        throw_error(ErrorKind::NotImplemented, str("\"", op_name(op), "_cpu\" not implemented for '", dtype_short_name(ct), "'"));
     }
   } else {
     EMBER_DISPATCH_ALL(ct, op_name(op), [&] { run_arith<scalar_t>(op, L); });
@@ -191,7 +192,8 @@ std::pair<ScalarType, ScalarType> binary_dtypes(BinaryOp op, const Operand& a, c
   if (is_logical(op)) return {ScalarType::Bool, ScalarType::Bool};
   if (is_comparison(op)) return {ct, ScalarType::Bool};
   if (is_bitwise(op)) {
-    EMBER_CHECK(!is_floating(ct), "\"", op_name(op), "_cpu\" not implemented for '", dtype_short_name(ct), "'");
+    EMBER_CHECK_KIND(NotImplemented, !is_floating(ct), "\"", op_name(op), "_cpu\" not implemented for '",
+                     dtype_short_name(ct), "'");
     return {ct, ct};
   }
   if (promotes_int_to_float(op) && !is_floating(ct)) ct = default_dtype();
@@ -199,9 +201,9 @@ std::pair<ScalarType, ScalarType> binary_dtypes(BinaryOp op, const Operand& a, c
     EMBER_CHECK(op != BinaryOp::Sub,
                 "Subtraction, the `-` operator, with two bool tensors is not supported. "
                 "Use the `^` or `logical_xor()` operator instead.");
-    EMBER_CHECK(op == BinaryOp::Add || op == BinaryOp::Mul || op == BinaryOp::Maximum ||
-                    op == BinaryOp::Minimum,
-                "\"", op_name(op), "\" not implemented for 'Bool'");
+    EMBER_CHECK_KIND(NotImplemented, op == BinaryOp::Add || op == BinaryOp::Mul || op == BinaryOp::Maximum ||
+                         op == BinaryOp::Minimum,
+                     "\"", op_name(op), "_cpu\" not implemented for 'Bool'");
   }
   return {ct, ct};
 }
@@ -222,12 +224,7 @@ Device common_device(const Operand& a, const Operand& b, const char* name) {
 
 void check_int_pow(BinaryOp op, ScalarType ct, const Operand& b) {
   if (op != BinaryOp::Pow || is_floating(ct)) return;
-  bool negative = b.is_scalar ? b.scalar.to_int() < 0 : false;
-  if (!b.is_scalar && b.tensor.numel() > 0) {
-    Tensor m = amin(to_dtype(b.tensor, ScalarType::Int64));
-    negative = *m.data_ptr<int64_t>() < 0;
-  }
-  EMBER_CHECK(!negative, "Integers to negative integer powers are not allowed.");
+  EMBER_CHECK(!(b.is_scalar && b.scalar.to_int() < 0), "Integers to negative integer powers are not allowed.");
 }
 
 // Runs the kernel for `out = op(a, b)`; `out` has the broadcast shape and dtype `ot`.
@@ -329,13 +326,34 @@ Operand scaled(const Operand& b, Scalar alpha) {
   return Operand(Scalar(b.scalar.to_int() * alpha.to_int()));
 }
 bool is_one(Scalar alpha) { return alpha.to_double() == 1.0; }
+
+void check_alpha(const Operand& a, const Operand& b, Scalar alpha) {
+  if (!alpha.is_floating()) return;
+  ResultType rt;
+  for (const Operand* o : {&a, &b}) {
+    if (o->is_scalar) rt.add(o->scalar);
+    else rt.add(o->tensor);
+  }
+  EMBER_CHECK(is_floating(rt.result()),
+              "For integral input tensors, argument alpha must not be a floating point number.");
+}
 }  // namespace
 
 Tensor add(const Operand& a, const Operand& b, Scalar alpha) {
+  check_alpha(a, b, alpha);
   return binary(BinaryOp::Add, a, is_one(alpha) ? b : scaled(b, alpha));
 }
 Tensor sub(const Operand& a, const Operand& b, Scalar alpha) {
+  check_alpha(a, b, alpha);
   return binary(BinaryOp::Sub, a, is_one(alpha) ? b : scaled(b, alpha));
+}
+Tensor& add_(Tensor& self, const Operand& b, Scalar alpha) {
+  check_alpha(Operand(self), b, alpha);
+  return binary_(BinaryOp::Add, self, is_one(alpha) ? b : scaled(b, alpha));
+}
+Tensor& sub_(Tensor& self, const Operand& b, Scalar alpha) {
+  check_alpha(Operand(self), b, alpha);
+  return binary_(BinaryOp::Sub, self, is_one(alpha) ? b : scaled(b, alpha));
 }
 Tensor mul(const Operand& a, const Operand& b) { return binary(BinaryOp::Mul, a, b); }
 Tensor div(const Operand& a, const Operand& b) { return binary(BinaryOp::Div, a, b); }

@@ -60,9 +60,10 @@ namespace {
 Tensor& copy_impl(Tensor& dst, const Tensor& src) {
   EMBER_CHECK(dst.device() == src.device() || dst.device().is_cpu() == src.device().is_cpu(),
               "copy_: cannot copy from ", src.device().str(), " to ", dst.device().str());
-  DimVector b = broadcast_shapes(dst.sizes(), src.sizes());
-  EMBER_CHECK(b == dst.sizes(), "The size of tensor a (", dst.sizes(),
-              ") must match the size of tensor b (", src.sizes(), ") in copy_");
+  if (src.sizes() != dst.sizes()) {
+    DimVector b = broadcast_shapes(dst.sizes(), src.sizes());
+    EMBER_CHECK(b == dst.sizes(), "output with shape ", dst.sizes(), " doesn't match the broadcast shape ", b);
+  }
   if (dst.numel() == 0) return dst;
   copy_stub[dst.device()](dst, src);
   dst.impl()->bump_version();
@@ -136,7 +137,7 @@ Tensor arange(Scalar start, Scalar end, Scalar step, ScalarType dtype, Device de
   const double s = start.to_double(), e = end.to_double(), st = step.to_double();
   EMBER_CHECK(st != 0, "step must be nonzero");
   EMBER_CHECK(std::isfinite(s) && std::isfinite(e), "unsupported range: ", s, " -> ", e);
-  EMBER_CHECK((st > 0 && e >= s) || (st < 0 && e <= s), "upper bound and larger bound inconsistent with step sign");
+  EMBER_CHECK((st > 0 && e >= s) || (st < 0 && e <= s), "upper bound and lower bound inconsistent with step sign");
   int64_t n;
   if (is_floating(dtype) || start.is_floating() || end.is_floating() || step.is_floating())
     n = int64_t(std::ceil((e - s) / st));
@@ -160,27 +161,24 @@ Tensor arange(Scalar start, Scalar end, Scalar step, ScalarType dtype, Device de
 Tensor linspace(double start, double end, int64_t steps, ScalarType dtype, Device device) {
   EMBER_CHECK(steps >= 0, "number of steps must be non-negative");
   Tensor out = empty({steps}, dtype, device);
-  // PyTorch fills the first half from the start and the second half from the
-  // end, so that both endpoints are exact.
-  const double step = steps > 1 ? (end - start) / double(steps - 1) : 0.0;
+  // As PyTorch: the first half counts up from start, the second half down
+  // from end (both endpoints exact), each as one fused multiply-add in the
+  // element type, so the values match bit for bit.
   const int64_t half = steps / 2;
   EMBER_DISPATCH_NUMERIC(dtype, "linspace", [&] {
+    using step_t = std::conditional_t<std::is_floating_point_v<scalar_t>, scalar_t, double>;
+    const step_t lo = step_t(scalar_t(start)), hi = step_t(scalar_t(end));
+    const step_t step = steps > 1 ? (hi - lo) / step_t(steps - 1) : step_t(0);
     scalar_t* p = out.data_ptr<scalar_t>();
-    for (int64_t i = 0; i < steps; ++i) {
-      if constexpr (std::is_floating_point_v<scalar_t>) {
-        const scalar_t st = scalar_t(step);
-        p[i] = i < half ? scalar_t(start) + st * scalar_t(i) : scalar_t(end) - st * scalar_t(steps - i - 1);
-      } else {
-        p[i] = scalar_t(i < half ? start + step * double(i) : end - step * double(steps - i - 1));
-      }
-    }
+    for (int64_t i = 0; i < steps; ++i)
+      p[i] = scalar_t(i < half ? std::fma(step, step_t(i), lo) : std::fma(-step, step_t(steps - i - 1), hi));
   });
   return out;
 }
 
 Tensor eye(int64_t n, int64_t m, ScalarType dtype, Device device) {
   EMBER_CHECK(n >= 0, "n must be greater or equal to 0, got ", n);
-  if (m < 0) m = n;
+  EMBER_CHECK(m >= 0, "m must be greater or equal to 0, got ", m);
   Tensor out = zeros({n, m}, dtype, device);
   EMBER_DISPATCH_ALL(dtype, "eye", [&] {
     scalar_t* p = out.data_ptr<scalar_t>();

@@ -43,19 +43,22 @@ IndexPlan plan_index(const Tensor& self, const std::vector<TensorIndex>& indices
   EMBER_CHECK_INDEX(consumed <= self.dim(), "too many indices for tensor of dimension ", self.dim());
   IndexPlan p;
   Tensor v = self;
-  int64_t d = 0;  // current dim of v
+  int64_t d = 0;     // current dim of v
+  int64_t orig = 0;  // the dim of self it came from (for messages)
   for (const auto& ix : indices) {
     switch (ix.kind) {
       case TensorIndex::Kind::Int: {
         const int64_t size = v.sizes()[d];
         EMBER_CHECK_INDEX(ix.integer >= -size && ix.integer < size, "index ", ix.integer,
-                          " is out of bounds for dimension ", d, " with size ", size);
+                          " is out of bounds for dimension ", orig, " with size ", size);
         v = select(v, d, ix.integer);
+        ++orig;
         break;
       }
       case TensorIndex::Kind::Slice:
         v = slice(v, d, ix.start, ix.stop, ix.step);
         ++d;
+        ++orig;
         break;
       case TensorIndex::Kind::None:
         v = unsqueeze(v, d);
@@ -68,6 +71,7 @@ IndexPlan plan_index(const Tensor& self, const std::vector<TensorIndex>& indices
         break;
       case TensorIndex::Kind::Ellipsis:
         d += self.dim() - consumed;
+        orig += self.dim() - consumed;
         break;
       case TensorIndex::Kind::Tensor: {
         const Tensor& t = ix.tensor;
@@ -90,10 +94,12 @@ IndexPlan plan_index(const Tensor& self, const std::vector<TensorIndex>& indices
             p.adv_dims.push_back(d + k);
           }
           d += t.dim();
+          orig += t.dim();
         } else {
           p.adv.push_back(to_dtype(t, ScalarType::Int64));
           p.adv_dims.push_back(d);
           ++d;
+          ++orig;
         }
         break;
       }
@@ -309,8 +315,15 @@ void index_put_(Tensor& self, const std::vector<TensorIndex>& indices, const Ope
   IndexPlan p = plan_index(self, indices);
   if (p.adv.empty()) {  // basic indexing: write through the view (copy_/fill_ handle autograd)
     Tensor v = p.view;
-    if (value.is_scalar) fill_(v, value.scalar);
-    else copy_(v, value.tensor);
+    if (value.is_scalar) {
+      fill_(v, value.scalar);
+    } else {
+      if (value.tensor.sizes() != v.sizes()) {
+        GradModeGuard no_grad(false);
+        expand(value.tensor, v.sizes().vec());  // PyTorch's message for a value that doesn't fit
+      }
+      copy_(v, value.tensor);
+    }
     return;
   }
   AdvIndex ai{p.adv, p.adv_dims};
@@ -367,7 +380,8 @@ namespace {
 // Checks shared by gather and scatter; returns self's geometry restricted to
 // index's shape, with stride 0 along `dim` (the index supplies that offset).
 Tensor restricted_view(const Tensor& self, int64_t dim, const Tensor& index, const char* op) {
-  EMBER_CHECK(index.dtype() == ScalarType::Int64, op, "(): Expected dtype int64 for index");
+  EMBER_CHECK(index.dtype() == ScalarType::Int64 || index.dtype() == ScalarType::Int32, op,
+              "(): Expected dtype int32/int64 for index");
   EMBER_CHECK(index.dim() == self.dim() || (index.dim() <= 1 && self.dim() <= 1), "Index tensor must have the "
               "same number of dimensions as ", op == std::string("gather") ? "input" : "self", " tensor");
   DimVector st = self.strides();
@@ -384,7 +398,10 @@ Tensor restricted_view(const Tensor& self, int64_t dim, const Tensor& index, con
 }  // namespace
 
 namespace {
-Tensor gather_impl(const Tensor& self, int64_t dim, const Tensor& index) {
+Tensor gather_impl(const Tensor& self, int64_t dim, const Tensor& index_in) {
+  EMBER_CHECK(index_in.dtype() == ScalarType::Int64 || index_in.dtype() == ScalarType::Int32,
+              "gather(): Expected dtype int32/int64 for index");
+  Tensor index = to_dtype(index_in, ScalarType::Int64);
   Tensor src = restricted_view(self, dim, index, "gather");
   Tensor out = empty(index.sizes(), self.dtype(), self.device());
   if (out.numel() == 0) return out;
@@ -395,16 +412,18 @@ Tensor gather_impl(const Tensor& self, int64_t dim, const Tensor& index) {
   L.run([&](char** p, const int64_t* s, int64_t n) {
     for (int64_t i = 0; i < n; ++i) {
       int64_t ix = *reinterpret_cast<const int64_t*>(p[2] + i * s[2]);
-      EMBER_CHECK_INDEX(ix >= -size && ix < size, "index ", ix, " is out of bounds for dimension ", dim,
-                        " with size ", size);
-      if (ix < 0) ix += size;
+      EMBER_CHECK(ix >= 0 && ix < size, "index ", ix, " is out of bounds for dimension ", dim, " with size ", size);
       std::memcpy(p[0] + i * s[0], p[1] + i * s[1] + ix * stride_bytes, width);
     }
   });
   return out;
 }
 
-Tensor& scatter_impl_(Tensor& self, int64_t dim, const Tensor& index, const Operand& src, const std::string& reduce) {
+Tensor& scatter_impl_(Tensor& self, int64_t dim, const Tensor& index_in, const Operand& src,
+                      const std::string& reduce) {
+  EMBER_CHECK(index_in.dtype() == ScalarType::Int64 || index_in.dtype() == ScalarType::Int32,
+              "scatter(): Expected dtype int32/int64 for index");
+  Tensor index = to_dtype(index_in, ScalarType::Int64);
   EMBER_CHECK(reduce.empty() || reduce == "add" || reduce == "multiply",
               "reduce argument must be either add or multiply.");
   Tensor dst = restricted_view(self, dim, index, "scatter");
@@ -427,9 +446,8 @@ Tensor& scatter_impl_(Tensor& self, int64_t dim, const Tensor& index, const Oper
         [&](char** p, const int64_t* s, int64_t n) {
           for (int64_t i = 0; i < n; ++i) {
             int64_t ix = *reinterpret_cast<const int64_t*>(p[2] + i * s[2]);
-            EMBER_CHECK_INDEX(ix >= -size && ix < size, "index ", ix, " is out of bounds for dimension ", dim,
-                              " with size ", size);
-            if (ix < 0) ix += size;
+            EMBER_CHECK(ix >= 0 && ix < size, "index ", ix, " is out of bounds for dimension ", dim, " with size ",
+                        size);
             T* o = reinterpret_cast<T*>(p[0] + i * s[0] + ix * stride_bytes);
             T v = *reinterpret_cast<const T*>(p[1] + i * s[1]);
             if (reduce.empty()) *o = v;

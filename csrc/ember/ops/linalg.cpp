@@ -143,8 +143,8 @@ Tensor dot(const Tensor& a, const Tensor& b) {
 }
 
 Tensor outer(const Tensor& a, const Tensor& b) {
-  EMBER_CHECK(a.dim() == 1 && b.dim() == 1, "outer: expected 1D tensors, but got ", a.dim(), "D and ", b.dim(),
-              "D tensors");
+  EMBER_CHECK(a.dim() == 1, "outer: Expected 1-D argument self, but got ", a.dim(), "-D");
+  EMBER_CHECK(b.dim() == 1, "outer: Expected 1-D argument vec2, but got ", b.dim(), "-D");
   return mul(unsqueeze(a, 1), unsqueeze(b, 0));
 }
 
@@ -155,8 +155,8 @@ Tensor matmul(const Tensor& a, const Tensor& b, const OptTensor& out) {
   check_same_dtype(a, b, "matmul");
   if (da == 1 && db == 1) return finish(dot(a, b), out, "matmul");
   if (da == 2 && db == 1) {
-    EMBER_CHECK(a.sizes()[1] == b.sizes()[0], "size mismatch, got input (", a.sizes()[0], "x", a.sizes()[1],
-                "), vec (", b.sizes()[0], ")");
+    EMBER_CHECK(a.sizes()[1] == b.sizes()[0], "size mismatch, got input (", a.sizes()[0], "), mat (", a.sizes()[0],
+                "x", a.sizes()[1], "), vec (", b.sizes()[0], ")");
     return finish(reshape(mm(a, unsqueeze(b, 1)), {a.sizes()[0]}), out, "matmul");
   }
   if (da == 1 && db == 2) {
@@ -181,8 +181,9 @@ Tensor matmul(const Tensor& a, const Tensor& b, const OptTensor& out) {
   Tensor B = db == 1 ? unsqueeze(b, 1) : b;
   const int64_t m = A.sizes()[A.dim() - 2], k = A.sizes()[A.dim() - 1];
   const int64_t k2 = B.sizes()[B.dim() - 2], n = B.sizes()[B.dim() - 1];
-  EMBER_CHECK(k == k2, "Expected size for first two dimensions of batch2 tensor to be: [", k, "] but got: [", k2,
-              "].");
+  EMBER_CHECK(k == k2, "Expected size for first two dimensions of batch2 tensor to be: [",
+              shape_numel(DimVector(A.sizes().begin(), A.sizes().end() - 2)), ", ", k, "] but got: [",
+              shape_numel(DimVector(B.sizes().begin(), B.sizes().end() - 2)), ", ", k2, "].");
   DimVector ba(A.sizes().begin(), A.sizes().end() - 2), bb(B.sizes().begin(), B.sizes().end() - 2);
   DimVector batch = broadcast_shapes(ba, bb);
   Dims ea = batch.vec(), eb = batch.vec();

@@ -61,6 +61,8 @@ EMBER_API Tensor& binary_(BinaryOp op, Tensor& self, const Operand& other);
 
 EMBER_API Tensor add(const Operand& a, const Operand& b, Scalar alpha = Scalar(int64_t(1)));
 EMBER_API Tensor sub(const Operand& a, const Operand& b, Scalar alpha = Scalar(int64_t(1)));
+EMBER_API Tensor& add_(Tensor& self, const Operand& b, Scalar alpha = Scalar(int64_t(1)));
+EMBER_API Tensor& sub_(Tensor& self, const Operand& b, Scalar alpha = Scalar(int64_t(1)));
 EMBER_API Tensor mul(const Operand& a, const Operand& b);
 EMBER_API Tensor div(const Operand& a, const Operand& b);
 EMBER_API Tensor pow(const Operand& a, const Operand& b);

@@ -159,7 +159,7 @@ Tensor bernoulli(const Tensor& p, Generator* g) {
 }
 
 Tensor randperm(int64_t n, ScalarType dtype, Generator* g, Device device) {
-  EMBER_CHECK(n >= 0, "randperm is only implemented for positive n, got n=", n);
+  EMBER_CHECK(n >= 0, "Trying to create tensor with negative dimension ", n, ": [", n, "]");
   EMBER_CHECK(device.is_cpu(), "randperm on ", device.str(), " is not supported by this build");
   Generator& gen = gen_or_default(g);
   std::lock_guard<std::mutex> lock(gen.mutex());

@@ -185,11 +185,15 @@ ScalarType sum_dtype(ScalarType in, std::optional<ScalarType> dtype) {
   return is_floating(in) ? in : ScalarType::Int64;
 }
 
-void check_nonempty(const Tensor& self, const ReducePlan& p, const Dims& dims, const char* name) {
+void check_nonempty(const Tensor& self, const ReducePlan& p, const Dims& dims, const char* name,
+                    ErrorKind kind = ErrorKind::Runtime) {
   if (self.numel() != 0 && p.R != 0) return;
+  if (dims.empty() && self.numel() == 0)
+    throw_error(kind, str(name, "(): Expected reduction dim to be specified for input.numel() "
+                          "== 0. Specify the reduction dim with the 'dim' argument."));
   if (dims.empty())
-    EMBER_CHECK(self.numel() != 0, name, "(): Expected reduction dim to be specified for input.numel() == 0. "
-                "Specify the reduction dim with the 'dim' argument.");
+    EMBER_CHECK_KIND(Runtime, self.numel() != 0, name, "(): Expected reduction dim to be specified for input.numel() "
+                     "== 0. Specify the reduction dim with the 'dim' argument.");
   for (int64_t d : dims) {
     int64_t w = wrap_dim(d, self.dim());
     EMBER_CHECK_INDEX(self.dim() == 0 || self.sizes()[w] != 0, name, "(): Expected reduction dim ", w,
@@ -224,8 +228,8 @@ Tensor sum_impl(const Tensor& self, const Dims& dims, bool keepdim, std::optiona
 
 Tensor mean_impl(const Tensor& self, const Dims& dims, bool keepdim, std::optional<ScalarType> dtype) {
   ScalarType t = dtype.value_or(self.dtype());
-  EMBER_CHECK(is_floating(t), "mean(): could not infer output dtype. Input dtype must be either a floating point "
-              "or complex dtype. Got: ", dtype_short_name(t));
+  EMBER_CHECK(is_floating(t), "mean(): could not infer output dtype. ", dtype ? "Optional" : "Input",
+              " dtype must be either a floating point or complex dtype. Got: ", dtype_short_name(t));
   ReducePlan p = plan_reduction(self, dims, "mean");
   Tensor s = sum_impl(self, dims, keepdim, t);
   binary_(BinaryOp::Div, s, Operand(Scalar(double(p.R))));
@@ -280,7 +284,7 @@ std::pair<Tensor, Tensor> extreme_dim(const Tensor& self, std::optional<int64_t>
   Dims dims;
   if (dim) dims.push_back(*dim);
   ReducePlan p = plan_reduction(self, dims, name);
-  check_nonempty(self, p, dims, name);
+  check_nonempty(self, p, dims, name, ErrorKind::Index);
   Tensor idx = empty({p.M}, ScalarType::Int64, self.device());
   Tensor values = want_values ? empty({p.M}, self.dtype(), self.device()) : Tensor();
   if (p.M > 0) {

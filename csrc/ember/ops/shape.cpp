@@ -65,6 +65,7 @@ DimVector infer_size(const Dims& shape, int64_t numel) {
     }
   }
   if (infer >= 0) {
+    EMBER_CHECK(!(known == 0 && numel != 0), "shape '", DimVector(shape), "' is invalid for input of size ", numel);
     EMBER_CHECK(known != 0, "cannot reshape tensor of 0 elements into shape ", DimVector(shape),
                 " because the unspecified dimension size -1 can be any value and is ambiguous");
     EMBER_CHECK(numel % known == 0, "shape '", DimVector(shape), "' is invalid for input of size ", numel);
@@ -80,7 +81,7 @@ DimVector infer_size(const Dims& shape, int64_t numel) {
 std::optional<DimVector> view_strides(const DimVector& old_sizes, const DimVector& old_strides,
                                       const DimVector& shape) {
   DimVector st(shape.size());
-  if (shape_numel(old_sizes) == 0) return contiguous_strides(shape);
+  if (shape_numel(old_sizes) == 0 || old_sizes.empty()) return contiguous_strides(shape);
   int64_t view_d = int64_t(shape.size()) - 1;
   int64_t chunk_base_stride = old_strides.empty() ? 1 : old_strides.back();
   int64_t tensor_numel = 1, view_numel = 1;
@@ -150,6 +151,12 @@ Tensor flatten(const Tensor& self, int64_t start_dim, int64_t end_dim) {
 Tensor unflatten(const Tensor& self, int64_t dim, const Dims& sizes) {
   dim = wrap_dim(dim, self.dim());
   EMBER_CHECK(!sizes.empty(), "unflatten: sizes must be non-empty");
+  int64_t known = 1;
+  bool infer = false;
+  for (int64_t s : sizes) (s == -1 ? infer = true : known *= s, 0);
+  EMBER_CHECK(infer ? known != 0 && self.sizes()[dim] % known == 0 : known == self.sizes()[dim],
+              "unflatten: Provided sizes ", DimVector(sizes), " don't multiply up to the size of dim ", dim, " (",
+              self.sizes()[dim], ") in the input tensor");
   DimVector inner = infer_size(sizes, self.sizes()[dim]);
   Dims shape;
   for (int64_t d = 0; d < self.dim(); ++d) {
@@ -301,8 +308,9 @@ Tensor narrow(const Tensor& self, int64_t dim, int64_t start, int64_t length) {
   EMBER_CHECK_INDEX(start >= -size && start <= size, "start out of range (expected to be in range of [", -size,
                     ", ", size, "], but got ", start, ")");
   if (start < 0) start += size;
-  EMBER_CHECK(length >= 0 && start + length <= size, "start (", start, ") + length (", length,
-              ") exceeds dimension size (", size, ").");
+  EMBER_CHECK(length >= 0, "narrow(): length must be non-negative.");
+  EMBER_CHECK(start + length <= size, "start (", start, ") + length (", length, ") exceeds dimension size (", size,
+              ").");
   return slice(self, dim, start, start + length, 1);
 }
 
@@ -310,8 +318,8 @@ Tensor select(const Tensor& self, int64_t dim, int64_t index) {
   EMBER_CHECK_INDEX(self.dim() > 0, "select() cannot be applied to a 0-dim tensor.");
   dim = wrap_dim(dim, self.dim());
   const int64_t size = self.sizes()[dim];
-  EMBER_CHECK_INDEX(index >= -size && index < size, "index ", index, " is out of bounds for dimension ", dim,
-                    " with size ", size);
+  EMBER_CHECK_INDEX(index >= -size && index < size, "select(): index ", index, " out of range for tensor of size ",
+                    self.sizes(), " at dimension ", dim);
   if (index < 0) index += size;
   DimVector sizes = self.sizes(), strides = self.strides();
   int64_t offset = self.storage_offset() + index * strides[dim];
@@ -372,7 +380,7 @@ std::vector<Tensor> unbind(const Tensor& self, int64_t dim) {
 }
 
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
-  EMBER_CHECK(!tensors.empty(), "torch.cat(): expected a non-empty list of Tensors");
+  EMBER_CHECK_VALUE(!tensors.empty(), "torch.cat(): expected a non-empty list of Tensors");
   // 1-D empty tensors are skipped, as PyTorch does for legacy reasons.
   const Tensor* ref = nullptr;
   ResultType rt;

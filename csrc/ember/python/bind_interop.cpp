@@ -59,7 +59,8 @@ Tensor from_numpy(py::handle obj) {
   py::array arr = py::reinterpret_borrow<py::array>(obj);
   auto dtype = from_numpy_dtype(arr.dtype());
   if (!dtype)
-    throw py::type_error("can't convert np.ndarray of type " + std::string(py::str(arr.dtype())) +
+    throw py::type_error("can't convert np.ndarray of type numpy." +
+                         std::string(py::str(arr.dtype().attr("type").attr("__name__"))) +
                          ". The only supported types are: float64, float32, int64, int32, and bool.");
   const int64_t item = itemsize(*dtype);
   DimVector sizes, strides;

@@ -149,6 +149,7 @@ void bind_tensor(py::module_& m) {
     return t.sizes()[0];
   });
   cls.def("__bool__", [](const Tensor& t) {
+    EMBER_CHECK(t.numel() != 0, "Boolean value of Tensor with no values is ambiguous");
     EMBER_CHECK(t.numel() == 1, "Boolean value of Tensor with more than one value is ambiguous");
     return to_scalar(py::cast(t)).to<bool>();
   });

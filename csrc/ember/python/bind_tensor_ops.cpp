@@ -80,7 +80,8 @@ void bind_tensor_ops(py::class_<TensorImpl, intrusive_ptr<TensorImpl>>& cls) {
   cls.def("__abs__", [](const Tensor& a) { return unary(UnaryOp::Abs, a); });
   cls.def("__invert__", [](const Tensor& a) {
     if (a.dtype() == ScalarType::Bool) return unary(UnaryOp::LogicalNot, a);
-    EMBER_CHECK(!is_floating(a.dtype()), "\"bitwise_not_cpu\" not implemented for '", dtype_short_name(a.dtype()), "'");
+    EMBER_CHECK_TYPE(!is_floating(a.dtype()),
+                     "~ (operator.invert) is only implemented on integer and Boolean-type tensors");
     return binary(BinaryOp::BitXor, Operand(a), Operand(Scalar(int64_t(-1))));
   });
 
@@ -89,21 +90,13 @@ void bind_tensor_ops(py::class_<TensorImpl, intrusive_ptr<TensorImpl>>& cls) {
     return add(Operand(a), to_operand(b, "add"), to_scalar(alpha));
   }, py::arg("other"), py::kw_only(), py::arg("alpha") = 1);
   cls.def("add_", [](Tensor& a, py::handle b, py::handle alpha) -> Tensor& {
-    Operand o = to_operand(b, "add_");
-    Scalar al = to_scalar(alpha);
-    if (al.to_double() != 1.0) o = o.is_scalar ? Operand(Scalar(o.scalar.to_double() * al.to_double()))
-                                               : Operand(mul(o, al));
-    return binary_(BinaryOp::Add, a, o);
+    return add_(a, to_operand(b, "add_"), to_scalar(alpha));
   }, py::arg("other"), py::kw_only(), py::arg("alpha") = 1);
   cls.def("sub", [](const Tensor& a, py::handle b, py::handle alpha) {
     return sub(Operand(a), to_operand(b, "sub"), to_scalar(alpha));
   }, py::arg("other"), py::kw_only(), py::arg("alpha") = 1);
   cls.def("sub_", [](Tensor& a, py::handle b, py::handle alpha) -> Tensor& {
-    Operand o = to_operand(b, "sub_");
-    Scalar al = to_scalar(alpha);
-    if (al.to_double() != 1.0) o = o.is_scalar ? Operand(Scalar(o.scalar.to_double() * al.to_double()))
-                                               : Operand(mul(o, al));
-    return binary_(BinaryOp::Sub, a, o);
+    return sub_(a, to_operand(b, "sub_"), to_scalar(alpha));
   }, py::arg("other"), py::kw_only(), py::arg("alpha") = 1);
   cls.def("div", [](const Tensor& a, py::handle b, py::handle mode) {
     return div_rounding(Operand(a), to_operand(b, "div"), mode);
