@@ -117,7 +117,8 @@ def check(got, want, dtype, *, rtol=None, atol=None, what=""):
 
 
 # ---- PyTorch's type promotion (c10 ResultTypeState) ----
-def _category(d):
+def category(d):
+    """bool < integer < floating: a result can be cast into a dtype of its category or a higher one."""
     return 2 if d in FLOATS else (1 if d in INTS else 0)
 
 
@@ -125,7 +126,7 @@ def promote_types(a, b):
     """torch.promote_types for ember's dtypes."""
     if a == b:
         return a
-    ca, cb = _category(a), _category(b)
+    ca, cb = category(a), category(b)
     if ca != cb:
         return a if ca > cb else b
     order = [BOOL, I32, I64, F32, F64]

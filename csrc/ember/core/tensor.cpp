@@ -79,7 +79,7 @@ Tensor empty(const DimVector& sizes, ScalarType dtype, Device device) {
   for (int64_t s : sizes)
     EMBER_CHECK(s >= 0, "Trying to create tensor with negative dimension ", s, ": ", sizes);
   int64_t n = shape_numel(sizes);
-  auto storage = make_intrusive<Storage>(size_t(n) * itemsize(dtype), device);
+  auto storage = Storage::create(size_t(n) * itemsize(dtype), device);
   return Tensor(make_intrusive<TensorImpl>(std::move(storage), dtype, sizes, contiguous_strides(sizes), 0));
 }
 

@@ -9,6 +9,21 @@ namespace ember {
 
 StridedLoop StridedLoop::make(const Tensor& out, std::initializer_list<const Tensor*> inputs) {
   StridedLoop L;
+  // Fast path: everything contiguous with the output's shape is one flat run.
+  bool flat = out.is_contiguous();
+  for (const Tensor* t : inputs) flat = flat && t->is_contiguous() && t->sizes() == out.sizes();
+  if (flat) {
+    L.numel = out.numel();
+    L.shape = DimVector{L.numel};
+    L.strides[0] = DimVector{itemsize(out.dtype())};
+    L.data[0] = static_cast<char*>(out.raw_data());
+    L.noperands = 1;
+    for (const Tensor* t : inputs) {
+      L.strides[L.noperands] = DimVector{itemsize(t->dtype())};
+      L.data[L.noperands++] = static_cast<char*>(t->raw_data());
+    }
+    return L;
+  }
   L.shape = out.sizes();
   const int nd = int(L.shape.size());
   EMBER_CHECK(nd <= 16, "tensors with more than 16 dimensions are not supported");

@@ -309,7 +309,7 @@ Tensor write_out(const Tensor& result, const Tensor& out, const char* op) {
   Tensor o = out;
   if (o.sizes() != result.sizes()) {
     // PyTorch resizes an out= tensor of the wrong shape.
-    auto storage = make_intrusive<Storage>(size_t(result.numel()) * itemsize(o.dtype()), o.device());
+    auto storage = Storage::create(size_t(result.numel()) * itemsize(o.dtype()), o.device());
     o.impl()->set_storage(std::move(storage), o.dtype());
     o.impl()->set_geometry(result.sizes(), contiguous_strides(result.sizes()), 0);
   }

@@ -271,7 +271,7 @@ Tensor maybe_out(const Tensor& r, py::handle out, const char* op) {
   EMBER_CHECK(!(is_floating(rt) && !is_floating(ot)) && !(rt != ScalarType::Bool && ot == ScalarType::Bool),
               "result type ", dtype_short_name(rt), " can't be cast to the desired output type ", dtype_short_name(ot));
   if (o.sizes() != r.sizes()) {
-    auto storage = make_intrusive<Storage>(size_t(r.numel()) * itemsize(ot), o.device());
+    auto storage = Storage::create(size_t(r.numel()) * itemsize(ot), o.device());
     o.impl()->set_storage(std::move(storage), ot);
     o.impl()->set_geometry(r.sizes(), contiguous_strides(r.sizes()), 0);
   }
