@@ -161,7 +161,11 @@ def compare(group, name, unit, make, *, work=None, check=None, libs=LIBS, note="
             errors.append(msg)
     results.clear()
     gc.collect()
+    snap = _cpu_snapshot()
     secs = dict(zip(fns, bench(*fns.values(), **bench_kw))) if fns else {}
+    load = foreign_load(snap)
+    if load is not None and load > 0.1:
+        errors.append(f"disturbed: other processes used {load:.1f} CPUs")
     rate = _is_rate(unit)
     figures = {}
     for name_, s in secs.items():

@@ -197,6 +197,12 @@ std::pair<ScalarType, ScalarType> binary_dtypes(BinaryOp op, const Operand& a, c
     return {ct, ct};
   }
   if (promotes_int_to_float(op) && !is_floating(ct)) ct = default_dtype();
+  if (op == BinaryOp::Sub && ct != ScalarType::Bool) {
+    for (const Operand* o : {&a, &b})
+      EMBER_CHECK(!(o->is_scalar ? o->scalar.is_bool() : o->tensor.dtype() == ScalarType::Bool),
+                  "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a "
+                  "mask, use the `~` or `logical_not()` operator instead.");
+  }
   if (ct == ScalarType::Bool) {
     EMBER_CHECK(op != BinaryOp::Sub,
                 "Subtraction, the `-` operator, with two bool tensors is not supported. "

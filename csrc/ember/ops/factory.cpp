@@ -172,6 +172,7 @@ Tensor linspace(double start, double end, int64_t steps, ScalarType dtype, Devic
     scalar_t* p = out.data_ptr<scalar_t>();
     for (int64_t i = 0; i < steps; ++i)
       p[i] = scalar_t(i < half ? std::fma(step, step_t(i), lo) : std::fma(-step, step_t(steps - i - 1), hi));
+    if (steps == 1) p[0] = scalar_t(lo);
   });
   return out;
 }

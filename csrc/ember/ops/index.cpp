@@ -64,11 +64,14 @@ IndexPlan plan_index(const Tensor& self, const std::vector<TensorIndex>& indices
         v = unsqueeze(v, d);
         ++d;
         break;
-      case TensorIndex::Kind::Bool:
+      case TensorIndex::Kind::Bool: {  // t[True] / t[False]: a 0-d mask (a copy, as in PyTorch)
         v = unsqueeze(v, d);
-        if (!ix.boolean) v = narrow(v, d, 0, 0);
+        Tensor idx = ix.boolean ? zeros({1}, ScalarType::Int64) : empty({0}, ScalarType::Int64);
+        p.adv.push_back(idx);
+        p.adv_dims.push_back(d);
         ++d;
         break;
+      }
       case TensorIndex::Kind::Ellipsis:
         d += self.dim() - consumed;
         orig += self.dim() - consumed;

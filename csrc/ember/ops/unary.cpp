@@ -71,7 +71,7 @@ void run_exact_unary(UnaryOp op, const StridedLoop& L) {
       break;
     case UnaryOp::Sign:
       unary_kernel<T, T>(L, [](T x) {
-        if constexpr (std::is_floating_point_v<T>) return x != x ? x : T((T(0) < x) - (x < T(0)));
+        if constexpr (std::is_floating_point_v<T>) return x != x ? T(0) : T((T(0) < x) - (x < T(0)));
         else return T((T(0) < x) - (x < T(0)));
       });
       break;

@@ -25,7 +25,7 @@ DispatchStub<ClampFn> clamp_stub("clamp");
 
 void cpu_clamp(const StridedLoop& L, ScalarType t, bool has_min, bool has_max) {
   // Operand 2 is min, 3 is max (a dummy when absent). NaN in x propagates.
-  EMBER_DISPATCH_NUMERIC(t, "clamp", [&] {
+  EMBER_DISPATCH_ALL(t, "clamp", [&] {
     using T = scalar_t;
     if (has_min && has_max)
       ternary_kernel<T, T, T, T>(L, [](T x, T lo, T hi) {
@@ -104,7 +104,8 @@ ScalarType clamp_dtype(const Tensor& self, const std::optional<Operand>& lo, con
       else rt.add((*o)->tensor);
     }
   ScalarType t = rt.result();
-  EMBER_CHECK(t != ScalarType::Bool, "\"clamp\" not implemented for 'Bool'");
+  const bool tensor_bound = (lo && !lo->is_scalar) || (hi && !hi->is_scalar);
+  EMBER_CHECK_KIND(NotImplemented, t != ScalarType::Bool || tensor_bound, "\"clamp_cpu\" not implemented for 'Bool'");
   return t;
 }
 

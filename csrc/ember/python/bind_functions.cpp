@@ -11,6 +11,16 @@ namespace {
 
 Tensor maybe_out(const Tensor& r, py::handle out, const char* op);
 
+// cat/stack into an out= tensor whose dtype can't hold the inputs: PyTorch's TypeError.
+void check_list_out(const std::vector<Tensor>& ts, py::handle out, const char* op) {
+  if (out.is_none() || ts.empty()) return;
+  ScalarType ot = out.cast<Tensor>().dtype();
+  for (const Tensor& t : ts)
+    if (is_floating(t.dtype()) && !is_floating(ot))
+      throw py::type_error(std::string("torch.") + op + "(): input types can't be cast to the desired output type " +
+                           dtype_short_name(ot));
+}
+
 Generator* opt_gen(py::handle g) { return g.is_none() ? nullptr : g.cast<Generator*>(); }
 
 uint64_t seed_value(py::handle seed) {
@@ -231,9 +241,16 @@ void bind_functions(py::module_& m) {
     return out.is_none() ? binary(op, oa, ob) : binary(op, oa, ob, out.cast<Tensor>());
   }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none(),
      py::arg("out") = py::none());
-  m.def("where", [](const Tensor& c, py::handle a, py::handle b) {
-    return where(c, to_operand(a, "where"), to_operand(b, "where"));
-  }, py::arg("condition"), py::arg("input"), py::arg("other"));
+  m.def("where", [](const Tensor& c, py::handle a, py::handle b, py::handle out) -> py::object {
+    if (a.is_none() && b.is_none()) {  // where(cond) is nonzero(cond, as_tuple=True)
+      Tensor nz = nonzero(c);
+      py::tuple r(c.dim());
+      for (int64_t d = 0; d < c.dim(); ++d) r[d] = py::cast(contiguous(select(nz, 1, d)));
+      return r;
+    }
+    return py::cast(maybe_out(where(c, to_operand(a, "where"), to_operand(b, "where")), out, "where"));
+  }, py::arg("condition"), py::arg("input") = py::none(), py::arg("other") = py::none(), py::kw_only(),
+     py::arg("out") = py::none());
   m.def("clamp", [](const Tensor& a, py::handle lo, py::handle hi, py::handle out) {
     auto opt = [](py::handle h) { return h.is_none() ? std::optional<Operand>() : std::optional<Operand>(to_operand(h, "clamp")); };
     return clamp(a, opt(lo), opt(hi), out.is_none() ? OptTensor() : OptTensor(out.cast<Tensor>()));
@@ -251,9 +268,11 @@ void bind_functions(py::module_& m) {
   m.def("dot", &dot, py::arg("input"), py::arg("tensor"));
   m.def("outer", &outer, py::arg("input"), py::arg("vec2"));
   m.def("cat", [](const std::vector<Tensor>& ts, int64_t dim, py::handle out) {
+    check_list_out(ts, out, "cat");
     return maybe_out(cat(ts, dim), out, "cat");
   }, py::arg("tensors"), py::arg("dim") = 0, py::kw_only(), py::arg("out") = py::none());
   m.def("stack", [](const std::vector<Tensor>& ts, int64_t dim, py::handle out) {
+    check_list_out(ts, out, "stack");
     return maybe_out(stack(ts, dim), out, "stack");
   }, py::arg("tensors"), py::arg("dim") = 0, py::kw_only(), py::arg("out") = py::none());
   m.def("broadcast_shapes", [](py::args shapes) {
