@@ -210,6 +210,8 @@ def fmt(v):
     if abs(v) >= 100:
         return f"{v:,.0f}"
     digits = max(0, 2 - int(math.floor(math.log10(abs(v)))))
+    if digits and abs(round(v, digits)) >= 10 ** (3 - digits):   # 9.996 -> "10.0", not "10.00"
+        digits -= 1
     return f"{v:.{digits}f}"
 
 

@@ -12,7 +12,7 @@ _FROM_C = [
     "asin", "acos", "atan", "sinh", "cosh", "erf", "frac", "mul", "multiply", "true_divide", "floor_divide",
     "remainder", "fmod", "pow", "atan2", "maximum", "minimum", "eq", "ne", "lt", "le", "gt", "ge", "logical_and",
     "logical_or", "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor", "add", "sub", "div", "where", "clamp",
-    "matmul", "mm", "bmm", "dot", "outer", "cat", "stack",
+    "matmul", "mm", "bmm", "dot", "outer", "cat", "stack", "softmax", "log_softmax", "addmm",
 ]
 for _n in _FROM_C:
     globals()[_n] = getattr(_C, _n)

@@ -3,6 +3,7 @@
 // (ember's bindings and users' extensions alike). Each family's file holds
 // the shape/dtype rules, the kernels and (with autograd) the backward.
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -162,6 +163,14 @@ EMBER_API Tensor bmm(const Tensor& a, const Tensor& b, const OptTensor& out = st
 EMBER_API Tensor dot(const Tensor& a, const Tensor& b);
 EMBER_API Tensor outer(const Tensor& a, const Tensor& b);
 EMBER_API void set_blas_num_threads(int n);
+
+// ---- nn.cpp ---------------------------------------------------------------------------
+EMBER_API Tensor softmax(const Tensor& self, int64_t dim);
+EMBER_API Tensor log_softmax(const Tensor& self, int64_t dim);
+// reduction: "none" | "mean" | "sum"
+EMBER_API Tensor nll_loss(const Tensor& input, const Tensor& target, const OptTensor& weight,
+                          const std::string& reduction, int64_t ignore_index);
+EMBER_API Tensor addmm(const Tensor& bias, const Tensor& a, const Tensor& b);
 
 // ---- random.cpp -----------------------------------------------------------------------
 EMBER_API Tensor& uniform_(Tensor& self, double from, double to, Generator* gen = nullptr);

@@ -275,6 +275,15 @@ void bind_functions(py::module_& m) {
     check_list_out(ts, out, "stack");
     return maybe_out(stack(ts, dim), out, "stack");
   }, py::arg("tensors"), py::arg("dim") = 0, py::kw_only(), py::arg("out") = py::none());
+  // ---- nn ops (ember.nn.functional builds on these) ----
+  m.def("softmax", &softmax, py::arg("input"), py::arg("dim"));
+  m.def("log_softmax", &log_softmax, py::arg("input"), py::arg("dim"));
+  m.def("_nll_loss", [](const Tensor& input, const Tensor& target, std::optional<Tensor> weight,
+                        const std::string& reduction, int64_t ignore_index) {
+    return nll_loss(input, target, weight, reduction, ignore_index);
+  });
+  m.def("addmm", [](const Tensor& bias, const Tensor& a, const Tensor& b) { return addmm(bias, a, b); },
+        py::arg("input"), py::arg("mat1"), py::arg("mat2"));
   m.def("broadcast_shapes", [](py::args shapes) {
     DimVector r;
     for (py::handle s : shapes) r = broadcast_shapes(r, DimVector(to_dims(s, "broadcast_shapes")));

@@ -198,6 +198,8 @@ void bind_tensor_ops(py::class_<TensorImpl, intrusive_ptr<TensorImpl>>& cls) {
   cls.def("mm", [](const Tensor& a, const Tensor& b) { return mm(a, b); });
   cls.def("bmm", [](const Tensor& a, const Tensor& b) { return bmm(a, b); });
   cls.def("dot", &dot);
+  cls.def("softmax", [](const Tensor& a, int64_t dim) { return softmax(a, dim); }, py::arg("dim"));
+  cls.def("log_softmax", [](const Tensor& a, int64_t dim) { return log_softmax(a, dim); }, py::arg("dim"));
   cls.def("outer", &outer);
 }
 
