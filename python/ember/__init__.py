@@ -2,7 +2,12 @@
 PyTorch's API and semantics: a PyTorch script runs after `import ember as torch`."""
 # Load the packaged OpenBLAS before the core library that links it (no system
 # BLAS or LD_LIBRARY_PATH needed).
-import scipy_openblas32 as _openblas  # noqa: F401
+import os as _os
+
+# OpenBLAS worker threads otherwise spin for a while after every GEMM and slow
+# down whatever runs next on a small machine; let them sleep promptly.
+_os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
+import scipy_openblas32 as _openblas  # noqa: F401,E402
 
 from . import _C
 from ._C import Tensor, dtype, device, Generator, from_dlpack

@@ -111,7 +111,19 @@ ThreadPool& pool() {
   return *p;
 }
 
+GilReleaseFn g_gil_release = nullptr;
+GilAcquireFn g_gil_acquire = nullptr;
+
 }  // namespace
+
+void set_gil_hooks(GilReleaseFn release, GilAcquireFn acquire) {
+  g_gil_release = release;
+  g_gil_acquire = acquire;
+}
+GilRelease::GilRelease() : state(g_gil_release && !t_in_parallel ? g_gil_release() : nullptr) {}
+GilRelease::~GilRelease() {
+  if (state) g_gil_acquire(state);
+}
 
 int get_num_threads() { return pool().size(); }
 void set_num_threads(int n) { pool().resize(std::max(1, n)); }
@@ -123,6 +135,7 @@ void parallel_run(int64_t begin, int64_t end, int64_t grain,
   int64_t max_chunks = std::max<int64_t>(1, (end - begin) / std::max<int64_t>(grain, 1));
   int nchunks = int(std::min<int64_t>(pool().size(), max_chunks));
   if (nchunks <= 1) { fn(begin, end); return; }
+  GilRelease no_gil;
   pool().run(begin, end, nchunks, fn);
 }
 }  // namespace detail

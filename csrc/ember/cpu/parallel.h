@@ -14,6 +14,18 @@ EMBER_API int get_num_threads();
 EMBER_API void set_num_threads(int n);
 EMBER_API bool in_parallel_region();
 
+// While a long kernel runs, the interpreter lock (if the caller holds one) is
+// released so other Python threads can run. The bindings install the hooks;
+// the core itself knows nothing of Python.
+using GilReleaseFn = void* (*)();
+using GilAcquireFn = void (*)(void*);
+EMBER_API void set_gil_hooks(GilReleaseFn release, GilAcquireFn acquire);
+struct EMBER_API GilRelease {
+  GilRelease();
+  ~GilRelease();
+  void* state;
+};
+
 namespace detail {
 EMBER_API void parallel_run(int64_t begin, int64_t end, int64_t grain,
                             const std::function<void(int64_t, int64_t)>& fn);

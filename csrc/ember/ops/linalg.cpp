@@ -2,7 +2,10 @@
 // cblas); integer matrices use a plain loop, as PyTorch does not use BLAS for them.
 #include <cblas.h>
 
+#include <optional>
+
 #include "ember/autograd/autograd.h"
+#include "ember/cpu/parallel.h"
 #include "ember/ops/elementwise.h"
 
 namespace ember {
@@ -35,6 +38,8 @@ void gemm(const Tensor& a, const Tensor& b, const Tensor& out) {
   }
   if (is_floating(a.dtype())) {
     BlasMatrix A = as_blas(a), B = as_blas(b);
+    std::optional<GilRelease> no_gil;
+    if (m * n * k >= (int64_t(1) << 18)) no_gil.emplace();  // long GEMMs let other Python threads run
     if (a.dtype() == ScalarType::Float32)
       scipy_cblas_sgemm(CblasRowMajor, A.trans, B.trans, int(m), int(n), int(k), 1.0f,
                         static_cast<const float*>(A.t.raw_data()), int(A.ld),

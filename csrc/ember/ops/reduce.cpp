@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "ember/autograd/autograd.h"
+#include "ember/cpu/vec_math.h"
 #include "ember/ops/elementwise.h"
 
 namespace ember {
@@ -80,6 +81,11 @@ Acc sum_run(const T* x, int64_t n) {
     total += Acc(block);
   }
   return total;
+}
+
+template <>
+double sum_run<float, double>(const float* x, int64_t n) {
+  return vec::sum_f32(x, n);
 }
 
 template <typename T> struct SumAcc { using type = T; };

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "ember/autograd/autograd.h"
+#include "ember/cpu/vec_math.h"
 #include "ember/ops/elementwise.h"
 
 namespace ember {
@@ -96,8 +97,25 @@ void run_exact_unary(UnaryOp op, const StridedLoop& L) {
 using UnaryFn = void (*)(UnaryOp op, const StridedLoop& loop, ScalarType dtype);
 DispatchStub<UnaryFn> unary_stub("unary");
 
+// Contiguous float32 runs of the hottest functions use the vectorized kernels.
+template <typename VecFn>
+void float32_runs(const StridedLoop& L, VecFn vec_fn, float (*scalar)(float)) {
+  L.run([&](char** p, const int64_t* s, int64_t n) {
+    if (s[0] == 4 && s[1] == 4) {
+      vec_fn(reinterpret_cast<const float*>(p[1]), reinterpret_cast<float*>(p[0]), n);
+    } else {
+      for (int64_t i = 0; i < n; ++i)
+        *reinterpret_cast<float*>(p[0] + i * s[0]) = scalar(*reinterpret_cast<const float*>(p[1] + i * s[1]));
+    }
+  });
+}
+
 void cpu_unary(UnaryOp op, const StridedLoop& L, ScalarType t) {
-  if (op == UnaryOp::LogicalNot) {
+  if (t == ScalarType::Float32 && op == UnaryOp::Exp) {
+    float32_runs(L, vec::exp_f32, [](float x) { return std::exp(x); });
+  } else if (t == ScalarType::Float32 && op == UnaryOp::Sigmoid) {
+    float32_runs(L, vec::sigmoid_f32, [](float x) { return 1.0f / (1.0f + std::exp(-x)); });
+  } else if (op == UnaryOp::LogicalNot) {
     unary_kernel<bool, bool>(L, [](bool x) { return !x; });
   } else if (is_float_function(op)) {
     EMBER_DISPATCH_FLOATING(t, op_name(op), [&] { run_float_unary<scalar_t>(op, L); });

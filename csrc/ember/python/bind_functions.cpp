@@ -224,9 +224,14 @@ void bind_functions(py::module_& m) {
   EMBER_BINARY_FN("bitwise_xor", BitXor)
 #undef EMBER_BINARY_FN
   m.def("add", [](py::handle a, py::handle b, py::handle alpha, py::handle out) {
-    return maybe_out(add(to_operand(a, "add"), to_operand(b, "add"), to_scalar(alpha)), out, "add");
+    Scalar al = to_scalar(alpha);
+    if (!out.is_none() && al.to_double() == 1.0)  // straight into out, no temporary
+      return binary(BinaryOp::Add, to_operand(a, "add"), to_operand(b, "add"), out.cast<Tensor>());
+    return maybe_out(add(to_operand(a, "add"), to_operand(b, "add"), al), out, "add");
   }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("alpha") = 1, py::arg("out") = py::none());
   m.def("sub", [](py::handle a, py::handle b, py::handle alpha, py::handle out) {
+    if (!out.is_none() && to_scalar(alpha).to_double() == 1.0)
+      return binary(BinaryOp::Sub, to_operand(a, "sub"), to_operand(b, "sub"), out.cast<Tensor>());
     return maybe_out(sub(to_operand(a, "sub"), to_operand(b, "sub"), to_scalar(alpha)), out, "sub");
   }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("alpha") = 1, py::arg("out") = py::none());
   m.def("div", [](py::handle a, py::handle b, py::handle mode, py::handle out) {

@@ -1,5 +1,6 @@
 // The _C extension module: registers the bindings and maps ember's C++
 // exception kinds onto the Python exception types PyTorch raises.
+#include "ember/cpu/parallel.h"
 #include "ember/python/pyutils.h"
 
 namespace ember {
@@ -27,6 +28,9 @@ PYBIND11_MODULE(_C, m) {
       PyErr_SetString(type, e.what());
     }
   });
+  // Long kernels release the GIL (only if this thread holds it).
+  set_gil_hooks([]() -> void* { return PyGILState_Check() ? PyEval_SaveThread() : nullptr; },
+                [](void* s) { PyEval_RestoreThread(static_cast<PyThreadState*>(s)); });
   bind_functions(m);
   bind_tensor(m);
   auto cls = py::reinterpret_borrow<py::class_<TensorImpl, intrusive_ptr<TensorImpl>>>(m.attr("Tensor"));

@@ -1,0 +1,89 @@
+#include "ember/cpu/vec_math.h"
+
+#include <cmath>
+#include <cstring>
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define EMBER_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define EMBER_CLONES
+#endif
+
+namespace ember {
+namespace vec {
+namespace {
+
+// exp for |x| <= 87 (Cephes' range reduction and polynomial, ~1 ulp), written
+// without branches or library calls so the loop vectorizes. Arguments outside
+// that range (and NaN) are redone with std::exp afterwards.
+inline float exp_core(float x) {
+  const float fx = x * 1.44269504088896341f;
+  const float n = __builtin_floorf(fx + 0.5f);
+  float r = x - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  const float z = r * r;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * z + r + 1.0f;
+  int32_t bits = (int32_t(n) + 127) << 23;
+  float scale;
+  std::memcpy(&scale, &bits, sizeof scale);
+  return p * scale;
+}
+
+constexpr float kExpSafe = 87.0f;
+
+inline bool out_of_range(float x) { return !(x >= -kExpSafe && x <= kExpSafe); }
+
+}  // namespace
+
+EMBER_CLONES void exp_f32(const float* x, float* y, int64_t n) {
+  int bad = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const float v = x[i];
+    const float c = v < -kExpSafe ? -kExpSafe : (v > kExpSafe ? kExpSafe : v);
+    y[i] = exp_core(c);
+    bad |= out_of_range(v);
+  }
+  if (bad)
+    for (int64_t i = 0; i < n; ++i)
+      if (out_of_range(x[i])) y[i] = std::exp(x[i]);
+}
+
+EMBER_CLONES void sigmoid_f32(const float* x, float* y, int64_t n) {
+  int bad = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const float v = -x[i];
+    const float c = v < -kExpSafe ? -kExpSafe : (v > kExpSafe ? kExpSafe : v);
+    y[i] = 1.0f / (1.0f + exp_core(c));
+    bad |= out_of_range(v);
+  }
+  if (bad)
+    for (int64_t i = 0; i < n; ++i)
+      if (out_of_range(-x[i])) y[i] = 1.0f / (1.0f + std::exp(-x[i]));
+}
+
+EMBER_CLONES double sum_f32(const float* x, int64_t n) {
+  // Blocks of 4096 summed in float across 32 lanes, blocks added in double.
+  constexpr int64_t kBlock = 4096;
+  double total = 0;
+  for (int64_t b = 0; b < n; b += kBlock) {
+    const int64_t m = n - b < kBlock ? n - b : kBlock;
+    float lanes[32] = {};
+    int64_t i = 0;
+    for (; i + 32 <= m; i += 32)
+      for (int j = 0; j < 32; ++j) lanes[j] += x[b + i + j];
+    float block = 0;
+    for (; i < m; ++i) block += x[b + i];
+    for (int j = 0; j < 32; ++j) block += lanes[j];
+    total += block;
+  }
+  return total;
+}
+
+}  // namespace vec
+}  // namespace ember
