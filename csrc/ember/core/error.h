@@ -5,13 +5,16 @@
 #include <stdexcept>
 #include <string>
 
+#include "ember/core/macros.h"
+
 namespace ember {
 
 enum class ErrorKind { Runtime, Index, Type, Value, NotImplemented };
 
-class Error : public std::runtime_error {
+class EMBER_API Error : public std::runtime_error {
  public:
   Error(ErrorKind kind, const std::string& msg) : std::runtime_error(msg), kind_(kind) {}
+  ~Error() override;  // defined in the core: one type_info shared with extensions
   ErrorKind kind() const { return kind_; }
 
  private:

@@ -99,6 +99,7 @@ class EMBER_API Tensor {
   bool is_contiguous() const { return impl_->is_contiguous(); }
   int64_t storage_offset() const { return impl_->storage_offset(); }
   void* raw_data() const { return impl_->data(); }
+  Tensor contiguous() const;  // self if already contiguous, else a contiguous copy
   template <typename T>
   T* data_ptr() const {
     EMBER_CHECK(CppTypeToScalarType<T>::value == dtype(), "expected scalar type ",

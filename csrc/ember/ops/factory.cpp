@@ -130,6 +130,7 @@ Tensor to_dtype(const Tensor& self, ScalarType dtype, bool copy) {
 }
 
 Tensor contiguous(const Tensor& self) { return self.is_contiguous() ? self : clone(self); }
+Tensor Tensor::contiguous() const { return ember::contiguous(*this); }
 
 Tensor clone(const Tensor& self) { return to_dtype(self, self.dtype(), true); }
 

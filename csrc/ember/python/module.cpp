@@ -1,5 +1,6 @@
 // The _C extension module: registers the bindings and maps ember's C++
 // exception kinds onto the Python exception types PyTorch raises.
+#include "ember/core/version.h"
 #include "ember/cpu/parallel.h"
 #include "ember/python/pyutils.h"
 
@@ -13,6 +14,7 @@ void bind_autograd(py::module_& m, py::class_<TensorImpl, intrusive_ptr<TensorIm
 PYBIND11_MODULE(_C, m) {
   using namespace ember;
   m.doc() = "ember's C++ core";
+  m.attr("__version__") = ember::version();
   py::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);

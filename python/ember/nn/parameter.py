@@ -1,6 +1,6 @@
 """Parameter (a Tensor that a Module registers as learnable) and Buffer."""
-from .. import _C
 from .._C import Tensor
+from .._creation import empty
 
 
 class Parameter(Tensor):
@@ -13,7 +13,7 @@ class Parameter(Tensor):
 
     def __init__(self, data=None, requires_grad=True):
         if data is None:
-            data = _C._empty([0], None, None) if hasattr(_C, "_empty") else None
+            data = empty(0)
         Tensor.__init__(self, data)
         self.requires_grad_(requires_grad)
 
@@ -44,7 +44,6 @@ class Buffer(Tensor, metaclass=_BufferMeta):
 
     def __new__(cls, data=None, *, persistent=True):
         if data is None:
-            from .._creation import empty
             data = empty(0)
         t = data.detach().requires_grad_(data.requires_grad)
         t.persistent = persistent
