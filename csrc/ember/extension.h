@@ -24,6 +24,7 @@
 #include "ember/core/version.h"
 #include "ember/cpu/loops.h"
 #include "ember/cpu/parallel.h"
+#include "ember/cpu/vec_math.h"
 #include "ember/ops/ops.h"
 #include "ember/python/pyutils.h"
 #include "ember/version.h"

@@ -67,6 +67,31 @@ EMBER_CLONES void sigmoid_f32(const float* x, float* y, int64_t n) {
       if (out_of_range(-x[i])) y[i] = 1.0f / (1.0f + std::exp(-x[i]));
 }
 
+EMBER_CLONES void tanh_f32(const float* x, float* y, int64_t n) {
+  // Cephes: an odd polynomial for |x| < 0.625, else 1 - 2 / (exp(2|x|) + 1);
+  // both computed and one chosen, so the loop has no branches.
+  int bad = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const float v = x[i];
+    const float a = v < 0 ? -v : v;
+    const float z = v * v;
+    float p = -5.70498872745e-3f;
+    p = p * z + 2.06390887954e-2f;
+    p = p * z - 5.37397155531e-2f;
+    p = p * z + 1.33314422036e-1f;
+    p = p * z - 3.33332819422e-1f;
+    const float small = p * z * v + v;
+    const float e = exp_core(2.0f * (a < 9.0f ? a : 9.0f));  // tanh(9) rounds to 1 in float
+    float large = 1.0f - 2.0f / (e + 1.0f);
+    large = v < 0 ? -large : large;
+    y[i] = a < 0.625f ? small : large;
+    bad |= v != v;
+  }
+  if (bad)
+    for (int64_t i = 0; i < n; ++i)
+      if (x[i] != x[i]) y[i] = x[i];
+}
+
 EMBER_CLONES double sum_f32(const float* x, int64_t n) {
   // Blocks of 4096 summed in float across 32 lanes, blocks added in double.
   constexpr int64_t kBlock = 4096;

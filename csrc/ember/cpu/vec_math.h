@@ -10,6 +10,7 @@ namespace vec {
 
 void exp_f32(const float* x, float* y, int64_t n);
 void sigmoid_f32(const float* x, float* y, int64_t n);
+void tanh_f32(const float* x, float* y, int64_t n);
 // Sum of n floats with wide independent accumulators (result in double).
 double sum_f32(const float* x, int64_t n);
 

@@ -458,7 +458,26 @@ Tensor std_(const Tensor& self, const Dims& dims, double correction, bool keepdi
 Tensor norm(const Tensor& self, double p, const Dims& dims, bool keepdim) {
   EMBER_CHECK(is_floating(self.dtype()), "linalg.vector_norm: Expected a floating point or complex tensor as "
               "input. Got ", dtype_short_name(self.dtype()));
-  if (p == 2) return unary(UnaryOp::Sqrt, sum(binary(BinaryOp::Mul, self, self), dims, keepdim));
+  if (p == 2) {
+    // Its own node: the gradient x / ||x|| is defined as 0 where the norm is 0 (as PyTorch).
+    Tensor out;
+    {
+      GradModeGuard no_grad(false);
+      out = unary(UnaryOp::Sqrt, sum(binary(BinaryOp::Mul, self, self), dims, keepdim));
+    }
+    if (grad_enabled() && requires_grad(self)) {
+      ReducePlan plan = plan_reduction(self, dims, "norm");
+      DimVector in = self.sizes();
+      record("LinalgVectorNormBackward0", {&self}, out,
+             [plan, in, X = SavedTensor(self, false), Y = SavedTensor(out, true)](Node* n, const std::vector<Tensor>& g) {
+               Tensor x = X.unpack(n), nrm = expand_back(Y.unpack(n), plan, in);
+               Tensor scale = div(expand_back(g[0], plan, in), nrm);
+               Tensor zero_norm = binary(BinaryOp::Eq, nrm, Scalar(0.0));
+               return std::vector<Tensor>{where(zero_norm, Operand(Scalar(0.0)), Operand(mul(x, scale)))};
+             });
+    }
+    return out;
+  }
   Tensor a = unary(UnaryOp::Abs, self);
   if (p == 1) return sum(a, dims, keepdim);
   if (std::isinf(p)) return p > 0 ? amax(a, dims, keepdim) : amin(a, dims, keepdim);

@@ -113,6 +113,8 @@ void float32_runs(const StridedLoop& L, VecFn vec_fn, float (*scalar)(float)) {
 void cpu_unary(UnaryOp op, const StridedLoop& L, ScalarType t) {
   if (t == ScalarType::Float32 && op == UnaryOp::Exp) {
     float32_runs(L, vec::exp_f32, [](float x) { return std::exp(x); });
+  } else if (t == ScalarType::Float32 && op == UnaryOp::Tanh) {
+    float32_runs(L, vec::tanh_f32, [](float x) { return std::tanh(x); });
   } else if (t == ScalarType::Float32 && op == UnaryOp::Sigmoid) {
     float32_runs(L, vec::sigmoid_f32, [](float x) { return 1.0f / (1.0f + std::exp(-x)); });
   } else if (op == UnaryOp::LogicalNot) {

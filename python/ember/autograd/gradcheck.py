@@ -23,12 +23,16 @@ def _numerical_jacobian(fn, inputs, output_index, eps):
         flat = t.detach().reshape(-1)  # writes through to t's storage
         cols = []
         for k in range(flat.numel()):
+            # Perturb in place without recording; evaluate with grad mode as the
+            # caller has it (fn may itself differentiate, as in gradgradcheck).
+            orig = flat[k].item()
             with no_grad():
-                orig = flat[k].item()
                 flat[k] = orig - eps
-                lo = _as_tuple(fn(*inputs))[output_index].detach().clone().reshape(-1)
+            lo = _as_tuple(fn(*inputs))[output_index].detach().clone().reshape(-1)
+            with no_grad():
                 flat[k] = orig + eps
-                hi = _as_tuple(fn(*inputs))[output_index].detach().clone().reshape(-1)
+            hi = _as_tuple(fn(*inputs))[output_index].detach().clone().reshape(-1)
+            with no_grad():
                 flat[k] = orig
             cols.append(((hi - lo) / (2 * eps)).tolist())
         jac.append(cols)  # [input element][output element]
