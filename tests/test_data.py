@@ -442,3 +442,19 @@ def test_dataloader_with_tensor_dataset_shuffle_matches_index_order():
     got = [(bx.tolist(), by.tolist()) for bx, by in DataLoader(TensorDataset(x, y), batch_size=4, shuffle=True)]
     assert [by for _, by in got] == [[6, 7, 1, 4], [2, 0, 9, 8], [3, 5]]
     assert got[0][0] == [[12.0, 13.0], [14.0, 15.0], [2.0, 3.0], [8.0, 9.0]]
+
+
+def test_classes_can_be_subscripted_like_torch_generics():
+    from typing import Tuple
+
+    class Pairs(Dataset[Tuple[int, int]]):
+        def __len__(self):
+            return 3
+
+        def __getitem__(self, i):
+            return (i, -i)
+
+    assert issubclass(Pairs, Dataset)
+    batch = next(iter(DataLoader(Pairs(), batch_size=3)))
+    assert [t.tolist() for t in batch] == [[0, 1, 2], [0, -1, -2]]
+    assert RandomSampler[int] is not None and DataLoader[Tuple[int, int]] is not None

@@ -55,3 +55,6 @@ def numel(t):
 
 
 _C._set_python_helpers(Size, tensor)
+
+from .serialization import save, load  # noqa: E402
+from . import utils  # noqa: E402

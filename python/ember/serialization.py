@@ -45,6 +45,7 @@ keys) loads as a dict {name: tensor} in the order of the data.
 """
 import base64
 import collections
+import collections.abc
 import json
 import math
 import os

@@ -42,8 +42,9 @@ def _compiler():
     return cxx
 
 
-def _build_command(cxx, name, sources, output, extra_cflags, extra_ldflags, extra_include_paths):
-    cmd = [cxx, "-O2", "-std=c++17", "-fPIC", "-shared", "-fvisibility=hidden", f"-DEMBER_EXTENSION_NAME={name}"]
+def _build_command(cxx, module_name, sources, output, extra_cflags, extra_ldflags, extra_include_paths):
+    cmd = [cxx, "-O2", "-std=c++17", "-fPIC", "-shared", "-fvisibility=hidden",
+           f"-DEMBER_EXTENSION_NAME={module_name}"]
     for inc in list(extra_include_paths) + include_paths():
         cmd.append(f"-I{inc}")
     cmd += list(extra_cflags) + list(sources)
@@ -70,8 +71,10 @@ def _import(name, path):
 
 def load(name, sources, extra_cflags=None, extra_ldflags=None, extra_include_paths=None, build_directory=None,
          verbose=False, is_python_module=True, **_ignored):
-    """Compiles `sources` (C++ files defining EMBER_EXTENSION(name, m) or
-    EMBER_EXTENSION(EMBER_EXTENSION_NAME, m)) and imports the module."""
+    """Compiles `sources` and imports the module they define. Write the module
+    as EMBER_EXTENSION(EMBER_EXTENSION_NAME, m) { ... } (the name is supplied at
+    build time, so a rebuilt extension loads even in the same process);
+    EMBER_EXTENSION(<name>, m) with the literal `name` works too."""
     sources = [sources] if isinstance(sources, str) else list(sources)
     for s in sources:
         if not os.path.isfile(s):
@@ -83,14 +86,19 @@ def load(name, sources, extra_cflags=None, extra_ldflags=None, extra_include_pat
     key = _digest(name, sources, cxx, extra_cflags + ["|"] + extra_ldflags + ["|"] + extra_include_paths)
     directory = build_directory or os.path.join(_cache_root(), f"{name}_{key}")
     os.makedirs(directory, exist_ok=True)
-    output = os.path.join(directory, name + sysconfig.get_config_var("EXT_SUFFIX"))
+    # Python keeps the first extension module loaded under a name for the whole
+    # process, so sources written with EMBER_EXTENSION(EMBER_EXTENSION_NAME, m)
+    # get a name per build: a rebuilt extension is then really the new code.
+    versioned = any("EMBER_EXTENSION_NAME" in open(src).read() for src in sources)
+    module_name = f"{name}_{key[:12]}" if versioned else name
+    output = os.path.join(directory, module_name + sysconfig.get_config_var("EXT_SUFFIX"))
     with open(os.path.join(directory, ".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # another process building the same extension finishes first
         stamp = os.path.join(directory, ".key")
         fresh = os.path.exists(output) and os.path.exists(stamp) and open(stamp).read() == key
         if not fresh:
             tmp = output + f".tmp{os.getpid()}"
-            cmd = _build_command(cxx, name, sources, tmp, extra_cflags, extra_ldflags, extra_include_paths)
+            cmd = _build_command(cxx, module_name, sources, tmp, extra_cflags, extra_ldflags, extra_include_paths)
             if verbose:
                 print("Building extension", name, ":", " ".join(cmd), file=sys.stderr)
             proc = subprocess.run(cmd, capture_output=True, text=True)
@@ -101,7 +109,7 @@ def load(name, sources, extra_cflags=None, extra_ldflags=None, extra_include_pat
                 f.write(key)
         elif verbose:
             print(f"Loading extension {name} from the cache: {output}", file=sys.stderr)
-    return _import(name, output) if is_python_module else output
+    return _import(module_name, output) if is_python_module else output
 
 
 def load_inline(name, cpp_sources, functions=None, extra_cflags=None, extra_ldflags=None, extra_include_paths=None,
@@ -113,7 +121,7 @@ def load_inline(name, cpp_sources, functions=None, extra_cflags=None, extra_ldfl
     if functions:
         items = functions.items() if isinstance(functions, dict) else ((f, "") for f in functions)
         defs = "\n".join(f'  m.def("{f}", &{f}, "{doc}");' for f, doc in items)
-        parts.append(f"EMBER_EXTENSION({name}, m) {{\n{defs}\n}}")
+        parts.append(f"EMBER_EXTENSION(EMBER_EXTENSION_NAME, m) {{\n{defs}\n}}")
     text = "\n".join(parts) + "\n"
     digest = hashlib.sha256(text.encode()).hexdigest()[:16]
     src_dir = os.path.join(_cache_root(), "inline_sources")

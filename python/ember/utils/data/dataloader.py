@@ -38,6 +38,7 @@ import contextlib
 import copy
 import random as _py_random
 import re
+import types
 import warnings
 from dataclasses import dataclass
 
@@ -319,6 +320,9 @@ class DataLoader:
     imitating PyTorch's workers' random streams and index prefetching (see the
     module docstring for exactly what is and is not imitated).
     """
+
+    # Dataset[int] etc. in annotations and base classes, as with PyTorch's Generic classes.
+    __class_getitem__ = classmethod(types.GenericAlias)
 
     __initialized = False
 

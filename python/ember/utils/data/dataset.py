@@ -9,6 +9,7 @@ import bisect
 import itertools
 import math
 import operator
+import types
 import warnings
 
 import ember as _ember
@@ -32,6 +33,9 @@ class Dataset:
     DataLoader, __len__. They may also define __getitems__(indices) to fetch a
     whole batch at once; DataLoader then calls it instead of __getitem__.
     """
+
+    # Dataset[int] etc. in annotations and base classes, as with PyTorch's Generic classes.
+    __class_getitem__ = classmethod(types.GenericAlias)
 
     def __getitem__(self, index):
         raise NotImplementedError("Subclasses of Dataset should implement __getitem__.")

@@ -11,6 +11,7 @@ on PyTorch, epoch after epoch.
 (WeightedRandomSampler is not provided: it needs ember.multinomial.)
 """
 import itertools
+import types
 
 import ember as _ember
 
@@ -20,6 +21,9 @@ __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler
 class Sampler:
     """Base class: subclasses provide __iter__ over indices (or lists of indices),
     and usually __len__."""
+
+    # Dataset[int] etc. in annotations and base classes, as with PyTorch's Generic classes.
+    __class_getitem__ = classmethod(types.GenericAlias)
 
     def __init__(self, data_source=None):
         pass
