@@ -156,7 +156,7 @@ UNARY = [
 ]
 
 UNARY_CASES = [("2x3", (2, 3), "contig"), ("0-d", (), "contig"), ("transposed", (2, 3, 4), "T"),
-               ("stepped", (3, 4), "step")]
+               ("stepped", (3, 4), "step"), ("empty", (0, 3), "contig")]
 
 
 @pytest.mark.parametrize("row, case", [pytest.param(r, c, id=f"{r[0]}-{c[0]}") for r in UNARY for c in UNARY_CASES])
@@ -199,6 +199,7 @@ BINARY_CASES = [
     ("transposed", A((3, 4), layout="T"), A((3, 4))),
     ("stepped", A((3, 4), layout="step"), A((4,))),
     ("T-and-step", A((2, 3, 4), layout="T"), A((2, 3, 4), layout="step")),
+    ("empty-bcast", A((0, 3)), A((3,))),
 ]
 
 
@@ -262,7 +263,8 @@ L = ember.tensor  # a constant index/mask tensor
 OTHER = [
     # ---- clamp with tensor bounds (gradients reach the bounds too), where over broadcasting
     R("clamp-tensor-bounds", lambda x, lo, hi: x.clamp(lo - 1, hi + 1), clamp_ref, A((3, 4)), A((4,), "unit"),
-      A((3, 1), "unit"), grad=lambda g, x, lo, hi: (g * (x > lo - 1) * (x < hi + 1), g * (x < lo - 1), g * (x > hi + 1))),
+      A((3, 1), "unit"),
+      grad=lambda g, x, lo, hi: (g * (x > lo - 1) * (x < hi + 1), g * (x < lo - 1), g * (x > hi + 1))),
     R("clamp-tensor-min-0d", lambda x, lo: ember.clamp(x, min=lo), np.maximum, A((3, 4), layout="T"), A(())),
     R("clamp-tensor-max", lambda x, hi: x.clamp(max=hi), np.minimum, A((3, 4), layout="step"), A((3, 1))),
     R("where-bcast", lambda a, b: ember.where(L(MASK[0]), a, b), lambda a, b: np.where(MASK[0], a, b), A((3, 4)),
@@ -277,6 +279,7 @@ OTHER = [
       A((2, 3, 4), layout="T"), grad=lambda g, x: (g + 0 * x,)),
     R("sum-neg-dim", lambda x: ember.sum(x, dim=-1), lambda x: x.sum(-1), A((3, 4), layout="step")),
     R("sum-0d", lambda x: x.sum(), np.sum, A(())),
+    R("sum-empty", lambda x: x.sum(0), lambda x: x.sum(0), A((0, 3))),
     R("mean", lambda x: x.mean(), np.mean, A((3, 4)), grad=lambda g, x: (g * np.ones_like(x) / x.size,)),
     R("mean-dim", lambda x: x.mean(0), lambda x: x.mean(0), A((3, 4), layout="T"), grad=lambda g, x: (g / 3 + 0 * x,)),
     R("mean-dims-keepdim", lambda x: ember.mean(x, (1, 2), keepdim=True), lambda x: x.mean((1, 2), keepdims=True),
@@ -395,7 +398,8 @@ OTHER = [
     R("contiguous", lambda x: x.contiguous(), lambda x: x.copy(), A((3, 4), layout="T")),
     R("clone", lambda x: x.clone(), lambda x: x.copy(), A((3, 4), layout="step")),
     R("clone-fn", lambda x: ember.clone(x), lambda x: x.copy(), A(())),
-    R("cat", lambda a, b: ember.cat([a, b], 1), lambda a, b: np.concatenate([a, b], 1), A((2, 3)), A((2, 2), layout="T")),
+    R("cat", lambda a, b: ember.cat([a, b], 1), lambda a, b: np.concatenate([a, b], 1), A((2, 3)),
+      A((2, 2), layout="T")),
     R("cat-dim0-3", lambda a, b, c: ember.cat((a, b, c)), lambda a, b, c: np.concatenate([a, b, c]), A((1, 3)),
       A((2, 3), layout="step"), A((1, 3))),
     R("cat-same-twice", lambda a: ember.cat([a, a * 2]), lambda a: np.concatenate([a, a * 2]), A((3,))),
@@ -449,11 +453,12 @@ OTHER = [
     R("masked_fill-0d-value", lambda x, v: x.masked_fill(L(MASK), v), lambda x, v: np.where(MASK, v, x), A((3, 4)),
       A(())),
     R("masked_select", lambda x: x.masked_select(L(MASK)), lambda x: x[MASK], A((3, 4), layout="step")),
-    R("masked_select-bcast", lambda x: ember.masked_select(x, L(MASK[1])), lambda x: x[np.broadcast_to(MASK[1], x.shape)],
-      A((3, 4))),
+    R("masked_select-bcast", lambda x: ember.masked_select(x, L(MASK[1])),
+      lambda x: x[np.broadcast_to(MASK[1], x.shape)], A((3, 4))),
     # ---- matmul family
     R("matmul-1d-1d", lambda a, b: a @ b, np.matmul, A((4,)), A((4,)), grad=lambda g, a, b: (g * b, g * a)),
-    R("matmul-2d-1d", lambda a, b: a @ b, np.matmul, A((3, 4)), A((4,)), grad=lambda g, a, b: (np.outer(g, b), a.T @ g)),
+    R("matmul-2d-1d", lambda a, b: a @ b, np.matmul, A((3, 4)), A((4,)),
+      grad=lambda g, a, b: (np.outer(g, b), a.T @ g)),
     R("matmul-1d-2d", lambda a, b: ember.matmul(a, b), np.matmul, A((3,)), A((3, 4), layout="T")),
     R("matmul-2d-2d", lambda a, b: a @ b, np.matmul, A((3, 4)), A((4, 2)), grad=lambda g, a, b: (g @ b.T, a.T @ g)),
     R("matmul-T-step", lambda a, b: a.matmul(b), np.matmul, A((3, 4), layout="T"), A((4, 2), layout="step")),
@@ -642,6 +647,19 @@ def test_second_derivative(name, f, d2, domain):
     assert g.requires_grad
     (h,) = ember.autograd.grad(g.sum(), x)
     np.testing.assert_allclose(numpy_of(h), d2(a), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("row", [pytest.param(r, id=r[0]) for r in UNARY])
+def test_unary_second_derivative(row):
+    """Every unary row through create_graph: d2f/dx2 against central differences of the row's analytic f'."""
+    _, f, _, grad, domain = row
+    x, a = make(rng(6), (5,), F64, domain)
+    x.requires_grad_()
+    (g,) = ember.autograd.grad(f(x).sum(), x, create_graph=True)
+    h = ember.autograd.grad(g.sum(), x, allow_unused=True, materialize_grads=True)[0] if g.requires_grad else None
+    d = lambda v: grad(np.ones_like(v), v)[0]  # noqa: E731
+    want = (d(a + EPS) - d(a - EPS)) / (2 * EPS)
+    np.testing.assert_allclose(numpy_of(h) if h is not None else np.zeros(5), want, **NUM_TOL)
 
 
 MIXED = [  # (label, f(x, y), d/dy of sum(df/dx), d/dx of sum(df/dx)), elementwise

@@ -95,7 +95,16 @@ AsStridedBackward::AsStridedBackward(const Tensor& base, const Tensor& view) {
 std::vector<Tensor> AsStridedBackward::apply(std::vector<Tensor>&& grads) {
   const Tensor& g = grads[0];
   if (!g.defined()) return {Tensor()};
-  GradModeGuard no_grad(false);
+  if (grad_enabled()) {
+    // create_graph: the same scatter with recorded ops (the base view is taken
+    // after the in-place add so that it carries the add's history).
+    int64_t span = 1;
+    for (size_t i = 0; i < base_sizes_.size(); ++i) span += (base_sizes_[i] - 1) * base_strides_[i];
+    Tensor flat = zeros({std::max<int64_t>(span, 0)}, g.dtype(), g.device());
+    Tensor r = as_strided(flat, view_sizes_.vec(), view_strides_.vec(), view_offset_);
+    binary_(BinaryOp::Add, r, Operand(g));
+    return {contiguous(as_strided(flat, base_sizes_.vec(), base_strides_.vec(), 0))};
+  }
   Tensor gb = base_layout_copy(zeros(base_sizes_, g.dtype(), g.device()), base_sizes_, base_strides_);
   Tensor r = region(gb, base_sizes_, base_strides_, view_sizes_, view_strides_, view_offset_);
   binary_(BinaryOp::Add, r, Operand(g));

@@ -46,6 +46,9 @@ class EMBER_API Node : public RefCounted {
   // Hooks on the gradient of forward output `first` (Tensor.register_hook on non-leaves, retain_grad).
   std::vector<std::pair<uint32_t, TensorHook>> pre_hooks;
   std::string forward_trace;        // set under detect_anomaly: where the forward ran
+
+ protected:
+  void destroy() const override;
 };
 
 // A tensor saved for backward, with the version it had when saved: unpacking

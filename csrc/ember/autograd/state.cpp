@@ -26,6 +26,23 @@ Node::Node() : sequence_nr(t_sequence_nr++) {
 }
 Node::~Node() = default;
 
+// Freeing a graph frees its nodes one after another from a queue: a node's
+// last reference may be dropped while another node is being destroyed, and
+// recursing there would overflow the stack on a 100,000-op chain.
+void Node::destroy() const {
+  thread_local std::vector<const Node*> queue;
+  thread_local bool draining = false;
+  queue.push_back(this);
+  if (draining) return;
+  draining = true;
+  while (!queue.empty()) {
+    const Node* n = queue.back();
+    queue.pop_back();
+    delete n;
+  }
+  draining = false;
+}
+
 void throw_freed_graph_error() {
   EMBER_ERROR("Trying to backward through the graph a second time (or directly access saved tensors after they "
               "have already been freed). Saved intermediate values of the graph are freed when you call "
@@ -37,7 +54,8 @@ void throw_freed_graph_error() {
 SavedTensor::SavedTensor(const Tensor& t, bool is_output) {
   if (!t.defined()) return;
   version_ = t.impl()->version_counter()->version;
-  requires_grad_ = requires_grad(t);
+  // An output is saved before its node is attached, but will have it as grad_fn.
+  requires_grad_ = is_output || requires_grad(t);
   is_output_ = is_output;
   if (is_output) {
     // Keep the data (shared storage and version counter) but not the grad_fn.
@@ -87,7 +105,7 @@ void set_requires_grad(const Tensor& t, bool value) {
     return;
   }
   EMBER_CHECK(!value || is_floating(t.dtype()),
-              "only Tensors of floating point and complex dtype can require gradients");
+              "Only Tensors of floating point and complex dtype can require gradients");
   if (!value && !t.impl()->autograd()) return;
   t.impl()->autograd_mut().requires_grad = value;
 }

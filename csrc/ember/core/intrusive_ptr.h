@@ -16,8 +16,15 @@ class RefCounted {
   virtual ~RefCounted() = default;
   void incref() const { refcount_.fetch_add(1, std::memory_order_relaxed); }
   void decref() const {
-    if (refcount_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+    if (refcount_.fetch_sub(1, std::memory_order_acq_rel) == 1) destroy();
   }
+
+ protected:
+  // How an object goes when its last reference does (autograd nodes override
+  // it to free long graphs without deep recursion).
+  virtual void destroy() const { delete this; }
+
+ public:
   int64_t use_count() const { return refcount_.load(std::memory_order_relaxed); }
 
  private:

@@ -428,16 +428,19 @@ void record_binary(BinaryOp op, const Operand& a, const Operand& b, const Tensor
                  if (b_s) {
                    double e = sb.to_double();
                    ga = e == 0.0 ? mul(g[0], Scalar(0.0)) : mul(mul(g[0], Scalar(e)), pow(av, Scalar(e - 1.0)));
-                 } else {
+                 } else {  // zero where the exponent is 0 (0 * x**-1 would be nan at x = 0), as PyTorch
                    ga = mul(mul(g[0], bv), pow(av, sub(bv, Scalar(1.0))));
+                   ga = where(binary(BinaryOp::Eq, bv, Scalar(0.0)), Operand(Scalar(0.0)), Operand(ga));
                  }
                }
                if (!b_s) {
                  Tensor o = O.unpack(n);
-                 Tensor lg = a_s ? Tensor() : log(av);
-                 Tensor term = a_s ? mul(o, Scalar(std::log(sa.to_double()))) : mul(o, lg);
-                 if (!a_s)  // 0 ** b with b >= 0 has gradient 0 w.r.t. b
-                   term = where(binary(BinaryOp::Eq, av, Scalar(0.0)), Operand(Scalar(0.0)), Operand(term));
+                 Tensor term = a_s ? mul(o, Scalar(std::log(sa.to_double()))) : mul(o, log(av));
+                 // 0 ** b with b >= 0 has gradient 0 w.r.t. b (not 0 * log 0), as PyTorch
+                 Tensor zero_base = a_s ? full(bv.sizes(), Scalar(sa.to_double() == 0.0), ScalarType::Bool)
+                                        : binary(BinaryOp::Eq, av, Scalar(0.0));
+                 Tensor mask = binary(BinaryOp::LogicalAnd, zero_base, binary(BinaryOp::Ge, bv, Scalar(0.0)));
+                 term = where(mask, Operand(Scalar(0.0)), Operand(term));
                  gb = mul(g[0], term);
                }
                return std::vector<Tensor>{ga, gb};
@@ -466,7 +469,10 @@ void record_binary(BinaryOp op, const Operand& a, const Operand& b, const Tensor
               a_s, b_s, sa, sb, opnd](Node* n, const std::vector<Tensor>& g) {
                Operand oa = opnd(A.unpack(n), a_s, sa), ob = opnd(B.unpack(n), b_s, sb);
                Tensor denom = add(mul(oa, oa), mul(ob, ob));
-               return std::vector<Tensor>{div(mul(g[0], ob), denom), neg(div(mul(g[0], oa), denom))};
+               Tensor at_origin = binary(BinaryOp::Eq, denom, Scalar(0.0));  // 0 there, as PyTorch
+               Operand zero(Scalar(0.0));
+               return std::vector<Tensor>{where(at_origin, zero, div(mul(g[0], ob), denom)),
+                                          where(at_origin, zero, neg(div(mul(g[0], oa), denom)))};
              });
       return;
     case BinaryOp::Remainder:

@@ -212,14 +212,6 @@ void by_width(int64_t width, const F& f) {
 
 
 
-// Adds g (in gather order, contiguous) into `target`'s gathered positions; repeated indices accumulate.
-template <typename T>
-void scatter_add_gathered(const Gather& g, const T* src, T* dst) {
-  const int64_t nb = g.base.size(), nr = g.rest.size();
-  for (int64_t b = 0; b < nb; ++b)
-    for (int64_t r = 0; r < nr; ++r) dst[g.base[b] + g.rest[r]] += src[b * nr + r];
-}
-
 // Gradient plumbing for advanced indexing, on a contiguous tensor shaped like the indexed view.
 struct AdvIndex {
   std::vector<Tensor> adv;
@@ -268,14 +260,22 @@ Tensor index(const Tensor& self, const std::vector<TensorIndex>& indices) {
   if (grad_enabled() && requires_grad(p.view)) {
     DimVector in = p.view.sizes();
     record("IndexBackward0", {&p.view}, out, [ai, in](Node*, const std::vector<Tensor>& grads) {
-      GradModeGuard no_grad(false);
-      Tensor gi = zeros(in, grads[0].dtype(), grads[0].device());
-      Gather g = ai.on(gi);
-      Tensor src = to_gather_order(grads[0], g);
-      EMBER_DISPATCH_FLOATING(gi.dtype(), "index_backward", [&] {
-        scatter_add_gathered<scalar_t>(g, src.data_ptr<scalar_t>(), gi.data_ptr<scalar_t>());
-      });
-      return std::vector<Tensor>{gi};
+      // Scatter-add the gradient back to the indexed positions (repeated
+      // indices accumulate), written with ember ops so it is differentiable.
+      const int64_t numel = shape_numel(in);
+      Tensor positions;
+      Gather g;
+      {
+        GradModeGuard no_grad(false);
+        g = ai.on(empty(in, grads[0].dtype(), grads[0].device()));  // contiguous: offsets are linear indices
+        positions = empty({int64_t(g.base.size()), int64_t(g.rest.size())}, ScalarType::Int64);
+        int64_t* pp = positions.data_ptr<int64_t>();
+        for (size_t b = 0; b < g.base.size(); ++b)
+          for (size_t r = 0; r < g.rest.size(); ++r) pp[b * g.rest.size() + r] = g.base[b] + g.rest[r];
+      }
+      Tensor src = reshape(to_gather_order(grads[0], g), {-1});
+      Tensor flat = scatter_add(zeros({numel}, grads[0].dtype(), grads[0].device()), 0, reshape(positions, {-1}), src);
+      return std::vector<Tensor>{reshape(flat, in.vec())};
     });
   }
   return out;

@@ -452,7 +452,26 @@ Tensor var(const Tensor& self, const Dims& dims, double correction, bool keepdim
 }
 
 Tensor std_(const Tensor& self, const Dims& dims, double correction, bool keepdim) {
-  return unary(UnaryOp::Sqrt, var(self, dims, correction, keepdim));
+  Tensor out;
+  {
+    GradModeGuard no_grad(false);
+    out = unary(UnaryOp::Sqrt, var(self, dims, correction, keepdim));
+  }
+  if (grad_enabled() && requires_grad(self)) {
+    // d std / dx = (x - mean) / ((N - correction) std), and 0 where std is 0 (as PyTorch).
+    ReducePlan plan = plan_reduction(self, dims, "std");
+    DimVector in = self.sizes();
+    record(dims.empty() ? "StdBackward0" : "StdBackward0", {&self}, out,
+           [plan, in, dims, correction, X = SavedTensor(self, false), Y = SavedTensor(out, true)](
+               Node* n, const std::vector<Tensor>& g) {
+             Tensor x = X.unpack(n), sd = expand_back(Y.unpack(n), plan, in);
+             Tensor centered = sub(x, mean(x, dims, true));
+             Tensor scale = div(expand_back(g[0], plan, in), mul(sd, Scalar(double(plan.R) - correction)));
+             Tensor zero_sd = binary(BinaryOp::Eq, sd, Scalar(0.0));
+             return std::vector<Tensor>{where(zero_sd, Operand(Scalar(0.0)), Operand(mul(centered, scale)))};
+           });
+  }
+  return out;
 }
 
 Tensor norm(const Tensor& self, double p, const Dims& dims, bool keepdim) {

@@ -1,5 +1,7 @@
 """gradcheck / gradgradcheck: analytical gradients (autograd) against float64
 central differences, one input element at a time."""
+import numpy as np
+
 from .. import _C
 from .._C import Tensor
 from .grad_mode import no_grad
@@ -20,20 +22,21 @@ def _numerical_jacobian(fn, inputs, output_index, eps):
         if not (isinstance(t, Tensor) and t.requires_grad):
             jac.append(None)
             continue
-        flat = t.detach().reshape(-1)  # writes through to t's storage
+        view = t.detach()  # shares t's storage, whatever its strides
         cols = []
-        for k in range(flat.numel()):
+        for k in range(t.numel()):
             # Perturb in place without recording; evaluate with grad mode as the
             # caller has it (fn may itself differentiate, as in gradgradcheck).
-            orig = flat[k].item()
+            idx = tuple(int(i) for i in np.unravel_index(k, tuple(t.shape))) if t.dim() else ()
+            orig = view[idx].item()
             with no_grad():
-                flat[k] = orig - eps
+                view[idx] = orig - eps
             lo = _as_tuple(fn(*inputs))[output_index].detach().clone().reshape(-1)
             with no_grad():
-                flat[k] = orig + eps
+                view[idx] = orig + eps
             hi = _as_tuple(fn(*inputs))[output_index].detach().clone().reshape(-1)
             with no_grad():
-                flat[k] = orig
+                view[idx] = orig
             cols.append(((hi - lo) / (2 * eps)).tolist())
         jac.append(cols)  # [input element][output element]
     return jac
