@@ -120,7 +120,7 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const OptTensor& weig
                 int64_t ignore_index) {
   Reduction red = parse_reduction(reduction);
   EMBER_CHECK(input.dim() >= 1, "input tensor should be 1D or 2D");
-  EMBER_CHECK(target.dtype() == ScalarType::Int64, "expected scalar type Long but found ",
+  EMBER_CHECK(target.dtype() == ScalarType::Int64, "expected target dtype to be Long or Byte, but got ",
               dtype_short_name(target.dtype()));
   EMBER_CHECK(is_floating(input.dtype()), "nll_loss: expected a floating-point input, got ", dtype_name(input.dtype()));
   if (input.dim() > 2) {

@@ -140,11 +140,12 @@ void record_clamp(const Tensor& self, const std::optional<Operand>& lo, const st
           H = SavedTensor(thi ? *thi : Tensor(), false), ls = lo ? lo->scalar : Scalar(), hs = hi ? hi->scalar : Scalar(),
           kl = bound(lo), kh = bound(hi)](Node* n, const std::vector<Tensor>& g) {
            Tensor x = X.unpack(n);
+           Tensor nan = binary(BinaryOp::Ne, x, Operand(x));  // NaN inputs get no gradient, as PyTorch
            auto opnd = [&](int kind, const SavedTensor& s, Scalar v) { return kind == 1 ? Operand(s.unpack(n)) : Operand(v); };
            Operand zero(Scalar(0.0));
            Tensor below = kl >= 0 ? binary(BinaryOp::Lt, x, opnd(kl, L, ls)) : Tensor();
            Tensor above = kh >= 0 ? binary(BinaryOp::Gt, x, opnd(kh, H, hs)) : Tensor();
-           Tensor gx = g[0];
+           Tensor gx = where(nan, zero, g[0]);
            if (below.defined()) gx = where(below, zero, gx);
            if (above.defined()) gx = where(above, zero, gx);
            Tensor glo = kl == 1 ? where(below, g[0], zero) : Tensor();

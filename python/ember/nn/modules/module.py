@@ -691,7 +691,6 @@ class Module:
                                          "it should be done inplace.")
 
         load(self, state_dict)
-        del load
 
         if strict:
             if unexpected_keys:
