@@ -108,6 +108,10 @@ def movedim(input, source, destination):
     return input.permute(perm)
 
 
+def is_anomaly_enabled():
+    return _C.is_anomaly_enabled()
+
+
 def numel(input):  # noqa: F811
     return input.numel()
 

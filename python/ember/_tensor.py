@@ -104,6 +104,15 @@ def __reduce_ex__(self, protocol):
 
 
 @_method
+def movedim(self, source, destination):
+    from ._functional import movedim as _movedim
+    return _movedim(self, source, destination)
+
+
+Tensor.moveaxis = movedim
+
+
+@_method
 def __deepcopy__(self, memo):
     if not self.is_leaf:
         raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
@@ -212,7 +221,7 @@ def _t_max(self, dim=None, keepdim=False):
         if self.numel() == 0:
             raise RuntimeError("max(): Expected reduction dim to be specified for input.numel() == 0. Specify the "
                                "reduction dim with the 'dim' argument.")
-        return self.amax()
+        return self._max_all()
     return _ValuesIndices(*self._max_dim(dim, keepdim))
 
 
@@ -224,7 +233,7 @@ def _t_min(self, dim=None, keepdim=False):
         if self.numel() == 0:
             raise RuntimeError("min(): Expected reduction dim to be specified for input.numel() == 0. Specify the "
                                "reduction dim with the 'dim' argument.")
-        return self.amin()
+        return self._min_all()
     return _ValuesIndices(*self._min_dim(dim, keepdim))
 
 

@@ -39,7 +39,8 @@ inline bool should_record(std::initializer_list<const Tensor*> inputs) {
   return grad_enabled() && any_requires_grad(inputs);
 }
 EMBER_API bool is_leaf(const Tensor& t);
-EMBER_API void set_requires_grad(const Tensor& t, bool value);
+// legacy_message: requires_grad_() words its dtype error differently in PyTorch.
+EMBER_API void set_requires_grad(const Tensor& t, bool value, bool legacy_message = false);
 EMBER_API Tensor grad_of(const Tensor& t);
 EMBER_API void set_grad(const Tensor& t, const Tensor& grad);
 EMBER_API intrusive_ptr<Node> grad_fn_of(const Tensor& t);

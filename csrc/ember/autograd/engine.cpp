@@ -123,11 +123,12 @@ void execute(GraphTask& g, const std::vector<Edge>& roots, const std::vector<Ten
     std::vector<Tensor> inputs = std::move(task.buffer);
     inputs.resize(node->grad_meta.size());
     // Tensor hooks on non-leaf outputs, then retain_grad.
-    for (auto& [nr, hook] : node->pre_hooks) {
-      if (nr >= inputs.size() || !inputs[nr].defined()) continue;
-      Tensor r = hook(inputs[nr]);
-      if (r.defined()) inputs[nr] = r;
-    }
+    for (auto* hooks : {&node->pre_hooks, &node->retain_hooks})
+      for (auto& [nr, hook] : *hooks) {
+        if (nr >= inputs.size() || !inputs[nr].defined()) continue;
+        Tensor r = hook(inputs[nr]);
+        if (r.defined()) inputs[nr] = r;
+      }
     auto cap = g.captures.find(node);
     if (cap != g.captures.end())
       for (auto [nr, slot] : cap->second) g.captured[slot] = accumulate(g.captured[slot], inputs[nr]);
@@ -169,8 +170,8 @@ std::vector<Tensor> make_root_grads(const std::vector<Tensor>& roots, const std:
   std::vector<Tensor> grads;
   for (size_t i = 0; i < roots.size(); ++i) {
     if (i < given.size() && given[i].defined()) {
-      EMBER_CHECK(given[i].sizes() == roots[i].sizes(), "Mismatch in shape: grad_output[", i, "] has a shape of ",
-                  given[i].sizes(), " and output[", i, "] has a shape of ", roots[i].sizes(), ".");
+      EMBER_CHECK(given[i].sizes() == roots[i].sizes(), "Mismatch in shape: grad_output[", i, "] has a shape of torch.Size(",
+                  given[i].sizes(), ") and output[", i, "] has a shape of torch.Size(", roots[i].sizes(), ").");
       grads.push_back(given[i]);
     } else {
       EMBER_CHECK(roots[i].numel() == 1, "grad can be implicitly created only for scalar outputs");
@@ -219,8 +220,8 @@ std::vector<Tensor> grad(const std::vector<Tensor>& roots, const std::vector<Ten
   mark_needed(g, edges);
   execute(g, edges, root_grads, retain_graph || create_graph);
   for (size_t i = 0; i < inputs.size(); ++i) {
-    EMBER_CHECK(g.captured[i].defined() || allow_unused, "One of the differentiated Tensors appears to not have "
-                "been used in the graph. Set allow_unused=True if this is the desired behavior.");
+    EMBER_CHECK(g.captured[i].defined() || allow_unused, "The differentiated Tensor at index ", i, " appears to not "
+                "have been used in the graph. Set allow_unused=True if this is the desired behavior.");
     if (g.captured[i].defined() && !create_graph) g.captured[i] = detach(g.captured[i]);
   }
   return g.captured;

@@ -1,8 +1,26 @@
 #include "ember/autograd/functions.h"
 
+#include <algorithm>
+
 #include "ember/ops/ops.h"
 
 namespace ember {
+
+namespace {
+// Strides that cover numel elements exactly once (a permutation of a contiguous layout).
+bool dense_layout(const Tensor& t) {
+  std::vector<int64_t> order(t.dim());
+  for (int64_t i = 0; i < t.dim(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return t.strides()[a] < t.strides()[b]; });
+  int64_t expected = 1;
+  for (int64_t d : order) {
+    if (t.sizes()[d] == 1) continue;
+    if (t.strides()[d] != expected) return false;
+    expected *= t.sizes()[d];
+  }
+  return true;
+}
+}  // namespace
 
 AccumulateGrad::AccumulateGrad(Tensor variable) : variable_(std::move(variable)) {
   sequence_nr = UINT64_MAX;  // leaves accumulate as soon as their gradient is complete
@@ -23,12 +41,20 @@ std::vector<Tensor> AccumulateGrad::apply(std::vector<Tensor>&& grads) {
     if (r.defined()) g = r;
   }
   if (!m.grad.defined()) {
-    // The first gradient is taken as is when nothing else can see it; under
-    // create_graph it keeps its history.
-    if (!grad_enabled() && g.impl()->use_count() == 1 && g.is_contiguous() && !g.impl()->is_view())
+    // The first gradient is taken as is when nothing else can see it and its
+    // layout matches the leaf's; under create_graph it keeps its history.
+    const bool same_layout = g.strides() == variable_.strides() || variable_.is_contiguous();
+    if (!grad_enabled() && g.impl()->use_count() == 1 && g.is_contiguous() && !g.impl()->is_view() && same_layout) {
       m.grad = detach(g);
-    else
+    } else if (!grad_enabled() && !variable_.is_contiguous() && dense_layout(variable_)) {
+      // .grad gets the leaf's strides (e.g. a transposed parameter), as PyTorch.
+      Tensor flat = empty({variable_.numel()}, g.dtype(), g.device());
+      Tensor like = as_strided(flat, variable_.sizes().vec(), variable_.strides().vec(), 0);
+      copy_(like, g);
+      m.grad = detach(like);
+    } else {
       m.grad = grad_enabled() ? clone(g) : detach(clone(g));
+    }
   } else if (!grad_enabled()) {
     binary_(BinaryOp::Add, m.grad, Operand(g));  // in place: .grad stays the same tensor
   } else {

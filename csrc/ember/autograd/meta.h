@@ -20,6 +20,7 @@ struct AutogradMeta {
   Tensor grad;
   intrusive_ptr<Node> grad_fn;       // non-leaves: the node that made this tensor
   uint32_t output_nr = 0;            // which output of grad_fn
+  uint32_t history_version = 0;      // version when grad_fn was set: a view whose base changed since regenerates it
   Node* grad_accumulator = nullptr;  // leaves: their AccumulateGrad (it clears this when destroyed)
   std::vector<TensorHook> hooks;     // leaves: run on the gradient before it is accumulated
   std::shared_ptr<RetainGradCell> retain_cell;

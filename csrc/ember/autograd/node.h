@@ -45,6 +45,7 @@ class EMBER_API Node : public RefCounted {
   uint64_t sequence_nr;             // creation order: later nodes run first
   // Hooks on the gradient of forward output `first` (Tensor.register_hook on non-leaves, retain_grad).
   std::vector<std::pair<uint32_t, TensorHook>> pre_hooks;
+  std::vector<std::pair<uint32_t, TensorHook>> retain_hooks;  // run after pre_hooks, as PyTorch runs retain_grad last
   std::string forward_trace;        // set under detect_anomaly: where the forward ran
 
  protected:

@@ -71,15 +71,20 @@ Tensor SavedTensor::unpack(Node* owner) const {
   if (!data_.defined()) return data_;
   uint32_t now = data_.impl()->version();
   if (now != version_) {
-    std::string what = is_output_ ? str("output ", output_nr_, " of ", owner->name())
+    // PyTorch names the forward op here: "output 0 of Exp" for ExpBackward0.
+    auto op = [](std::string n) {
+      size_t k = n.rfind("Backward");
+      return k == std::string::npos ? n : n.substr(0, k);
+    };
+    std::string what = is_output_ ? str("output ", output_nr_, " of ", op(owner->name()))
                                   : grad_fn_of(data_) ? str("output ", output_nr_of(data_), " of ",
-                                                            grad_fn_of(data_)->name())
+                                                            op(grad_fn_of(data_)->name()))
                                                       : std::string("a leaf or an input");
-    EMBER_ERROR("one of the variables needed for gradient computation has been modified by an inplace operation: [",
-                dtype_short_name(data_.dtype()), "Tensor ", data_.sizes(), "], which is ", what, ", is at version ",
-                now, "; expected version ", version_, " instead. Hint: the backtrace further above can point to "
-                "the operation that failed to compute its gradient. The variable in question was changed in there "
-                "or anywhere later. Good luck!");
+    EMBER_ERROR("one of the variables needed for gradient computation has been modified by an inplace operation: "
+                "[torch.", dtype_short_name(data_.dtype()), "Tensor ", data_.sizes(), "], which is ", what,
+                ", is at version ", now, "; expected version ", version_, " instead. Hint: enable anomaly detection "
+                "to find the operation that failed to compute its gradient, with "
+                "torch.autograd.set_detect_anomaly(True).");
   }
   if (is_output_ && requires_grad_ && grad_enabled()) {
     // Double backward needs the output connected to the node that made it.
@@ -98,14 +103,15 @@ bool is_leaf(const Tensor& t) {
   return !m || !m->grad_fn;
 }
 
-void set_requires_grad(const Tensor& t, bool value) {
+void set_requires_grad(const Tensor& t, bool value, bool legacy_message) {
   if (!is_leaf(t)) {
     EMBER_CHECK(value, "you can only change requires_grad flags of leaf variables. If you want to use a computed "
                 "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().");
     return;
   }
   EMBER_CHECK(!value || is_floating(t.dtype()),
-              "Only Tensors of floating point and complex dtype can require gradients");
+              legacy_message ? "only Tensors of floating point dtype can require gradients"
+                             : "only Tensors of floating point and complex dtype can require gradients");
   if (!value && !t.impl()->autograd()) return;
   t.impl()->autograd_mut().requires_grad = value;
 }
@@ -117,7 +123,9 @@ Tensor grad_of(const Tensor& t) {
 
 void set_grad(const Tensor& t, const Tensor& grad) {
   if (grad.defined()) {
-    EMBER_CHECK(grad.sizes() == t.sizes(), "assigned grad has data of a different size");
+    EMBER_CHECK(grad.sizes() == t.sizes(), "attempting to assign a gradient of size '", grad.sizes(),
+                "' to a tensor of size '", t.sizes(), "'. Please ensure that the gradient and the tensor are the "
+                "same size");
     EMBER_CHECK(grad.dtype() == t.dtype(), "assigned grad has data of a different type");
     EMBER_CHECK(grad.device() == t.device(), "assigned grad has data located on a different device");
   } else if (!t.impl()->autograd()) {
@@ -126,7 +134,26 @@ void set_grad(const Tensor& t, const Tensor& grad) {
   t.impl()->autograd_mut().grad = grad;
 }
 
+namespace {
+// A view whose base was changed in place after the view was made (the shared
+// version counter moved on) gets a fresh grad_fn: a view of the base's
+// current history, as PyTorch regenerates it.
+void refresh_view_history(const Tensor& t) {
+  AutogradMeta* m = t.impl()->autograd();
+  if (!m || !m->grad_fn || !t.impl()->is_view() || t.impl()->version() == m->history_version) return;
+  Tensor base(t.impl()->view_base());
+  if (!requires_grad(base)) return;
+  auto node = make_intrusive<AsStridedBackward>(base, t);
+  node->next_edges = {gradient_edge(base)};
+  node->grad_meta.push_back({t.sizes(), t.dtype(), t.device()});
+  m->grad_fn = node;
+  m->output_nr = 0;
+  m->history_version = t.impl()->version();
+}
+}  // namespace
+
 intrusive_ptr<Node> grad_fn_of(const Tensor& t) {
+  refresh_view_history(t);
   const AutogradMeta* m = t.impl()->autograd();
   return m ? m->grad_fn : intrusive_ptr<Node>();
 }
@@ -137,6 +164,7 @@ uint32_t output_nr_of(const Tensor& t) {
 }
 
 Edge gradient_edge(const Tensor& t) {
+  refresh_view_history(t);
   AutogradMeta* m = t.impl()->autograd();
   if (!m) return {};
   if (m->grad_fn) return {m->grad_fn, m->output_nr};
@@ -155,7 +183,7 @@ void retain_grad(const Tensor& t) {
   m.retain_cell = std::make_shared<RetainGradCell>();
   m.retain_cell->tensor = t.impl();
   std::weak_ptr<RetainGradCell> cell = m.retain_cell;
-  m.grad_fn->pre_hooks.push_back({m.output_nr, [cell](const Tensor& g) {
+  m.grad_fn->retain_hooks.push_back({m.output_nr, [cell](const Tensor& g) {
     auto c = cell.lock();
     if (!c || !c->tensor || !g.defined()) return Tensor();
     AutogradMeta& tm = c->tensor->autograd_mut();
@@ -216,6 +244,7 @@ void set_history_edges(const std::vector<Tensor>& outputs, const intrusive_ptr<N
     m.grad_fn = node;
     m.output_nr = uint32_t(i);
     m.requires_grad = false;
+    m.history_version = out.impl()->version();
   }
 }
 
@@ -250,6 +279,7 @@ void rebase_history(const Tensor& self, const Tensor& result) {
     m.grad_fn = grad_fn_of(result);
     m.output_nr = output_nr_of(result);
     m.requires_grad = false;
+    m.history_version = self.impl()->version();
     return;
   }
   // self views base's storage: base's new value is "old base with the viewed

@@ -51,7 +51,7 @@ class EMBER_API TensorImpl : public RefCounted {
   // Version counter: created on first need and shared with views.
   const intrusive_ptr<VersionCounter>& version_counter();
   void share_version_counter(const intrusive_ptr<VersionCounter>& vc) { version_ = vc; }
-  void bump_version() { if (version_) ++version_->version; }
+  void bump_version() { ++version_counter()->version; }
   uint32_t version() const { return version_ ? version_->version : 0; }
 
   // A view's base: the tensor whose storage it views (the root, for views of views).

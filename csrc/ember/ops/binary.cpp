@@ -477,7 +477,9 @@ void record_binary(BinaryOp op, const Operand& a, const Operand& b, const Tensor
       return;
     case BinaryOp::Remainder:
     case BinaryOp::Fmod:
-      record(op == BinaryOp::Remainder ? "RemainderBackward0" : "FmodBackward0", {ta, tb}, out,
+      record(op == BinaryOp::Remainder ? (b_s ? "RemainderBackward0" : "RemainderBackward1")
+                                       : (b_s ? "FmodBackward0" : "FmodBackward1"),
+             {ta, tb}, out,
              [A = SavedTensor(a_s ? Tensor() : a.tensor, false), B = SavedTensor(b_s ? Tensor() : b.tensor, false),
               a_s, b_s, sa, sb, opnd, op](Node* n, const std::vector<Tensor>& g) {
                Operand oa = opnd(A.unpack(n), a_s, sa), ob = opnd(B.unpack(n), b_s, sb);

@@ -250,7 +250,7 @@ Tensor to_gather_order(const Tensor& v, const Gather& g) {
 
 Tensor index(const Tensor& self, const std::vector<TensorIndex>& indices) {
   IndexPlan p = plan_index(self, indices);  // basic indices: views, recorded by the view ops
-  if (p.adv.empty()) return p.view;
+  if (p.adv.empty()) return p.view.is_same(self) ? alias(self) : p.view;
   AdvIndex ai{p.adv, p.adv_dims};
   Tensor out;
   {
@@ -371,11 +371,28 @@ Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index) {
   TensorIndex t{TensorIndex::Kind::Tensor};
   t.tensor = reshape(index, {-1});
   ix.push_back(t);
-  if (self.dim() == 0) {  // a 0-d tensor is indexed as if it had one element
-    Tensor r = ember::index(reshape(self, {1}), ix);
-    return index.dim() == 0 ? reshape(r, {}) : r;
+  Tensor out;
+  {
+    GradModeGuard no_grad(false);
+    if (self.dim() == 0) {  // a 0-d tensor is indexed as if it had one element
+      Tensor r = ember::index(reshape(self, {1}), ix);
+      out = index.dim() == 0 ? reshape(r, {}) : r;
+    } else {
+      out = ember::index(self, ix);
+    }
   }
-  return ember::index(self, ix);
+  if (grad_enabled() && requires_grad(self)) {
+    DimVector in = self.sizes();
+    record("IndexSelectBackward0", {&self}, out, [in, dim, I = SavedTensor(t.tensor, false)](Node* n, const std::vector<Tensor>& g) {
+      // index_add: scatter-add each selected slice back along dim.
+      if (in.empty()) return std::vector<Tensor>{reshape(g[0], {})};
+      Dims shape(in.size(), 1);
+      shape[dim] = -1;
+      Tensor idx = expand(reshape(I.unpack(n), shape), g[0].sizes().vec());
+      return std::vector<Tensor>{scatter_add(zeros(in, g[0].dtype(), g[0].device()), dim, contiguous(idx), g[0])};
+    });
+  }
+  return out;
 }
 
 namespace {
@@ -533,9 +550,22 @@ Tensor masked_fill(const Tensor& self, const Tensor& mask, const Operand& value)
   if (!value.is_scalar)
     EMBER_CHECK(value.tensor.dim() == 0, "masked_fill_ only supports a 0-dimensional value tensor, but got tensor "
                 "with ", value.tensor.dim(), " dimension(s).");
-  Tensor v = value.is_scalar ? scalar_tensor(value.scalar, self.dtype(), self.device())
-                             : to_dtype(value.tensor, self.dtype());
-  return where(mask, Operand(v), Operand(self));
+  Tensor out;
+  {
+    GradModeGuard no_grad(false);
+    Tensor v = value.is_scalar ? scalar_tensor(value.scalar, self.dtype(), self.device())
+                               : to_dtype(value.tensor, self.dtype());
+    out = where(mask, Operand(v), Operand(self));
+  }
+  const Tensor* vt = value.is_scalar ? nullptr : &value.tensor;
+  if (grad_enabled() && any_requires_grad({&self, vt}) && is_floating(out.dtype()))
+    record("MaskedFillBackward0", {&self, vt}, out, [M = SavedTensor(mask, false), has_v = bool(vt)](
+        Node* n, const std::vector<Tensor>& g) {
+      Tensor m = M.unpack(n);
+      Operand zero(Scalar(0.0));
+      return std::vector<Tensor>{where(m, zero, g[0]), has_v ? sum(where(m, g[0], zero)) : Tensor()};
+    });
+  return out;
 }
 
 Tensor& masked_fill_(Tensor& self, const Tensor& mask, const Operand& value) {
@@ -571,8 +601,22 @@ Tensor masked_select(const Tensor& self, const Tensor& mask) {
   EMBER_CHECK(mask.dtype() == ScalarType::Bool, "masked_select: expected BoolTensor for mask");
   DimVector b = broadcast_shapes(self.sizes(), mask.sizes());
   TensorIndex t{TensorIndex::Kind::Tensor};
-  t.tensor = expand(mask, b.vec());
-  return index(expand(self, b.vec()), {t});
+  Tensor out;
+  {
+    GradModeGuard no_grad(false);
+    t.tensor = contiguous(expand(mask, b.vec()));
+    out = index(expand(self, b.vec()), {t});
+  }
+  if (grad_enabled() && requires_grad(self))
+    record("MaskedSelectBackward0", {&self}, out, [b, M = SavedTensor(t.tensor, false)](Node* n, const std::vector<Tensor>& g) {
+      // The selected values go back to the mask's positions (the engine sums a broadcast away).
+      Tensor full_grad = zeros(b, g[0].dtype(), g[0].device());
+      TensorIndex ti{TensorIndex::Kind::Tensor};
+      ti.tensor = M.unpack(n);
+      index_put_(full_grad, {ti}, Operand(g[0]));
+      return std::vector<Tensor>{full_grad};
+    });
+  return out;
 }
 
 }  // namespace ember

@@ -143,8 +143,16 @@ Tensor dot(const Tensor& a, const Tensor& b) {
   EMBER_CHECK(a.numel() == b.numel(), "inconsistent tensor size, expected tensor [", a.numel(), "] and src [",
               b.numel(), "] to have the same number of elements, but got ", a.numel(), " and ", b.numel(),
               " elements respectively");
-  Tensor r = mm(unsqueeze(a, 0), unsqueeze(b, 1));
-  return reshape(r, {});
+  Tensor r;
+  {
+    GradModeGuard no_grad(false);
+    r = reshape(mm(unsqueeze(a, 0), unsqueeze(b, 1)), {});
+  }
+  if (grad_enabled() && any_requires_grad({&a, &b}))
+    record("DotBackward0", {&a, &b}, r, [A = SavedTensor(a, false), B = SavedTensor(b, false)](Node* n, const std::vector<Tensor>& g) {
+      return std::vector<Tensor>{mul(g[0], B.unpack(n)), mul(g[0], A.unpack(n))};
+    });
+  return r;
 }
 
 Tensor outer(const Tensor& a, const Tensor& b) {
@@ -162,7 +170,16 @@ Tensor matmul(const Tensor& a, const Tensor& b, const OptTensor& out) {
   if (da == 2 && db == 1) {
     EMBER_CHECK(a.sizes()[1] == b.sizes()[0], "size mismatch, got input (", a.sizes()[0], "), mat (", a.sizes()[0],
                 "x", a.sizes()[1], "), vec (", b.sizes()[0], ")");
-    return finish(reshape(mm(a, unsqueeze(b, 1)), {a.sizes()[0]}), out, "matmul");
+    Tensor r;
+    {
+      GradModeGuard no_grad(false);
+      r = reshape(mm(a, unsqueeze(b, 1)), {a.sizes()[0]});
+    }
+    if (grad_enabled() && any_requires_grad({&a, &b}))
+      record("MvBackward0", {&a, &b}, r, [A = SavedTensor(a, false), B = SavedTensor(b, false)](Node* n, const std::vector<Tensor>& g) {
+        return std::vector<Tensor>{outer(g[0], B.unpack(n)), matmul(t(A.unpack(n)), g[0])};
+      });
+    return finish(r, out, "matmul");
   }
   if (da == 1 && db == 2) {
     EMBER_CHECK(a.sizes()[0] == b.sizes()[0], "mat1 and mat2 shapes cannot be multiplied (1x", a.sizes()[0],
@@ -179,7 +196,7 @@ Tensor matmul(const Tensor& a, const Tensor& b, const OptTensor& out) {
     Tensor r = mm(reshape(a, {-1, a.sizes()[da - 1]}), B);
     Dims rshape(a.sizes().begin(), a.sizes().end() - 1);
     if (db == 2) rshape.push_back(B.sizes()[1]);
-    return finish(reshape(r, rshape), out, "matmul");
+    return finish(unsafe_view(r, rshape), out, "matmul");
   }
   // Batched: broadcast the batch dims, then one GEMM per matrix.
   Tensor A = da == 1 ? unsqueeze(a, 0) : a;
@@ -201,7 +218,7 @@ Tensor matmul(const Tensor& a, const Tensor& b, const OptTensor& out) {
   Dims rshape = batch.vec();
   if (da > 1) rshape.push_back(m);
   if (db > 1) rshape.push_back(n);
-  return finish(reshape(r, rshape), out, "matmul");
+  return finish(unsafe_view(r, rshape), out, "matmul");
 }
 
 void set_blas_num_threads(int n) { scipy_openblas_set_num_threads(n); }

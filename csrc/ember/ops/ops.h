@@ -73,8 +73,9 @@ EMBER_API Tensor exp(const Tensor& self);
 EMBER_API Tensor log(const Tensor& self);
 EMBER_API Tensor neg(const Tensor& self);
 EMBER_API Tensor where(const Tensor& cond, const Operand& a, const Operand& b);
+// `grad_name` overrides the node name (clamp_min / clamp_max record ClampMin/MaxBackward0).
 EMBER_API Tensor clamp(const Tensor& self, const std::optional<Operand>& min, const std::optional<Operand>& max,
-                       const OptTensor& out = std::nullopt);
+                       const OptTensor& out = std::nullopt, const char* grad_name = nullptr);
 EMBER_API Tensor& clamp_(Tensor& self, const std::optional<Operand>& min, const std::optional<Operand>& max);
 
 // ---- reduce.cpp -----------------------------------------------------------------------
@@ -90,6 +91,8 @@ EMBER_API Tensor amin(const Tensor& self, const Dims& dims = {}, bool keepdim = 
 // max/min along one dim: (values, indices)
 EMBER_API std::pair<Tensor, Tensor> max_dim(const Tensor& self, int64_t dim, bool keepdim = false);
 EMBER_API std::pair<Tensor, Tensor> min_dim(const Tensor& self, int64_t dim, bool keepdim = false);
+// max()/min() over all elements (PyTorch's MaxBackward1/MinBackward1).
+EMBER_API Tensor max_all(const Tensor& self, bool is_max);
 EMBER_API Tensor argmax(const Tensor& self, std::optional<int64_t> dim = std::nullopt, bool keepdim = false);
 EMBER_API Tensor argmin(const Tensor& self, std::optional<int64_t> dim = std::nullopt, bool keepdim = false);
 EMBER_API Tensor all(const Tensor& self, const Dims& dims = {}, bool keepdim = false);
@@ -104,6 +107,9 @@ EMBER_API Tensor cumsum(const Tensor& self, int64_t dim, std::optional<ScalarTyp
 EMBER_API int64_t wrap_dim(int64_t dim, int64_t ndim);
 EMBER_API DimVector broadcast_shapes(const DimVector& a, const DimVector& b);
 EMBER_API Tensor view(const Tensor& self, const Dims& shape);
+EMBER_API Tensor alias(const Tensor& self);
+// view() of a fresh result, named as PyTorch names the reshape that ends a batched matmul
+EMBER_API Tensor unsafe_view(const Tensor& self, const Dims& shape);  // a new tensor object viewing all of self (t[...])
 EMBER_API Tensor reshape(const Tensor& self, const Dims& shape);
 EMBER_API Tensor flatten(const Tensor& self, int64_t start_dim = 0, int64_t end_dim = -1);
 EMBER_API Tensor unflatten(const Tensor& self, int64_t dim, const Dims& sizes);

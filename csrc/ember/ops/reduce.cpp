@@ -311,7 +311,8 @@ Tensor expand_back(const Tensor& g, const ReducePlan& p, const DimVector& in_sha
 }
 
 template <typename Impl, typename Grad>
-Tensor reduce_with_grad(const char* name, const Tensor& self, const Dims& dims, bool keepdim, Impl impl, Grad grad) {
+Tensor reduce_with_grad(const char* name, const Tensor& self, const Dims& dims, bool keepdim, Impl impl, Grad grad,
+                        bool saves = true) {
   Tensor out;
   {
     GradModeGuard no_grad(false);
@@ -320,8 +321,11 @@ Tensor reduce_with_grad(const char* name, const Tensor& self, const Dims& dims, 
   if (grad_enabled() && requires_grad(self) && is_floating(out.dtype())) {
     ReducePlan p = plan_reduction(self, dims, name);
     DimVector in = self.sizes();
-    record(name, {&self}, out, [p, in, grad, X = SavedTensor(self, false), Y = SavedTensor(out, true)](
-        Node* n, const std::vector<Tensor>& g) { return std::vector<Tensor>{grad(g[0], X, Y, n, p, in)}; });
+    // Reductions whose backward needs only shapes (sum, mean) save nothing, so
+    // their graph can be run again, as in PyTorch.
+    record(name, {&self}, out, [p, in, grad, X = SavedTensor(saves ? self : Tensor(), false),
+                                Y = SavedTensor(saves ? out : Tensor(), true)](
+        Node* n, const std::vector<Tensor>& g) { return std::vector<Tensor>{grad(g[0], X, Y, n, p, in)}; }, saves);
   }
   return out;
 }
@@ -332,14 +336,14 @@ Tensor sum(const Tensor& self, const Dims& dims, bool keepdim, std::optional<Sca
   return reduce_with_grad(dims.empty() ? "SumBackward0" : "SumBackward1", self, dims, keepdim,
                           [&] { return sum_impl(self, dims, keepdim, dtype); },
                           [](const Tensor& g, const SavedTensor&, const SavedTensor&, Node*, const ReducePlan& p,
-                             const DimVector& in) { return expand_back(g, p, in); });
+                             const DimVector& in) { return expand_back(g, p, in); }, false);
 }
 
 Tensor mean(const Tensor& self, const Dims& dims, bool keepdim, std::optional<ScalarType> dtype) {
   return reduce_with_grad(dims.empty() ? "MeanBackward0" : "MeanBackward1", self, dims, keepdim,
                           [&] { return mean_impl(self, dims, keepdim, dtype); },
                           [](const Tensor& g, const SavedTensor&, const SavedTensor&, Node*, const ReducePlan& p,
-                             const DimVector& in) { return div(expand_back(g, p, in), Scalar(double(p.R))); });
+                             const DimVector& in) { return div(expand_back(g, p, in), Scalar(double(p.R))); }, false);
 }
 
 Tensor prod(const Tensor& self, const Dims& dims, bool keepdim, std::optional<ScalarType> dtype) {
@@ -441,7 +445,8 @@ Tensor any(const Tensor& self, const Dims& dims, bool keepdim) {
   return amax(b, dims, keepdim);
 }
 
-Tensor var(const Tensor& self, const Dims& dims, double correction, bool keepdim) {
+namespace {
+Tensor var_value(const Tensor& self, const Dims& dims, double correction, bool keepdim) {
   EMBER_CHECK(is_floating(self.dtype()), "std and var only support floating point and complex dtypes");
   ReducePlan p = plan_reduction(self, dims, "var");
   Tensor mu = mean(self, dims, true);
@@ -450,12 +455,25 @@ Tensor var(const Tensor& self, const Dims& dims, double correction, bool keepdim
   double denom = std::max(0.0, double(p.R) - correction);
   return binary(BinaryOp::Div, ss, Scalar(denom));
 }
+}  // namespace
+
+Tensor var(const Tensor& self, const Dims& dims, double correction, bool keepdim) {
+  return reduce_with_grad("VarBackward0", self, dims, keepdim,
+                          [&] { return var_value(self, dims, correction, keepdim); },
+                          [dims, correction](const Tensor& g, const SavedTensor& X, const SavedTensor&, Node* n,
+                                             const ReducePlan& p, const DimVector& in) {
+                            // d var / dx = 2 (x - mean) / (N - correction)
+                            Tensor x = X.unpack(n);
+                            Tensor centered = sub(x, mean(x, dims, true));
+                            return mul(mul(expand_back(g, p, in), centered), Scalar(2.0 / (double(p.R) - correction)));
+                          });
+}
 
 Tensor std_(const Tensor& self, const Dims& dims, double correction, bool keepdim) {
   Tensor out;
   {
     GradModeGuard no_grad(false);
-    out = unary(UnaryOp::Sqrt, var(self, dims, correction, keepdim));
+    out = unary(UnaryOp::Sqrt, var_value(self, dims, correction, keepdim));
   }
   if (grad_enabled() && requires_grad(self)) {
     // d std / dx = (x - mean) / ((N - correction) std), and 0 where std is 0 (as PyTorch).
@@ -474,37 +492,44 @@ Tensor std_(const Tensor& self, const Dims& dims, double correction, bool keepdi
   return out;
 }
 
-Tensor norm(const Tensor& self, double p, const Dims& dims, bool keepdim) {
-  EMBER_CHECK(is_floating(self.dtype()), "linalg.vector_norm: Expected a floating point or complex tensor as "
-              "input. Got ", dtype_short_name(self.dtype()));
-  if (p == 2) {
-    // Its own node: the gradient x / ||x|| is defined as 0 where the norm is 0 (as PyTorch).
-    Tensor out;
-    {
-      GradModeGuard no_grad(false);
-      out = unary(UnaryOp::Sqrt, sum(binary(BinaryOp::Mul, self, self), dims, keepdim));
-    }
-    if (grad_enabled() && requires_grad(self)) {
-      ReducePlan plan = plan_reduction(self, dims, "norm");
-      DimVector in = self.sizes();
-      record("LinalgVectorNormBackward0", {&self}, out,
-             [plan, in, X = SavedTensor(self, false), Y = SavedTensor(out, true)](Node* n, const std::vector<Tensor>& g) {
-               Tensor x = X.unpack(n), nrm = expand_back(Y.unpack(n), plan, in);
-               Tensor scale = div(expand_back(g[0], plan, in), nrm);
-               Tensor zero_norm = binary(BinaryOp::Eq, nrm, Scalar(0.0));
-               return std::vector<Tensor>{where(zero_norm, Operand(Scalar(0.0)), Operand(mul(x, scale)))};
-             });
-    }
-    return out;
-  }
+namespace {
+Tensor norm_value(const Tensor& self, double p, const Dims& dims, bool keepdim) {
+  if (p == 2) return unary(UnaryOp::Sqrt, sum(binary(BinaryOp::Mul, self, self), dims, keepdim));
   Tensor a = unary(UnaryOp::Abs, self);
   if (p == 1) return sum(a, dims, keepdim);
   if (std::isinf(p)) return p > 0 ? amax(a, dims, keepdim) : amin(a, dims, keepdim);
   if (p == 0) return sum(to_dtype(binary(BinaryOp::Ne, self, Scalar(0.0)), self.dtype()), dims, keepdim);
   return binary(BinaryOp::Pow, sum(binary(BinaryOp::Pow, a, Scalar(p)), dims, keepdim), Scalar(1.0 / p));
 }
+}  // namespace
 
-Tensor logsumexp(const Tensor& self, const Dims& dims, bool keepdim) {
+Tensor norm(const Tensor& self, double p, const Dims& dims, bool keepdim) {
+  EMBER_CHECK(is_floating(self.dtype()), "linalg.vector_norm: Expected a floating point or complex tensor as "
+              "input. Got ", dtype_short_name(self.dtype()));
+  return reduce_with_grad("LinalgVectorNormBackward0", self, dims, keepdim,
+                          [&] { return norm_value(self, p, dims, keepdim); },
+                          [p, dims](const Tensor& g, const SavedTensor& X, const SavedTensor& Y, Node* n,
+                                    const ReducePlan& plan, const DimVector& in) {
+                            Tensor x = X.unpack(n), nrm = expand_back(Y.unpack(n), plan, in);
+                            Tensor ge = expand_back(g, plan, in);
+                            Operand zero(Scalar(0.0));
+                            if (p == 0) return mul(ge, zero);
+                            if (p == 1) return mul(ge, unary(UnaryOp::Sign, x));
+                            Tensor zero_norm = binary(BinaryOp::Eq, nrm, zero);
+                            if (std::isinf(p)) {  // shared evenly by the elements reaching the norm
+                              Tensor hit = to_dtype(binary(BinaryOp::Eq, unary(UnaryOp::Abs, x), nrm), x.dtype());
+                              Tensor count = expand_back(sum(hit, dims, true), plan, in);
+                              return mul(div(mul(ge, hit), count), unary(UnaryOp::Sign, x));
+                            }
+                            // x |x|^(p-2) / ||x||^(p-1); 0 where the norm is 0
+                            Tensor num = mul(x, pow(unary(UnaryOp::Abs, x), Scalar(p - 2.0)));
+                            Tensor r = div(mul(ge, num), pow(nrm, Scalar(p - 1.0)));
+                            return where(zero_norm, zero, r);
+                          });
+}
+
+namespace {
+Tensor logsumexp_value(const Tensor& self, const Dims& dims, bool keepdim) {
   Tensor x = is_floating(self.dtype()) ? self : to_dtype(self, default_dtype());
   if (x.numel() == 0) return unary(UnaryOp::Log, sum(unary(UnaryOp::Exp, x), dims, keepdim));
   Tensor m = amax(x, dims, true);
@@ -515,6 +540,22 @@ Tensor logsumexp(const Tensor& self, const Dims& dims, bool keepdim) {
   Tensor mm = keepdim ? m : squeeze(m, dims.empty() ? std::nullopt : std::optional<Dims>(dims));
   if (dims.empty() && !keepdim) mm = reshape(m, {});
   return binary(BinaryOp::Add, unary(UnaryOp::Log, s), mm);
+}
+}  // namespace
+
+Tensor logsumexp(const Tensor& self, const Dims& dims, bool keepdim) {
+  return reduce_with_grad("LogsumexpBackward0", self, dims, keepdim, [&] { return logsumexp_value(self, dims, keepdim); },
+                          [](const Tensor& g, const SavedTensor& X, const SavedTensor& Y, Node* n, const ReducePlan& p,
+                             const DimVector& in) {  // softmax(x) * g
+                            return mul(expand_back(g, p, in), exp(sub(X.unpack(n), expand_back(Y.unpack(n), p, in))));
+                          });
+}
+
+Tensor max_all(const Tensor& self, bool is_max) {
+  return reduce_with_grad(is_max ? "MaxBackward1" : "MinBackward1", self, {}, false,
+                          [&] { return extreme(self, {}, false, is_max); },
+                          [](const Tensor& g, const SavedTensor& X, const SavedTensor& Y, Node* n, const ReducePlan& p,
+                             const DimVector& in) { return extreme_grad(g, X, Y, n, p, in, {}); });
 }
 
 namespace {

@@ -118,6 +118,20 @@ Tensor view(const Tensor& self, const Dims& shape) {
                         [in](const Tensor& g) { return reshape(g, in.vec()); });
 }
 
+Tensor unsafe_view(const Tensor& self, const Dims& shape) {
+  DimVector sizes = infer_size(shape, self.numel());
+  auto st = view_strides(self.sizes(), self.strides(), sizes);
+  EMBER_CHECK(st.has_value(), "unsafe_view: the tensor cannot be viewed with shape ", sizes);
+  DimVector in = self.sizes();
+  return view_with_grad("UnsafeViewBackward0", self, std::move(sizes), std::move(*st), self.storage_offset(),
+                        [in](const Tensor& g) { return reshape(g, in.vec()); });
+}
+
+Tensor alias(const Tensor& self) {
+  return view_with_grad("AliasBackward0", self, self.sizes(), self.strides(), self.storage_offset(),
+                        [](const Tensor& g) { return g; });
+}
+
 Tensor reshape(const Tensor& self, const Dims& shape) {
   DimVector sizes = infer_size(shape, self.numel());
   auto st = view_strides(self.sizes(), self.strides(), sizes);
@@ -331,7 +345,32 @@ Tensor select(const Tensor& self, int64_t dim, int64_t index) {
   });
 }
 
+namespace {
+// Records one node for several outputs of a split-like op: the gradient of
+// the input is the outputs' gradients put back together (zeros for unused ones).
+template <typename Join>
+void record_pieces(const char* name, const Tensor& self, const std::vector<Tensor>& pieces, Join join) {
+  if (!(grad_enabled() && requires_grad(self))) return;
+  std::vector<DimVector> shapes;
+  for (const Tensor& t : pieces) shapes.push_back(t.sizes());
+  const ScalarType dtype = self.dtype();
+  record_multi(name, {&self}, pieces, [shapes, dtype, join](Node*, const std::vector<Tensor>& g) {
+    std::vector<Tensor> parts;
+    for (size_t i = 0; i < shapes.size(); ++i)
+      parts.push_back(i < g.size() && g[i].defined() ? g[i] : zeros(shapes[i], dtype));
+    return std::vector<Tensor>{join(parts)};
+  }, false);
+}
+
+std::vector<Tensor> split_impl(const char* name, const Tensor& self, const Dims& sizes, int64_t dim);
+}  // namespace
+
 std::vector<Tensor> split_with_sizes(const Tensor& self, const Dims& sizes, int64_t dim) {
+  return split_impl("SplitWithSizesBackward0", self, sizes, dim);
+}
+
+namespace {
+std::vector<Tensor> split_impl(const char* name, const Tensor& self, const Dims& sizes, int64_t dim) {
   dim = wrap_dim(dim, self.dim());
   int64_t total = 0;
   for (int64_t s : sizes) {
@@ -343,13 +382,18 @@ std::vector<Tensor> split_with_sizes(const Tensor& self, const Dims& sizes, int6
               self.sizes()[dim], " (input tensor's size at dimension ", dim, "), but got split_sizes=",
               DimVector(sizes));
   std::vector<Tensor> out;
-  int64_t start = 0;
-  for (int64_t s : sizes) {
-    out.push_back(narrow(self, dim, start, s));
-    start += s;
+  {
+    GradModeGuard no_grad(false);
+    int64_t start = 0;
+    for (int64_t s : sizes) {
+      out.push_back(narrow(self, dim, start, s));
+      start += s;
+    }
   }
+  record_pieces(name, self, out, [dim](const std::vector<Tensor>& parts) { return cat(parts, dim); });
   return out;
 }
+}  // namespace
 
 std::vector<Tensor> split(const Tensor& self, int64_t split_size, int64_t dim) {
   dim = wrap_dim(dim, self.dim());
@@ -359,7 +403,7 @@ std::vector<Tensor> split(const Tensor& self, int64_t split_size, int64_t dim) {
   if (split_size == 0) sizes.push_back(0);
   for (int64_t s = 0; s < size; s += split_size) sizes.push_back(std::min(split_size, size - s));
   if (sizes.empty()) sizes.push_back(0);
-  return split_with_sizes(self, sizes, dim);
+  return split_impl("SplitBackward0", self, sizes, dim);
 }
 
 std::vector<Tensor> chunk(const Tensor& self, int64_t chunks, int64_t dim) {
@@ -375,7 +419,11 @@ std::vector<Tensor> unbind(const Tensor& self, int64_t dim) {
   EMBER_CHECK_INDEX(self.dim() > 0, "Dimension specified as 0 but tensor has no dimensions");
   dim = wrap_dim(dim, self.dim());
   std::vector<Tensor> out;
-  for (int64_t i = 0; i < self.sizes()[dim]; ++i) out.push_back(select(self, dim, i));
+  {
+    GradModeGuard no_grad(false);
+    for (int64_t i = 0; i < self.sizes()[dim]; ++i) out.push_back(select(self, dim, i));
+  }
+  record_pieces("UnbindBackward0", self, out, [dim](const std::vector<Tensor>& parts) { return stack(parts, dim); });
   return out;
 }
 
@@ -449,9 +497,22 @@ Tensor stack(const std::vector<Tensor>& tensors, int64_t dim) {
     EMBER_CHECK(tensors[i].sizes() == tensors[0].sizes(), "stack expects each tensor to be equal size, but got ",
                 tensors[0].sizes(), " at entry 0 and ", tensors[i].sizes(), " at entry ", i);
   dim = wrap_dim(dim, tensors[0].dim() + 1);
-  std::vector<Tensor> parts;
-  for (const Tensor& t : tensors) parts.push_back(unsqueeze(t, dim));
-  return cat(parts, dim);
+  Tensor out;
+  {
+    GradModeGuard no_grad(false);
+    std::vector<Tensor> parts;
+    for (const Tensor& t : tensors) parts.push_back(unsqueeze(t, dim));
+    out = cat(parts, dim);
+  }
+  bool rec = false;
+  for (const Tensor& t : tensors) rec = rec || requires_grad(t);
+  if (rec && grad_enabled()) {
+    std::vector<Edge> edges;
+    for (const Tensor& t : tensors) edges.push_back(gradient_edge(t));
+    auto fn = [dim](Node*, const std::vector<Tensor>& g) { return unbind(g[0], dim); };
+    set_history_edges({out}, make_intrusive<LambdaNode<decltype(fn)>>("StackBackward0", fn, false), std::move(edges));
+  }
+  return out;
 }
 
 Tensor repeat(const Tensor& self, const Dims& repeats) {
@@ -470,9 +531,23 @@ Tensor repeat(const Tensor& self, const Dims& repeats) {
     expanded.push_back(padded[i]);
     final_shape.push_back(repeats[i] * padded[i]);
   }
-  Tensor x = reshape(self, interleaved);
-  Tensor e = expand(x, expanded);
-  return reshape(clone(e), final_shape);
+  Tensor out;
+  {
+    GradModeGuard no_grad(false);
+    out = reshape(clone(expand(reshape(self, interleaved), expanded)), final_shape);
+  }
+  if (grad_enabled() && requires_grad(self)) {
+    DimVector in = self.sizes();
+    Dims tiled;  // (r0, s0, r1, s1, ...) of the gradient; the r axes are summed
+    for (int64_t i = 0; i < n; ++i) { tiled.push_back(repeats[i]); tiled.push_back(padded[i]); }
+    record("RepeatBackward0", {&self}, out, [tiled, in, n](Node*, const std::vector<Tensor>& g) {
+      Dims axes;
+      for (int64_t i = 0; i < n; ++i) axes.push_back(2 * i);
+      Tensor s = sum(reshape(g[0], tiled), axes, false);
+      return std::vector<Tensor>{reshape(s, in.vec())};
+    }, false);
+  }
+  return out;
 }
 
 Tensor flip(const Tensor& self, const Dims& dims) {

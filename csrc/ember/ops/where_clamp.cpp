@@ -131,11 +131,11 @@ DimVector clamp_shape(const Tensor& self, const std::optional<Operand>& lo, cons
 namespace {
 // Gradients of clamp: x passes where it is inside [lo, hi]; a tensor bound gets the rest.
 void record_clamp(const Tensor& self, const std::optional<Operand>& lo, const std::optional<Operand>& hi,
-                  const Tensor& out) {
+                  const Tensor& out, const char* grad_name) {
   const Tensor* tlo = lo && !lo->is_scalar ? &lo->tensor : nullptr;
   const Tensor* thi = hi && !hi->is_scalar ? &hi->tensor : nullptr;
   auto bound = [](const std::optional<Operand>& o) { return o ? o->is_scalar ? 0 : 1 : -1; };
-  record(tlo || thi ? "ClampBackward0" : "ClampBackward1", {&self, tlo, thi}, out,
+  record(grad_name ? grad_name : tlo || thi ? "ClampBackward0" : "ClampBackward1", {&self, tlo, thi}, out,
          [X = SavedTensor(self, false), L = SavedTensor(tlo ? *tlo : Tensor(), false),
           H = SavedTensor(thi ? *thi : Tensor(), false), ls = lo ? lo->scalar : Scalar(), hs = hi ? hi->scalar : Scalar(),
           kl = bound(lo), kh = bound(hi)](Node* n, const std::vector<Tensor>& g) {
@@ -157,7 +157,7 @@ void record_clamp(const Tensor& self, const std::optional<Operand>& lo, const st
 }  // namespace
 
 Tensor clamp(const Tensor& self, const std::optional<Operand>& lo, const std::optional<Operand>& hi,
-             const OptTensor& out) {
+             const OptTensor& out, const char* grad_name) {
   ScalarType t = clamp_dtype(self, lo, hi);
   const Tensor* tlo = lo && !lo->is_scalar ? &lo->tensor : nullptr;
   const Tensor* thi = hi && !hi->is_scalar ? &hi->tensor : nullptr;
@@ -169,7 +169,7 @@ Tensor clamp(const Tensor& self, const std::optional<Operand>& lo, const std::op
     GradModeGuard no_grad(false);
     run_clamp(self, lo, hi, t, result);
   }
-  if (rec) record_clamp(self, lo, hi, result);
+  if (rec) record_clamp(self, lo, hi, result, grad_name);
   return out ? write_out(result, *out, "clamp") : result;
 }
 

@@ -70,9 +70,16 @@ void bind_autograd(py::module_& m, py::class_<TensorImpl, intrusive_ptr<TensorIm
   // ---- tensor attributes ----
   cls.def_property("requires_grad", [](const Tensor& t) { return requires_grad(t); },
                    [](const Tensor& t, bool v) { set_requires_grad(t, v); });
-  cls.def("requires_grad_", [](const Tensor& t, bool v) { set_requires_grad(t, v); return t; },
+  cls.def("requires_grad_", [](const Tensor& t, bool v) { set_requires_grad(t, v, true); return t; },
           py::arg("requires_grad") = true);
-  cls.def_property("grad", [](const Tensor& t) { return grad_of(t); },
+  cls.def_property("grad", [](const Tensor& t) {
+    if (!is_leaf(t) && !retains_grad(t))
+      PyErr_WarnEx(PyExc_UserWarning, "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. "
+                   "Its .grad attribute won't be populated during autograd.backward(). If you indeed want the .grad "
+                   "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you "
+                   "access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead.", 1);
+    return grad_of(t);
+  },
                    [](const Tensor& t, py::handle g) { set_grad(t, g.is_none() ? Tensor() : g.cast<Tensor>()); });
   cls.def_property_readonly("grad_fn", [](const Tensor& t) { return node_object(grad_fn_of(t)); });
   cls.def_property_readonly("is_leaf", [](const Tensor& t) { return is_leaf(t); });

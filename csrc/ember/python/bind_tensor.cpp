@@ -241,6 +241,8 @@ void bind_tensor(py::module_& m) {
   cls.def("cumsum", [](const Tensor& t, int64_t dim, py::handle dtype) { return cumsum(t, dim, to_opt_dtype(dtype)); },
           py::arg("dim"), py::kw_only(), py::arg("dtype") = py::none());
   cls.def("_max_dim", &max_dim);
+  cls.def("_max_all", [](const Tensor& t) { return max_all(t, true); });
+  cls.def("_min_all", [](const Tensor& t) { return max_all(t, false); });
   cls.def("_min_dim", &min_dim);
   cls.def("_var", [](const Tensor& t, py::handle dim, double correction, bool keepdim) {
     return var(t, opt_dims(dim), correction, keepdim);

@@ -15,6 +15,8 @@ template <BinaryOp Op, bool Reflected>
 py::object binary_dunder(const Tensor& self, py::handle other) {
   Operand o{Scalar()};
   if (!try_operand(other, o)) return not_implemented();
+  if (Op == BinaryOp::Div && Reflected && o.is_scalar)  // number / tensor is reciprocal(tensor) * number, as PyTorch
+    return py::cast(mul(unary(UnaryOp::Reciprocal, self), o));
   Tensor r = Reflected ? binary(Op, o, Operand(self)) : binary(Op, Operand(self), o);
   return py::cast(r);
 }
@@ -181,8 +183,12 @@ void bind_tensor_ops(py::class_<TensorImpl, intrusive_ptr<TensorImpl>>& cls) {
   for (const char* n : {"clamp", "clip"}) cls.def(n, clamp_fn, py::arg("min") = py::none(), py::arg("max") = py::none());
   for (const char* n : {"clamp_", "clip_"})
     cls.def(n, clamp_inplace, py::arg("min") = py::none(), py::arg("max") = py::none());
-  cls.def("clamp_min", [](const Tensor& a, py::handle lo) { return clamp(a, opt_operand(lo), std::nullopt); });
-  cls.def("clamp_max", [](const Tensor& a, py::handle hi) { return clamp(a, std::nullopt, opt_operand(hi)); });
+  cls.def("clamp_min", [](const Tensor& a, py::handle lo) {
+    return clamp(a, opt_operand(lo), std::nullopt, std::nullopt, "ClampMinBackward0");
+  });
+  cls.def("clamp_max", [](const Tensor& a, py::handle hi) {
+    return clamp(a, std::nullopt, opt_operand(hi), std::nullopt, "ClampMaxBackward0");
+  });
   cls.def("where", [](const Tensor& self, const Tensor& cond, py::handle other) {
     return where(cond, Operand(self), to_operand(other, "where"));
   });

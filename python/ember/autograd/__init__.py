@@ -71,10 +71,15 @@ class detect_anomaly:
 
 
 class set_detect_anomaly(detect_anomaly):
+    """Switches anomaly mode at once; used with `with`, restores the previous mode on exit."""
+
     def __init__(self, mode, check_nan=True):
         super().__init__(check_nan and mode)
         self._prev = _C.is_anomaly_enabled()
         _C._set_anomaly_enabled(mode and check_nan)
+
+    def __enter__(self):
+        return self
 
 
 __all__ = ["Function", "Variable", "backward", "grad", "gradcheck", "gradgradcheck", "no_grad", "enable_grad",

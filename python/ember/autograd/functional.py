@@ -4,7 +4,7 @@ from .._C import Tensor
 
 
 def _tuple(x):
-    return (x, True) if isinstance(x, Tensor) else (tuple(x), False)
+    return ((x,), True) if isinstance(x, Tensor) else (tuple(x), False)
 
 
 def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, strategy="reverse-mode"):
