@@ -111,7 +111,8 @@ void run_arith(BinaryOp op, const StridedLoop& L) {
       break;
     case BinaryOp::Pow:
       binary_kernel<T, T, B>(L, [](T a, T b) {
-        if constexpr (std::is_floating_point_v<T>) return T(std::pow(a, b));
+        // x ** 2 is x * x, exactly as PyTorch computes it (pow may differ in the last bit).
+        if constexpr (std::is_floating_point_v<T>) return b == T(2) ? T(a * a) : T(std::pow(a, b));
         else return int_pow(a, b);
       });
       break;
