@@ -9,6 +9,7 @@ void bind_tensor(py::module_& m);
 void bind_interop(py::module_& m, py::class_<TensorImpl, intrusive_ptr<TensorImpl>>& cls);
 void bind_functions(py::module_& m);
 void bind_autograd(py::module_& m, py::class_<TensorImpl, intrusive_ptr<TensorImpl>>& cls);
+void bind_optim(py::module_& m);
 }  // namespace ember
 
 PYBIND11_MODULE(_C, m) {
@@ -38,4 +39,5 @@ PYBIND11_MODULE(_C, m) {
   auto cls = py::reinterpret_borrow<py::class_<TensorImpl, intrusive_ptr<TensorImpl>>>(m.attr("Tensor"));
   bind_interop(m, cls);
   bind_autograd(m, cls);
+  bind_optim(m);
 }
