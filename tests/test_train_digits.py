@@ -1,0 +1,19 @@
+"""The main example trains to at least 95% test accuracy and its checkpoint reloads."""
+import os
+import sys
+
+import pytest
+
+pytest.importorskip("sklearn", reason="scikit-learn is in the [examples] extra")
+pytest.importorskip("tqdm", reason="tqdm is in the [examples] extra")
+pytest.importorskip("matplotlib", reason="matplotlib is in the [examples] extra")
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples"))
+import train_digits  # noqa: E402
+
+
+def test_train_digits_reaches_95_percent(tmp_path):
+    accuracy = train_digits.main(["--epochs", "30", "--out", str(tmp_path)])
+    assert accuracy >= 0.95
+    assert (tmp_path / "digits_mlp.ember").exists()
+    assert (tmp_path / "digits_curves.png").stat().st_size > 10_000
