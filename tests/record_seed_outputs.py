@@ -6,7 +6,7 @@ Run with a Python that has torch (2.13.0+cpu was used):
     /root/tvenv/bin/python tests/record_seed_outputs.py [--seeds /work/shared/seeds]
                                                         [--out tests/data/seed_outputs.json]
 
-Each program is kept in tests/data/ as ember code (`import ember as torch`);
+Each program is in examples/seeds/ as ember code (`import ember as torch`);
 the PyTorch version is the same text with the ember imports put back to
 torch's, run in a fresh interpreter. The output the seed's own text shows
 (printed long ago by an old PyTorch) is stored beside it, with the page's
@@ -60,7 +60,7 @@ def main():
     args = ap.parse_args()
     programs = {}
     for name, (file, pattern, marker, end) in PROGRAMS.items():
-        src = open(os.path.join(HERE, "data", file), encoding="utf-8").read()
+        src = open(os.path.join(os.path.dirname(HERE), "examples", "seeds", file), encoding="utf-8").read()
         run = subprocess.run([sys.executable, "-c", torch_source(src)], capture_output=True, text=True, check=True)
         programs[name] = {"file": file, "torch_stdout": run.stdout, "seed_stdout": seed_output(args.seeds, pattern,
                                                                                                marker, end)}

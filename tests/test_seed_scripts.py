@@ -1,6 +1,6 @@
 """The seeds' autograd programs, run on ember: what they print must be what PyTorch 2.13 prints.
 
-Seed 001's backpropagation program is kept in tests/data/ as ember code: the
+Seed 001's backpropagation program is examples/seeds/seed_001_backprop.py (ember code): the
 seed's text with `import ember as torch`, without `from torch import nn`
 (ember.nn does not exist yet) and with Variable imported from ember.autograd
 (`from torch.autograd import ...` needs a module named torch). PyTorch's output
@@ -18,6 +18,7 @@ import runpy
 import pytest
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
+SEEDS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples", "seeds")
 RECORDED = json.load(open(os.path.join(DATA, "seed_outputs.json"), encoding="utf-8"))
 PROGRAMS = sorted(RECORDED["programs"])
 NUMBER = re.compile(r"-?\d+(?:\.\d*)?(?:e[-+]?\d+)?")
@@ -27,7 +28,7 @@ def run_program(name):
     """The program's stdout, run as __main__ with `torch` bound to ember by its own import."""
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        runpy.run_path(os.path.join(DATA, RECORDED["programs"][name]["file"]), run_name="__main__")
+        runpy.run_path(os.path.join(SEEDS, RECORDED["programs"][name]["file"]), run_name="__main__")
     return out.getvalue()
 
 
