@@ -36,7 +36,9 @@ void gemm(const Tensor& a, const Tensor& b, const Tensor& out) {
     zero_(o);
     return;
   }
-  if (is_floating(a.dtype())) {
+  // Tiny products (a Linear(1, 1) on a few samples) cost less than a BLAS call's setup.
+  const bool tiny = m * n * k <= 512;
+  if (is_floating(a.dtype()) && !tiny) {
     BlasMatrix A = as_blas(a), B = as_blas(b);
     std::optional<GilRelease> no_gil;
     if (m * n * k >= (int64_t(1) << 18)) no_gil.emplace();  // long GEMMs let other Python threads run
@@ -54,14 +56,14 @@ void gemm(const Tensor& a, const Tensor& b, const Tensor& out) {
   }
   EMBER_DISPATCH_ALL(a.dtype(), "matmul", [&] {
     using T = scalar_t;
-    Tensor ac = contiguous(a), bc = contiguous(b);
-    const T* pa = ac.data_ptr<T>();
-    const T* pb = bc.data_ptr<T>();
+    const T* pa = static_cast<const T*>(a.raw_data());
+    const T* pb = static_cast<const T*>(b.raw_data());
+    const int64_t a0 = a.strides()[0], a1 = a.strides()[1], b0 = b.strides()[0], b1 = b.strides()[1];
     T* po = static_cast<T*>(out.raw_data());
     for (int64_t i = 0; i < m; ++i)
       for (int64_t j = 0; j < n; ++j) {
         T acc = 0;
-        for (int64_t p = 0; p < k; ++p) acc += pa[i * k + p] * pb[p * n + j];
+        for (int64_t p = 0; p < k; ++p) acc += pa[i * a0 + p * a1] * pb[p * b0 + j * b1];
         po[i * n + j] = acc;
       }
   });

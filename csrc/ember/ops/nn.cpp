@@ -200,7 +200,7 @@ Tensor addmm(const Tensor& bias, const Tensor& a, const Tensor& b) {
   {
     GradModeGuard no_grad(false);
     copy_(out, bias);  // checks that bias broadcasts to (M, N)
-    if (!is_floating(a.dtype()) || K == 0 || M == 0 || N == 0) {
+    if (!is_floating(a.dtype()) || K == 0 || M == 0 || N == 0 || M * N * K <= 512) {  // tiny: no BLAS call
       out = add(out, mm(a, b));
     } else {
       // BLAS computes out = a @ b + out in one pass (beta = 1), as PyTorch's addmm.
