@@ -71,9 +71,10 @@ def main():
             e = run(ember, name, kwargs, p0, grads, dtype)
             t = run(torch, name, kwargs, p0, grads, dtype)
             d = np.concatenate([ulps(a, b).ravel() for a, b in zip(e, t)])
+            rel = max(np.abs(a - b).max() / np.abs(b).max() for a, b in zip(e, t))
             worst = max(worst, int(d.max()))
-            print(f"{name:9s} {np.dtype(dtype).name:8s} {str(kwargs):75s} max {int(d.max()):3d} ulp, "
-                  f"{(d != 0).mean() * 100:6.2f}% differ")
+            print(f"{name:9s} {np.dtype(dtype).name:8s} {str(kwargs):75s} max {int(d.max()):4d} ulp, "
+                  f"{(d != 0).mean() * 100:6.2f}% differ, max |diff| / max |p| {rel:.1e}")
     print("worst:", worst, "ulp")
     return 1 if args.exact_sqrt and worst else 0
 

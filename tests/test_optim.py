@@ -551,6 +551,12 @@ def test_invalid_hyper_parameters(name, kwargs, message):
         getattr(optim, name)([_leaf(np.ones(2), ember.float64)], **kwargs)
 
 
+@pytest.mark.parametrize("name", list(DEFAULTS))
+def test_differentiable_is_refused(name):
+    with pytest.raises(NotImplementedError, match="differentiable=True is not supported"):
+        getattr(optim, name)([_leaf(np.ones(2), ember.float64)], differentiable=True)
+
+
 def test_kernel_errors():
     p = ember.tensor([1, 2])  # an int64 tensor can't be optimized
     opt = optim.SGD([p], lr=0.1)

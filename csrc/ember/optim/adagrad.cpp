@@ -46,7 +46,8 @@ void run_adagrad(const optim::GroupData& g, const AdagradOptions& o, const std::
 void fused_adagrad(const TensorList& params, const TensorList& grads, const TensorList& state_sums,
                    const TensorList& state_steps, const AdagradOptions& o) {
   GradModeGuard no_grad(false);
-  optim::GroupData g("Adagrad", {{&params, "params", true}, {&grads, "grads", false}, {&state_sums, "state_sums", true}});
+  optim::GroupData g("Adagrad",
+                     {{&params, "params", true}, {&grads, "grads", false}, {&state_sums, "state_sums", true}});
   const std::vector<double> steps = optim::increment_steps("Adagrad", state_steps, params.size());
   run_adagrad<float>(g, o, steps);
   run_adagrad<double>(g, o, steps);

@@ -2,7 +2,8 @@
 import ember
 from ember import _C
 
-from .optimizer import Optimizer, _call_fused, _get_scalar_dtype, _scalar, _use_grad_for_differentiable
+from .optimizer import (Optimizer, _call_fused, _check_differentiable, _get_scalar_dtype, _scalar,
+                        _use_grad_for_differentiable)
 
 __all__ = ["Adadelta"]
 
@@ -26,6 +27,7 @@ class Adadelta(Optimizer):
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize, capturable=capturable,
                         foreach=foreach, differentiable=differentiable)
+        _check_differentiable(differentiable)
         super().__init__(params, defaults)
 
     def __setstate__(self, state):

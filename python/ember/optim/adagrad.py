@@ -2,7 +2,8 @@
 import ember
 from ember import _C
 
-from .optimizer import Optimizer, _call_fused, _get_scalar_dtype, _scalar, _use_grad_for_differentiable
+from .optimizer import (Optimizer, _call_fused, _check_differentiable, _get_scalar_dtype, _scalar,
+                        _use_grad_for_differentiable)
 
 __all__ = ["Adagrad"]
 
@@ -29,6 +30,7 @@ class Adagrad(Optimizer):
         defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
                         initial_accumulator_value=initial_accumulator_value, foreach=foreach, maximize=maximize,
                         differentiable=differentiable, fused=fused)
+        _check_differentiable(differentiable)
         super().__init__(params, defaults)
         for group in self.param_groups:  # PyTorch uses the argument here, not each group's value
             for p in group["params"]:

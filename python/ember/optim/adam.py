@@ -2,7 +2,8 @@
 import ember
 from ember import _C
 
-from .optimizer import Optimizer, _call_fused, _get_scalar_dtype, _scalar, _use_grad_for_differentiable
+from .optimizer import (Optimizer, _call_fused, _check_differentiable, _get_scalar_dtype, _scalar,
+                        _use_grad_for_differentiable)
 
 __all__ = ["Adam"]
 
@@ -33,6 +34,7 @@ class Adam(Optimizer):
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
                         maximize=maximize, foreach=foreach, capturable=capturable, differentiable=differentiable,
                         fused=fused, decoupled_weight_decay=decoupled_weight_decay)
+        _check_differentiable(differentiable)
         super().__init__(params, defaults)
 
     def __setstate__(self, state):

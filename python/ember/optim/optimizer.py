@@ -51,6 +51,12 @@ def _typename(obj):
     return t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
 
 
+def _check_differentiable(differentiable):
+    if differentiable:
+        raise NotImplementedError("differentiable=True is not supported: ember's fused optimizer kernels update "
+                                  "the params in place without recording autograd")
+
+
 def _use_grad_for_differentiable(step):
     """Runs step() with grad mode set to the optimizer's `differentiable` (False: no_grad)."""
 

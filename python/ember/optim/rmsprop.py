@@ -2,7 +2,8 @@
 import ember
 from ember import _C
 
-from .optimizer import Optimizer, _call_fused, _get_scalar_dtype, _scalar, _use_grad_for_differentiable
+from .optimizer import (Optimizer, _call_fused, _check_differentiable, _get_scalar_dtype, _scalar,
+                        _use_grad_for_differentiable)
 
 __all__ = ["RMSprop"]
 
@@ -28,6 +29,7 @@ class RMSprop(Optimizer):
             raise ValueError(f"Invalid alpha value: {alpha}")
         defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered, weight_decay=weight_decay,
                         capturable=capturable, foreach=foreach, maximize=maximize, differentiable=differentiable)
+        _check_differentiable(differentiable)
         super().__init__(params, defaults)
 
     def __setstate__(self, state):

@@ -2,7 +2,7 @@
 import ember
 from ember import _C
 
-from .optimizer import Optimizer, _call_fused, _scalar, _use_grad_for_differentiable
+from .optimizer import Optimizer, _call_fused, _check_differentiable, _scalar, _use_grad_for_differentiable
 
 __all__ = ["SGD"]
 
@@ -26,6 +26,7 @@ class SGD(Optimizer):
                         maximize=maximize, foreach=foreach, differentiable=differentiable, fused=fused)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        _check_differentiable(differentiable)
         super().__init__(params, defaults)
 
     def __setstate__(self, state):
