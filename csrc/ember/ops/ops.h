@@ -178,6 +178,21 @@ EMBER_API Tensor nll_loss(const Tensor& input, const Tensor& target, const OptTe
                           const std::string& reduction, int64_t ignore_index);
 EMBER_API Tensor addmm(const Tensor& bias, const Tensor& a, const Tensor& b);
 
+// ---- pool.cpp: over the last two dims of (N, C, H, W) or (C, H, W) --------------------------
+// kernel/stride/padding/dilation: one value or two (H, W); an empty stride means the kernel.
+// Max ops return (values, int64 indices into each H*W plane).
+EMBER_API std::pair<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, const Dims& kernel, const Dims& stride,
+                                                            const Dims& padding, const Dims& dilation, bool ceil_mode);
+EMBER_API Tensor avg_pool2d(const Tensor& input, const Dims& kernel, const Dims& stride, const Dims& padding,
+                            bool ceil_mode, bool count_include_pad, std::optional<int64_t> divisor_override);
+EMBER_API Tensor adaptive_avg_pool2d(const Tensor& input, const Dims& output_size);
+EMBER_API std::pair<Tensor, Tensor> adaptive_max_pool2d(const Tensor& input, const Dims& output_size);
+// (N, C, H, W) -> (N, C, *output_size); scales are the user's scale factors (PyTorch's source index formulas).
+EMBER_API Tensor upsample_nearest2d(const Tensor& input, const Dims& output_size, std::optional<double> scale_h,
+                                    std::optional<double> scale_w);
+EMBER_API Tensor upsample_bilinear2d(const Tensor& input, const Dims& output_size, bool align_corners,
+                                     std::optional<double> scale_h, std::optional<double> scale_w);
+
 // ---- random.cpp -----------------------------------------------------------------------
 EMBER_API Tensor& uniform_(Tensor& self, double from, double to, Generator* gen = nullptr);
 EMBER_API Tensor& normal_(Tensor& self, double mean, double std, Generator* gen = nullptr);

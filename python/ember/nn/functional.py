@@ -682,3 +682,10 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
         loss = loss.sum()
         return loss / input.size(0) if input.dim() != 0 else loss
     return _apply_reduction(loss, reduction)
+
+
+# ---- pooling, upsampling, group_norm, dropout2d (nn/_functional_pool.py) ----
+from ._functional_pool import *  # noqa: E402,F401,F403
+from ._functional_pool import __all__ as _pool_all  # noqa: E402
+
+__all__ += _pool_all

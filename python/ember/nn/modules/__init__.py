@@ -3,11 +3,13 @@ from .container import Sequential, ModuleList, ModuleDict, ParameterList, Parame
 from .linear import Identity, Linear
 from .flatten import Flatten, Unflatten
 from .sparse import Embedding
-from .normalization import LayerNorm
+from .normalization import LayerNorm, GroupNorm
 from .batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
-from .dropout import Dropout
+from .dropout import Dropout, Dropout2d
 from .activation import (ReLU, ReLU6, LeakyReLU, ELU, GELU, SiLU, Mish, Sigmoid, Tanh, Hardtanh, Softsign, Tanhshrink,
                          LogSigmoid, Softmax, Softmin, LogSoftmax, Softplus)
+from .pooling import MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d
+from .upsampling import Upsample
 from .loss import (L1Loss, MSELoss, SmoothL1Loss, HuberLoss, NLLLoss, CrossEntropyLoss, BCELoss, BCEWithLogitsLoss,
                    KLDivLoss)
 
@@ -18,3 +20,5 @@ __all__ = [
     "LogSigmoid", "Softmax", "Softmin", "LogSoftmax", "Softplus", "L1Loss", "MSELoss", "SmoothL1Loss", "HuberLoss",
     "NLLLoss", "CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss", "KLDivLoss",
 ]
+__all__ += ["GroupNorm", "Dropout2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool2d",
+            "AdaptiveMaxPool2d", "Upsample"]

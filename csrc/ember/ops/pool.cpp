@@ -1,0 +1,447 @@
+// 2-D pooling and upsampling over the last two dims of (N, C, H, W) or (C, H, W).
+//
+// Every op here is separable: output cell (oh, ow) reads the input cells
+// rows(oh) x cols(ow), where each axis is a list of source indices (with
+// weights) per output index. So two kernels serve them all:
+//   - `linear_map`: out = sum w_h * w_w * x / (div_h * div_w), and its adjoint
+//     (the backward), for avg_pool2d, adaptive_avg_pool2d, upsample_nearest2d
+//     and upsample_bilinear2d: each op's backward is the adjoint map, whose
+//     own backward is the forward map again (so double backward works);
+//   - `max_map`: the max over the window with its flat index in the H*W plane
+//     (PyTorch's scan order: first max wins, a NaN propagates), for
+//     max_pool2d and adaptive_max_pool2d; its backward scatters the gradient
+//     to the argmax, and that scatter's backward gathers by the same indices.
+// Kernels run over a contiguous copy, one (H, W) plane per task, in parallel.
+#include <cmath>
+#include <memory>
+
+#include "ember/autograd/autograd.h"
+#include "ember/cpu/parallel.h"
+#include "ember/ops/ops.h"
+
+namespace ember {
+namespace {
+
+// One axis of a separable map: output index o reads src[off[o] .. off[o+1]) with
+// weights wt (same range), and divides by div[o].
+struct Axis {
+  std::vector<int64_t> off{0}, src;
+  std::vector<double> wt, div;
+  int64_t in = 0;  // input length along this axis
+  int64_t out() const { return int64_t(div.size()); }
+  void add(int64_t s, double w) { src.push_back(s); wt.push_back(w); }
+  void end_row(double d = 1.0) { off.push_back(int64_t(src.size())); div.push_back(d); }
+};
+using Axes = std::shared_ptr<const std::pair<Axis, Axis>>;
+
+// Output shape: input's leading dims, then (oh, ow).
+DimVector out_shape(const Tensor& x, int64_t oh, int64_t ow) {
+  DimVector s = x.sizes();
+  s[s.size() - 2] = oh;
+  s[s.size() - 1] = ow;
+  return s;
+}
+
+template <typename F>
+void over_planes(int64_t planes, int64_t work_per_plane, const F& fn) {
+  std::optional<GilRelease> no_gil;
+  if (planes * work_per_plane >= (int64_t(1) << 16)) no_gil.emplace();
+  parallel_for(0, planes, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(work_per_plane, 1)),
+               [&](int64_t p0, int64_t p1) {
+                 for (int64_t p = p0; p < p1; ++p) fn(p);
+               });
+}
+
+// x (..., A.in, B.in) -> (..., A.out, B.out); adjoint: x (..., A.out, B.out) -> (..., A.in, B.in).
+Tensor linear_kernel(const Tensor& input, const Axis& A, const Axis& B, bool adjoint, const char* name) {
+  GradModeGuard no_grad(false);
+  Tensor x = contiguous(input);
+  const int64_t IH = adjoint ? A.out() : A.in, IW = adjoint ? B.out() : B.in;
+  const int64_t OH = adjoint ? A.in : A.out(), OW = adjoint ? B.in : B.out();
+  Tensor out = adjoint ? zeros(out_shape(x, OH, OW), x.dtype(), x.device()) : empty(out_shape(x, OH, OW), x.dtype(), x.device());
+  const int64_t planes = IH * IW == 0 ? 0 : x.numel() / (IH * IW);
+  const int64_t taps = A.out() ? int64_t(A.src.size()) / A.out() : 1, tapsw = B.out() ? int64_t(B.src.size()) / B.out() : 1;
+  EMBER_DISPATCH_FLOATING(x.dtype(), name, [&] {
+    using T = scalar_t;
+    const T* px = x.data_ptr<T>();
+    T* po = out.data_ptr<T>();
+    over_planes(planes, A.out() * B.out() * std::max<int64_t>(taps * tapsw, 1), [&](int64_t p) {
+      const T* xi = px + p * IH * IW;
+      T* yo = po + p * OH * OW;
+      for (int64_t h = 0; h < A.out(); ++h) {
+        for (int64_t w = 0; w < B.out(); ++w) {
+          const T d = T(A.div[h]) * T(B.div[w]);
+          if (!adjoint) {
+            T acc = 0;
+            for (int64_t a = A.off[h]; a < A.off[h + 1]; ++a) {
+              const T* row = xi + A.src[a] * IW;
+              T racc = 0;
+              for (int64_t b = B.off[w]; b < B.off[w + 1]; ++b) racc += T(B.wt[b]) * row[B.src[b]];
+              acc += T(A.wt[a]) * racc;
+            }
+            yo[h * OW + w] = acc / d;
+          } else {
+            const T g = xi[h * IW + w] / d;
+            for (int64_t a = A.off[h]; a < A.off[h + 1]; ++a) {
+              T* row = yo + A.src[a] * OW;
+              const T ga = T(A.wt[a]) * g;
+              for (int64_t b = B.off[w]; b < B.off[w + 1]; ++b) row[B.src[b]] += T(B.wt[b]) * ga;
+            }
+          }
+        }
+      }
+    });
+  });
+  return out;
+}
+
+// The map (or its adjoint) with autograd: backward is the other direction, recorded likewise.
+Tensor linear_map(const Tensor& input, const Axes& axes, bool adjoint, const char* fwd_name, const char* bwd_name) {
+  Tensor out = linear_kernel(input, axes->first, axes->second, adjoint, fwd_name);
+  if (grad_enabled() && requires_grad(input)) {
+    record(adjoint ? bwd_name : fwd_name, {&input}, out,
+           [axes, adjoint, fwd_name, bwd_name](Node*, const std::vector<Tensor>& g) {
+             return std::vector<Tensor>{linear_map(g[0], axes, !adjoint, fwd_name, bwd_name)};
+           }, false);
+  }
+  return out;
+}
+
+// Max over each window: (values, flat indices within the plane).
+std::pair<Tensor, Tensor> max_kernel(const Tensor& input, const Axis& A, const Axis& B, const char* name) {
+  GradModeGuard no_grad(false);
+  Tensor x = contiguous(input);
+  const int64_t IH = A.in, IW = B.in, OH = A.out(), OW = B.out();
+  Tensor out = empty(out_shape(x, OH, OW), x.dtype(), x.device());
+  Tensor idx = empty(out_shape(x, OH, OW), ScalarType::Int64, x.device());
+  const int64_t planes = IH * IW == 0 ? 0 : x.numel() / (IH * IW);
+  const int64_t taps = OH * OW ? int64_t(A.src.size() * B.src.size()) / (OH * OW) : 1;
+  EMBER_DISPATCH_FLOATING(x.dtype(), name, [&] {
+    using T = scalar_t;
+    const T* px = x.data_ptr<T>();
+    T* po = out.data_ptr<T>();
+    int64_t* pi = idx.data_ptr<int64_t>();
+    over_planes(planes, OH * OW * std::max<int64_t>(taps, 1), [&](int64_t p) {
+      const T* xi = px + p * IH * IW;
+      for (int64_t h = 0; h < OH; ++h) {
+        for (int64_t w = 0; w < OW; ++w) {
+          T best = -INFINITY;
+          int64_t arg = A.off[h] < A.off[h + 1] && B.off[w] < B.off[w + 1] ? A.src[A.off[h]] * IW + B.src[B.off[w]] : 0;
+          for (int64_t a = A.off[h]; a < A.off[h + 1]; ++a) {
+            const int64_t r = A.src[a] * IW;
+            for (int64_t b = B.off[w]; b < B.off[w + 1]; ++b) {
+              const T v = xi[r + B.src[b]];
+              if (v > best || std::isnan(v)) { best = v; arg = r + B.src[b]; }
+            }
+          }
+          po[(p * OH + h) * OW + w] = best;
+          pi[(p * OH + h) * OW + w] = arg;
+        }
+      }
+    });
+  });
+  return {out, idx};
+}
+
+// The gradient of a max map: grad scattered (added) to each window's argmax in an (..., H, W) plane.
+// Its own backward gathers by the same indices.
+Tensor max_backward(const Tensor& grad, const Tensor& indices, int64_t H, int64_t W, const char* name) {
+  Tensor out;
+  {
+    GradModeGuard no_grad(false);
+    Tensor g = contiguous(grad), ix = contiguous(indices);
+    out = zeros(out_shape(g, H, W), g.dtype(), g.device());
+    const int64_t n = g.sizes()[g.dim() - 2] * g.sizes()[g.dim() - 1];
+    const int64_t planes = n == 0 || H * W == 0 ? 0 : g.numel() / n;
+    EMBER_DISPATCH_FLOATING(g.dtype(), name, [&] {
+      using T = scalar_t;
+      const T* pg = g.data_ptr<T>();
+      const int64_t* pi = ix.data_ptr<int64_t>();
+      T* po = out.data_ptr<T>();
+      over_planes(planes, n, [&](int64_t p) {
+        T* o = po + p * H * W;
+        for (int64_t j = p * n; j < (p + 1) * n; ++j) o[pi[j]] += pg[j];
+      });
+    });
+  }
+  if (grad_enabled() && requires_grad(grad)) {
+    DimVector gshape = grad.sizes();
+    record("MaxPool2DWithIndicesBackwardBackward0", {&grad}, out,
+           [gshape, I = SavedTensor(indices, false)](Node* node, const std::vector<Tensor>& g) {
+             Tensor ix = I.unpack(node);
+             const int64_t d = int64_t(gshape.size());
+             Tensor flat = reshape(g[0], {-1, g[0].sizes()[d - 2] * g[0].sizes()[d - 1]});
+             Tensor got = gather(flat, 1, reshape(ix, {flat.sizes()[0], -1}));
+             return std::vector<Tensor>{reshape(got, gshape.vec())};
+           });
+  }
+  return out;
+}
+
+std::pair<Tensor, Tensor> max_map(const Tensor& input, const Axis& A, const Axis& B, const char* name,
+                                  const char* grad_name) {
+  auto [out, idx] = max_kernel(input, A, B, name);
+  if (grad_enabled() && requires_grad(input)) {
+    const int64_t H = A.in, W = B.in;
+    record(grad_name, {&input}, out, [H, W, I = SavedTensor(idx, false)](Node* node, const std::vector<Tensor>& g) {
+      return std::vector<Tensor>{max_backward(g[0], I.unpack(node), H, W, "max_pool2d_backward")};
+    });
+  }
+  return {out, idx};
+}
+
+// ---- argument checks and output sizes (PyTorch's Pool.h) ----
+
+int64_t pair_at(const Dims& v, int i) { return v.size() == 1 ? v[0] : v[i]; }
+
+void check_pair(const Dims& v, const char* op, const char* what, bool may_omit) {
+  if (v.size() == 1 || v.size() == 2 || (may_omit && v.empty())) return;
+  if (std::string(what) == "stride")
+    throw_error(ErrorKind::Runtime, str(op, ": stride must either be omitted, a single int, or a tuple of two ints"));
+  if (std::string(what) == "dilation")
+    throw_error(ErrorKind::Runtime, str(op, ": dilation must be either a single int, or a tuple of two ints"));
+  throw_error(ErrorKind::Runtime, str(op, ": ", what, " must either be a single int, or a tuple of two ints"));
+}
+
+int64_t floor_div(int64_t a, int64_t b) {
+  const int64_t q = a / b;
+  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+// pooling_output_shape: the last window must start inside the input or the left padding.
+int64_t pooled_size(int64_t in, int64_t k, int64_t pad, int64_t stride, int64_t dilation, bool ceil_mode) {
+  EMBER_CHECK(stride != 0, "stride should not be zero");
+  EMBER_CHECK(pad >= 0, "pad must be non-negative, but got pad: ", pad);
+  EMBER_CHECK(pad <= ((k - 1) * dilation + 1) / 2, "pad should be at most half of effective kernel size, but got pad=",
+              pad, ", kernel_size=", k, " and dilation=", dilation);
+  int64_t out = floor_div(in + 2 * pad - dilation * (k - 1) - 1 + (ceil_mode ? stride - 1 : 0), stride) + 1;
+  if (ceil_mode && (out - 1) * stride >= in + pad) --out;
+  return out;
+}
+
+struct Pool2d {
+  int64_t kh, kw, sh, sw, ph, pw, dh, dw, H, W, OH, OW;
+};
+
+Pool2d pool_geometry(const Tensor& input, const Dims& kernel, const Dims& stride, const Dims& padding,
+                     const Dims& dilation, bool ceil_mode, const char* op) {
+  check_pair(kernel, op, "kernel_size", false);
+  check_pair(stride, op, "stride", true);
+  check_pair(padding, op, "padding", false);
+  check_pair(dilation, op, "dilation", false);
+  Pool2d g;
+  g.kh = pair_at(kernel, 0), g.kw = pair_at(kernel, 1);
+  g.sh = stride.empty() ? g.kh : pair_at(stride, 0), g.sw = stride.empty() ? g.kw : pair_at(stride, 1);
+  g.ph = pair_at(padding, 0), g.pw = pair_at(padding, 1);
+  g.dh = pair_at(dilation, 0), g.dw = pair_at(dilation, 1);
+  const int64_t nd = input.dim();
+  if (std::string(op) == "max_pool2d") {
+    EMBER_CHECK(nd == 3 || nd == 4, "non-empty 3D or 4D (batch mode) tensor expected for input");
+  } else if (nd < 3) {  // avg_pool2d reads input.size(-3) first
+    throw_error(ErrorKind::Index, str("Dimension out of range (expected to be in range of [", nd ? -nd : -1, ", ",
+                                      nd ? nd - 1 : 0, "], but got -3)"));
+  }
+  const DimVector& s = input.sizes();
+  g.H = s[nd - 2], g.W = s[nd - 1];
+  const int64_t C = s[nd - 3];
+  g.OH = pooled_size(g.H, g.kh, g.ph, g.sh, g.dh, ceil_mode);
+  g.OW = pooled_size(g.W, g.kw, g.pw, g.sw, g.dw, ceil_mode);
+  // pool2d_shape_check
+  EMBER_CHECK(g.kw > 0 && g.kh > 0, "kernel size should be greater than zero, but got kH: ", g.kh, " kW: ", g.kw);
+  EMBER_CHECK(g.sw > 0 && g.sh > 0, "stride should be greater than zero, but got dH: ", g.sh, " dW: ", g.sw);
+  EMBER_CHECK(g.dh > 0 && g.dw > 0, "dilation should be greater than zero, but got dilationH: ", g.dh,
+              " dilationW: ", g.dw);
+  const bool valid = s[nd - 3] != 0 && s[nd - 2] != 0;
+  EMBER_CHECK((nd == 3 && s[0] != 0 && valid) || (nd == 4 && valid && s[3] != 0),
+              "Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, but got:", s);
+  EMBER_CHECK(g.kw / 2 >= g.pw && g.kh / 2 >= g.ph,
+              "pad should be smaller than or equal to half of kernel size, but got padW = ", g.pw, ", padH = ", g.ph,
+              ", kW = ", g.kw, ", kH = ", g.kh);
+  EMBER_CHECK(g.OW >= 1 && g.OH >= 1, "Given input size: (", C, "x", g.H, "x", g.W, "). Calculated output size: (", C,
+              "x", g.OH, "x", g.OW, "). Output size is too small");
+  return g;
+}
+
+// Max pooling windows: start o*s - p, taps every d, clipped to [0, in).
+Axis window_axis(int64_t in, int64_t out, int64_t k, int64_t s, int64_t p, int64_t d) {
+  Axis ax;
+  ax.in = in;
+  for (int64_t o = 0; o < out; ++o) {
+    for (int64_t j = 0; j < k; ++j) {
+      const int64_t i = o * s - p + j * d;
+      if (i >= 0 && i < in) ax.add(i, 1.0);
+    }
+    ax.end_row();
+  }
+  return ax;
+}
+
+// Average pooling: the window clipped to [0, in); the divisor counts padding
+// (clipped to in + p) when count_include_pad.
+Axis avg_axis(int64_t in, int64_t out, int64_t k, int64_t s, int64_t p, bool include_pad) {
+  Axis ax;
+  ax.in = in;
+  for (int64_t o = 0; o < out; ++o) {
+    int64_t start = o * s - p, end = std::min(start + k, in + p);
+    const int64_t padded = end - start;
+    start = std::max<int64_t>(start, 0), end = std::min(end, in);
+    for (int64_t i = start; i < end; ++i) ax.add(i, 1.0);
+    ax.end_row(double(include_pad ? padded : std::max<int64_t>(end - start, 1)));
+  }
+  return ax;
+}
+
+// Adaptive windows: [floor(o*in/out), ceil((o+1)*in/out)).
+Axis adaptive_axis(int64_t in, int64_t out, bool average) {
+  Axis ax;
+  ax.in = in;
+  for (int64_t o = 0; o < out; ++o) {
+    const int64_t start = (o * in) / out, end = ((o + 1) * in + out - 1) / out;
+    for (int64_t i = start; i < end; ++i) ax.add(i, 1.0);
+    ax.end_row(average ? double(end - start) : 1.0);
+  }
+  return ax;
+}
+
+std::pair<int64_t, int64_t> check_adaptive(const Tensor& input, const Dims& output_size, const char* op) {
+  const bool is_max = std::string(op) == "adaptive_max_pool2d";
+  if (is_max) EMBER_CHECK(output_size.size() == 2, "adaptive_max_pool2d(): internal error: output_size.size() must be 2");
+  else EMBER_CHECK(output_size.size() == 2, "adaptive_avg_pool2d: output_size must be 2");
+  const int64_t nd = input.dim();
+  EMBER_CHECK(nd == 3 || nd == 4, op, "(): Expected 3D or 4D tensor, but got", is_max ? ": " : " ", input.sizes());
+  for (int64_t i = is_max ? 1 : nd - 2; i < nd; ++i)
+    EMBER_CHECK(input.sizes()[i] > 0, op, "(): Expected input to have non-zero size for non-batch dimensions, "
+                "but input has sizes ", input.sizes(), " with dimension ", i, " being empty");
+  if (is_max) {
+    DimVector s = out_shape(input, output_size[0], output_size[1]);
+    EMBER_CHECK(output_size[0] >= 0 && output_size[1] >= 0, "Trying to create tensor with negative dimension ",
+                std::min(output_size[0], output_size[1]), ": ", s);
+  } else {
+    EMBER_CHECK(output_size[0] >= 0 && output_size[1] >= 0,
+                "adaptive_avg_pool2d: elements of output_size must be greater than or equal to 0 but received {",
+                output_size[0], ", ", output_size[1], "}");
+  }
+  return {output_size[0], output_size[1]};
+}
+
+// Upsampling: PyTorch's scale (1/scale_factor when given, else in/out).
+template <typename T>
+T upsample_scale(int64_t in, int64_t out, std::optional<double> scale, bool align_corners) {
+  if (align_corners) return out > 1 ? T(in - 1) / T(out - 1) : T(0);
+  return scale && *scale > 0 ? T(1.0 / *scale) : T(in) / T(out);
+}
+
+Axis nearest_axis(int64_t in, int64_t out, std::optional<double> scale) {
+  Axis ax;
+  ax.in = in;
+  const float sc = upsample_scale<float>(in, out, scale, false);
+  for (int64_t o = 0; o < out; ++o) {
+    const int64_t i = out == in ? o : out == 2 * in ? (o >> 1) : std::min(int64_t(std::floor(float(o) * sc)), in - 1);
+    ax.add(i, 1.0);
+    ax.end_row();
+  }
+  return ax;
+}
+
+template <typename T>
+Axis bilinear_axis(int64_t in, int64_t out, bool align_corners, std::optional<double> scale) {
+  Axis ax;
+  ax.in = in;
+  const T sc = upsample_scale<T>(in, out, scale, align_corners);
+  for (int64_t o = 0; o < out; ++o) {
+    if (in == out) {
+      ax.add(o, 1.0), ax.add(o, 0.0);
+    } else {
+      T src = align_corners ? sc * T(o) : sc * (T(o) + T(0.5)) - T(0.5);
+      if (!align_corners && src < 0) src = 0;
+      const int64_t i0 = std::min(int64_t(std::floor(src)), in - 1);
+      const T l1 = std::min(std::max(src - T(i0), T(0)), T(1));
+      ax.add(i0, double(T(1) - l1));
+      ax.add(i0 + (i0 < in - 1 ? 1 : 0), double(l1));
+    }
+    ax.end_row();
+  }
+  return ax;
+}
+
+void check_upsample(const Tensor& input, const Dims& output_size, const char* op) {
+  EMBER_CHECK(output_size.size() == 2, "It is expected output_size equals to 2, but got size ", output_size.size());
+  EMBER_CHECK(input.dim() == 4, "Non-empty 4D data tensor expected but got a tensor with sizes ", input.sizes());
+  const int64_t H = input.sizes()[2], W = input.sizes()[3];
+  EMBER_CHECK(H > 0 && W > 0 && output_size[0] > 0 && output_size[1] > 0,
+              "Input and output sizes should be greater than 0, but got input (H: ", H, ", W: ", W, ") output (H: ",
+              output_size[0], ", W: ", output_size[1], ")");
+  (void)op;
+}
+
+void check_floating(const Tensor& input, const char* op) {
+  if (!is_floating(input.dtype()))
+    throw_error(ErrorKind::NotImplemented, str("\"", op, "\" not implemented for '", dtype_short_name(input.dtype()), "'"));
+}
+
+}  // namespace
+
+std::pair<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, const Dims& kernel, const Dims& stride,
+                                                  const Dims& padding, const Dims& dilation, bool ceil_mode) {
+  Pool2d g = pool_geometry(input, kernel, stride, padding, dilation, ceil_mode, "max_pool2d");
+  check_floating(input, "max_pool2d");
+  Axis A = window_axis(g.H, g.OH, g.kh, g.sh, g.ph, g.dh), B = window_axis(g.W, g.OW, g.kw, g.sw, g.pw, g.dw);
+  return max_map(input, A, B, "max_pool2d", "MaxPool2DWithIndicesBackward0");
+}
+
+Tensor avg_pool2d(const Tensor& input, const Dims& kernel, const Dims& stride, const Dims& padding, bool ceil_mode,
+                  bool count_include_pad, std::optional<int64_t> divisor_override) {
+  Pool2d g = pool_geometry(input, kernel, stride, padding, {1}, ceil_mode, "avg_pool2d");
+  EMBER_CHECK(!divisor_override || *divisor_override != 0, "divisor must be not zero");
+  check_floating(input, "avg_pool2d");
+  auto axes = std::make_shared<std::pair<Axis, Axis>>(avg_axis(g.H, g.OH, g.kh, g.sh, g.ph, count_include_pad),
+                                                      avg_axis(g.W, g.OW, g.kw, g.sw, g.pw, count_include_pad));
+  if (divisor_override) {
+    std::fill(axes->first.div.begin(), axes->first.div.end(), double(*divisor_override));
+    std::fill(axes->second.div.begin(), axes->second.div.end(), 1.0);
+  }
+  return linear_map(input, axes, false, "AvgPool2DBackward0", "AvgPool2DBackwardBackward0");
+}
+
+Tensor adaptive_avg_pool2d(const Tensor& input, const Dims& output_size) {
+  auto [oh, ow] = check_adaptive(input, output_size, "adaptive_avg_pool2d");
+  check_floating(input, "adaptive_avg_pool2d");
+  const int64_t H = input.sizes()[input.dim() - 2], W = input.sizes()[input.dim() - 1];
+  auto axes = std::make_shared<std::pair<Axis, Axis>>(adaptive_axis(H, oh, true), adaptive_axis(W, ow, true));
+  return linear_map(input, axes, false, "AdaptiveAvgPool2DBackward0", "AdaptiveAvgPool2DBackwardBackward0");
+}
+
+std::pair<Tensor, Tensor> adaptive_max_pool2d(const Tensor& input, const Dims& output_size) {
+  auto [oh, ow] = check_adaptive(input, output_size, "adaptive_max_pool2d");
+  check_floating(input, "adaptive_max_pool2d");
+  const int64_t H = input.sizes()[input.dim() - 2], W = input.sizes()[input.dim() - 1];
+  return max_map(input, adaptive_axis(H, oh, false), adaptive_axis(W, ow, false), "adaptive_max_pool2d",
+                 "AdaptiveMaxPool2DBackward0");
+}
+
+Tensor upsample_nearest2d(const Tensor& input, const Dims& output_size, std::optional<double> scale_h,
+                          std::optional<double> scale_w) {
+  check_upsample(input, output_size, "upsample_nearest2d");
+  check_floating(input, "upsample_nearest2d");
+  auto axes = std::make_shared<std::pair<Axis, Axis>>(nearest_axis(input.sizes()[2], output_size[0], scale_h),
+                                                      nearest_axis(input.sizes()[3], output_size[1], scale_w));
+  return linear_map(input, axes, false, "UpsampleNearest2DBackward0", "UpsampleNearest2DBackwardBackward0");
+}
+
+Tensor upsample_bilinear2d(const Tensor& input, const Dims& output_size, bool align_corners,
+                           std::optional<double> scale_h, std::optional<double> scale_w) {
+  check_upsample(input, output_size, "upsample_bilinear2d");
+  check_floating(input, "upsample_bilinear2d");
+  const int64_t H = input.sizes()[2], W = input.sizes()[3];
+  auto axes = std::make_shared<std::pair<Axis, Axis>>();
+  if (input.dtype() == ScalarType::Float32) {
+    axes->first = bilinear_axis<float>(H, output_size[0], align_corners, scale_h);
+    axes->second = bilinear_axis<float>(W, output_size[1], align_corners, scale_w);
+  } else {
+    axes->first = bilinear_axis<double>(H, output_size[0], align_corners, scale_h);
+    axes->second = bilinear_axis<double>(W, output_size[1], align_corners, scale_w);
+  }
+  return linear_map(input, Axes(axes), false, "UpsampleBilinear2DBackward0", "UpsampleBilinear2DBackwardBackward0");
+}
+
+}  // namespace ember
