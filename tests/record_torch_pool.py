@@ -99,6 +99,7 @@ ERRORS = [
     ("x = torch.zeros(2, 4, 4, 4)", "F.group_norm(x, 3)"),
     ("x = torch.zeros(2, 4, 4, 4)", "F.group_norm(x, 2, torch.ones(3))"),
     ("x = torch.zeros(2, 4, 4, 4)", "F.group_norm(x, 2, None, torch.ones(3))"),
+    ("x = torch.zeros(2, 4, 4, 4)", "F.group_norm(x, 2, torch.ones(4), torch.ones(3))"),
     ("x = torch.zeros(1, 2, 1, 1)", "F.group_norm(x, 2)"),
     ("x = torch.zeros(4)", "F.group_norm(x, 2)"),
     ("x = torch.zeros(2, 4, 4, 4)", "nn.GroupNorm(3, 4)"),

@@ -57,8 +57,7 @@ def max_pool_ref(x, k, s=None, p=0, d=1, ceil=False, indices=False):
                         if 0 <= h < H and 0 <= w < W:
                             v = x[lead + (h, w)]
                             if arg is None or v > best or math.isnan(v):  # first max; NaN propagates
-                                if arg is None or v > best or math.isnan(v):
-                                    best, arg = v, h * W + w
+                                best, arg = v, h * W + w
                 out[lead + (oh, ow)], idx[lead + (oh, ow)] = best, arg
     return (out, idx) if indices else out
 
@@ -220,10 +219,15 @@ def test_max_pool2d_double_backward():
     np.testing.assert_allclose(np.asarray(gv), want)
 
 
-def test_max_pool2d_grad_fn_names():
+def test_grad_fn_names():
     t = ember.ones(1, 1, 4, 4, requires_grad=True)
-    assert type(F.max_pool2d(t, 2).grad_fn).__name__ == "MaxPool2DWithIndicesBackward0" or \
-        F.max_pool2d(t, 2).grad_fn.name() == "MaxPool2DWithIndicesBackward0"
+    names = {F.max_pool2d(t, 2): "MaxPool2DWithIndicesBackward0", F.avg_pool2d(t, 2): "AvgPool2DBackward0",
+             F.adaptive_avg_pool2d(t, 2): "AdaptiveAvgPool2DBackward0",
+             F.adaptive_max_pool2d(t, 2): "AdaptiveMaxPool2DBackward0",
+             F.interpolate(t, scale_factor=2): "UpsampleNearest2DBackward0",
+             F.interpolate(t, scale_factor=2, mode="bilinear"): "UpsampleBilinear2DBackward0"}
+    for out, name in names.items():
+        assert out.grad_fn.name() == name
 
 
 # ---- avg_pool2d ----

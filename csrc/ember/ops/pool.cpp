@@ -364,14 +364,13 @@ Axis bilinear_axis(int64_t in, int64_t out, bool align_corners, std::optional<do
   return ax;
 }
 
-void check_upsample(const Tensor& input, const Dims& output_size, const char* op) {
+void check_upsample(const Tensor& input, const Dims& output_size) {
   EMBER_CHECK(output_size.size() == 2, "It is expected output_size equals to 2, but got size ", output_size.size());
   EMBER_CHECK(input.dim() == 4, "Non-empty 4D data tensor expected but got a tensor with sizes ", input.sizes());
   const int64_t H = input.sizes()[2], W = input.sizes()[3];
   EMBER_CHECK(H > 0 && W > 0 && output_size[0] > 0 && output_size[1] > 0,
               "Input and output sizes should be greater than 0, but got input (H: ", H, ", W: ", W, ") output (H: ",
               output_size[0], ", W: ", output_size[1], ")");
-  (void)op;
 }
 
 void check_floating(const Tensor& input, const char* op) {
@@ -421,7 +420,7 @@ std::pair<Tensor, Tensor> adaptive_max_pool2d(const Tensor& input, const Dims& o
 
 Tensor upsample_nearest2d(const Tensor& input, const Dims& output_size, std::optional<double> scale_h,
                           std::optional<double> scale_w) {
-  check_upsample(input, output_size, "upsample_nearest2d");
+  check_upsample(input, output_size);
   check_floating(input, "upsample_nearest2d");
   auto axes = std::make_shared<std::pair<Axis, Axis>>(nearest_axis(input.sizes()[2], output_size[0], scale_h),
                                                       nearest_axis(input.sizes()[3], output_size[1], scale_w));
@@ -430,7 +429,7 @@ Tensor upsample_nearest2d(const Tensor& input, const Dims& output_size, std::opt
 
 Tensor upsample_bilinear2d(const Tensor& input, const Dims& output_size, bool align_corners,
                            std::optional<double> scale_h, std::optional<double> scale_w) {
-  check_upsample(input, output_size, "upsample_bilinear2d");
+  check_upsample(input, output_size);
   check_floating(input, "upsample_bilinear2d");
   const int64_t H = input.sizes()[2], W = input.sizes()[3];
   auto axes = std::make_shared<std::pair<Axis, Axis>>();
