@@ -40,7 +40,7 @@ def evaluate(model, loader):
     return loss_sum / total, correct / total
 
 
-def save_plot(history, path):
+def save_plot(history, path, title):
     import matplotlib
     matplotlib.use("Agg")  # writes a file; no screen needed
     import matplotlib.pyplot as plt
@@ -55,15 +55,16 @@ def save_plot(history, path):
     ax2.plot(epochs, history["test_acc"], color="tab:green")
     ax2.set_xlabel("epoch")
     ax2.set_ylabel("test accuracy")
-    fig.suptitle("ember: MLP on scikit-learn digits")
+    fig.suptitle(title)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
 
 
-def main(argv=None):
+def main(argv=None, model_factory=make_model, tag="mlp", default_epochs=30):
+    """Trains model_factory() and returns the final test accuracy (train_digits_cnn.py reuses this with a CNN)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--epochs", type=int, default=default_epochs)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--seed", type=int, default=0)
@@ -85,7 +86,7 @@ def main(argv=None):
                               generator=ember.Generator().manual_seed(args.seed))
     test_loader = DataLoader(test_set, batch_size=256)
 
-    model = make_model()
+    model = model_factory()
     optimizer = ember.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     scheduler = ember.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=args.lr, epochs=args.epochs,
                                                     steps_per_epoch=len(train_loader))
@@ -112,18 +113,18 @@ def main(argv=None):
                    f"test accuracy {test_acc:.2%}")
 
     # Checkpoint: save, load into a fresh model and optimizer, check it is the same model.
-    ckpt = os.path.join(args.out, "digits_mlp.ember")
+    ckpt = os.path.join(args.out, f"digits_{tag}.ember")
     ember.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "epoch": args.epochs,
                 "history": history}, ckpt)
-    restored = make_model()
+    restored = model_factory()
     state = ember.load(ckpt)
     restored.load_state_dict(state["model"])
     ember.optim.AdamW(restored.parameters(), lr=args.lr).load_state_dict(state["optimizer"])
     _, restored_acc = evaluate(restored, test_loader)
     assert restored_acc == history["test_acc"][-1], "the reloaded checkpoint gives another model"
 
-    plot = os.path.join(args.out, "digits_curves.png")
-    save_plot(history, plot)
+    plot = os.path.join(args.out, f"digits_{tag}_curves.png")
+    save_plot(history, plot, f"ember: {tag.upper()} on scikit-learn digits")
     final = history["test_acc"][-1]
     print(f"test accuracy {final:.2%} after {args.epochs} epochs in {time.time() - start:.1f} s")
     print(f"checkpoint: {ckpt} (reloaded: {restored_acc:.2%})")
