@@ -178,6 +178,16 @@ EMBER_API Tensor nll_loss(const Tensor& input, const Tensor& target, const OptTe
                           const std::string& reduction, int64_t ignore_index);
 EMBER_API Tensor addmm(const Tensor& bias, const Tensor& a, const Tensor& b);
 
+// ---- conv.cpp ---------------------------------------------------------------------------
+// NCHW convolution via im2col + GEMM. stride/padding/dilation/output_padding take 1 or 2 values.
+// input (N, C, H, W) or unbatched (C, H, W); weight (O, C/groups, kH, kW).
+EMBER_API Tensor conv2d(const Tensor& input, const Tensor& weight, const OptTensor& bias, const Dims& stride,
+                        const Dims& padding, const Dims& dilation, int64_t groups);
+// The input-gradient of conv2d: weight (C_in, C_out/groups, kH, kW).
+EMBER_API Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const OptTensor& bias, const Dims& stride,
+                                  const Dims& padding, const Dims& output_padding, int64_t groups,
+                                  const Dims& dilation);
+
 // ---- random.cpp -----------------------------------------------------------------------
 EMBER_API Tensor& uniform_(Tensor& self, double from, double to, Generator* gen = nullptr);
 EMBER_API Tensor& normal_(Tensor& self, double mean, double std, Generator* gen = nullptr);

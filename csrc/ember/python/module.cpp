@@ -10,6 +10,7 @@ void bind_interop(py::module_& m, py::class_<TensorImpl, intrusive_ptr<TensorImp
 void bind_functions(py::module_& m);
 void bind_autograd(py::module_& m, py::class_<TensorImpl, intrusive_ptr<TensorImpl>>& cls);
 void bind_optim(py::module_& m);
+void bind_conv(py::module_& m);
 }  // namespace ember
 
 PYBIND11_MODULE(_C, m) {
@@ -40,4 +41,5 @@ PYBIND11_MODULE(_C, m) {
   bind_interop(m, cls);
   bind_autograd(m, cls);
   bind_optim(m);
+  bind_conv(m);
 }
