@@ -283,3 +283,29 @@ def test_errors_match_pytorch(case):
 def test_unsupported_padding_mode_is_clear():
     with pytest.raises(NotImplementedError, match="padding_mode='reflect'"):
         nn.Conv2d(2, 2, 3, padding_mode="reflect")
+
+
+@pytest.mark.parametrize("transposed", [False, True])
+def test_large_batch_in_chunks_matches_per_item(transposed):
+    # few channels and a long batch: the kernels walk the batch in several chunks
+    g = np.random.default_rng(8)
+    x = g.normal(size=(41, 1, 20, 19) if not transposed else (41, 3, 20, 20))
+    w = g.normal(size=(3, 1, 3, 3))
+    op = (lambda x, w: F.conv2d(x, w, padding=1, stride=(1, 2))) if not transposed else \
+        (lambda x, w: F.conv_transpose2d(x, w, stride=2, padding=1))
+    xt, wt = ember.tensor(x, requires_grad=True), ember.tensor(w, requires_grad=True)
+    out = op(xt, wt)
+    cot = g.normal(size=tuple(out.shape))
+    out.backward(ember.tensor(cot))
+    gw = np.zeros_like(w)
+    for n in range(x.shape[0]):
+        xn, wn = ember.tensor(x[n:n + 1], requires_grad=True), ember.tensor(w, requires_grad=True)
+        on = op(xn, wn)
+        np.testing.assert_allclose(np.asarray(out.detach())[n:n + 1], np.asarray(on.detach()), rtol=1e-12, atol=1e-12)
+        on.backward(ember.tensor(cot[n:n + 1]))
+        np.testing.assert_allclose(np.asarray(xt.grad)[n:n + 1], np.asarray(xn.grad), rtol=1e-12, atol=1e-12)
+        gw += np.asarray(wn.grad)
+    np.testing.assert_allclose(np.asarray(wt.grad), gw, rtol=1e-10, atol=1e-10)
+    if not transposed:
+        want = ref_conv2d(x, w, None, (1, 2), ((1, 1), (1, 1)))
+        np.testing.assert_allclose(np.asarray(out.detach()), want, rtol=1e-12, atol=1e-12)

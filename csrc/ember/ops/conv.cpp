@@ -6,10 +6,9 @@
 //   forward   y  = conv(x, w)        dx = input_grad(gy, w)   dw = weight_grad(x, gy)
 //   input     x' = input_grad(y, w)  (conv_transpose2d)       dy = conv(gx', w), dw = weight_grad(gx', y)
 //   weight    w' = weight_grad(x, y)                          dx = input_grad(y, gw'), dy = conv(x, gw')
-// Each is computed for the whole batch at once: im2col builds the
-// (C*kH*kW) x (N*OH*OW) column matrix and one GEMM per group runs on it, so
-// OpenBLAS uses both cores; the copies around the GEMM use parallel_for
-// (never around a BLAS call).
+// im2col builds the (C*kH*kW) x (n*OH*OW) column matrix of n batch items
+// (the whole batch, or cache-sized chunks: see chunk_items) and one GEMM per
+// group runs on it.
 #include <cblas.h>
 
 #include <algorithm>
@@ -28,6 +27,11 @@ struct Geom {
   int64_t K() const { return (C / G) * kH * kW; }  // rows of one group's column block
 };
 
+// parallel_for's grain for `work` elements of copying; inline when the batch is chunked.
+int64_t grain_for(int64_t per_item, bool par) {
+  return par ? std::max<int64_t>(1, kGrainSize / std::max<int64_t>(per_item, 1)) : INT64_MAX;
+}
+
 template <typename T>
 void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, int64_t lda, const T* b, int64_t ldb,
           T beta, T* c, int64_t ldc) {
@@ -40,9 +44,9 @@ void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, int64_t
 
 // cols[(c, ki, kj), (n, oh, ow)] = x[n, c, oh*s - p + ki*d, ow*s - p + kj*d] (0 outside).
 template <typename T>
-void im2col(const T* x, T* cols, const Geom& g) {
+void im2col(const T* x, T* cols, const Geom& g, bool par) {
   const int64_t kk = g.kH * g.kW, NL = g.N * g.L(), rows = g.C * kk;
-  parallel_for(0, rows, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(NL, 1)), [&](int64_t r0, int64_t r1) {
+  parallel_for(0, rows, grain_for(NL, par), [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       const int64_t c = r / kk, ki = (r % kk) / g.kW, kj = r % g.kW;
       T* out = cols + r * NL;
@@ -60,7 +64,8 @@ void im2col(const T* x, T* cols, const Geom& g) {
           }
           const T* row = xc + ih * g.W + off;
           std::fill(out, out + lo, T(0));
-          if (g.sW == 1) std::memcpy(out + lo, row + lo, sizeof(T) * (hi - lo));
+          if (g.sW == 1)
+            for (int64_t ow = lo; ow < hi; ++ow) out[ow] = row[ow];
           else
             for (int64_t ow = lo; ow < hi; ++ow) out[ow] = row[ow * g.sW];
           std::fill(out + hi, out + g.OW, T(0));
@@ -72,9 +77,9 @@ void im2col(const T* x, T* cols, const Geom& g) {
 
 // The adjoint of im2col: x[n, c, ih, iw] = sum of the cols entries that read it.
 template <typename T>
-void col2im(const T* cols, T* x, const Geom& g) {
+void col2im(const T* cols, T* x, const Geom& g, bool par) {
   const int64_t kk = g.kH * g.kW, NL = g.N * g.L(), HW = g.H * g.W;
-  parallel_for(0, g.N * g.C, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(kk * g.L(), 1)),
+  parallel_for(0, g.N * g.C, grain_for(kk * g.L(), par),
                [&](int64_t p0, int64_t p1) {
                  for (int64_t p = p0; p < p1; ++p) {
                    const int64_t n = p / g.C, c = p % g.C;
@@ -99,8 +104,8 @@ void col2im(const T* cols, T* x, const Geom& g) {
 
 // (N, O, L) <-> (O, N, L) with an optional per-channel bias added on the way to NOL.
 template <typename T>
-void to_nol(const T* src, T* dst, const T* bias, int64_t N, int64_t O, int64_t L) {
-  parallel_for(0, N * O, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(L, 1)), [&](int64_t p0, int64_t p1) {
+void to_nol(const T* src, T* dst, const T* bias, int64_t N, int64_t O, int64_t L, bool par) {
+  parallel_for(0, N * O, grain_for(L, par), [&](int64_t p0, int64_t p1) {
     for (int64_t p = p0; p < p1; ++p) {
       const int64_t n = p / O, o = p % O;
       const T* s = src + (o * N + n) * L;
@@ -111,8 +116,8 @@ void to_nol(const T* src, T* dst, const T* bias, int64_t N, int64_t O, int64_t L
   });
 }
 template <typename T>
-void to_onl(const T* src, T* dst, int64_t N, int64_t O, int64_t L) {
-  parallel_for(0, N * O, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(L, 1)), [&](int64_t p0, int64_t p1) {
+void to_onl(const T* src, T* dst, int64_t N, int64_t O, int64_t L, bool par) {
+  parallel_for(0, N * O, grain_for(L, par), [&](int64_t p0, int64_t p1) {
     for (int64_t p = p0; p < p1; ++p) {
       const int64_t o = p / N, n = p % N;
       std::memcpy(dst + p * L, src + (n * O + o) * L, sizeof(T) * L);
@@ -123,23 +128,45 @@ void to_onl(const T* src, T* dst, int64_t N, int64_t O, int64_t L) {
 Tensor bias_or_empty(const OptTensor& b) { return b && b->defined() ? contiguous(*b) : Tensor(); }
 
 // ---- the three kernels (no autograd) ----
+// BLAS is never called inside a parallel region (OpenBLAS's own threads
+// would fight ours for the cores); the copies around it use parallel_for
+// when the whole batch is done at once, inline per chunk.
+int64_t chunk_items(const Geom& g) {
+  // Few rows per group (K < 64: a 1-channel first layer) make a GEMM bound by
+  // memory: those walk the batch in chunks whose columns stay in cache.
+  // Larger K is compute-bound: one whole-batch GEMM lets OpenBLAS use both cores.
+  if (g.K() >= 64 || g.N <= 1) return std::max<int64_t>(g.N, 1);
+  const int64_t per_item = std::max<int64_t>(1, g.C * g.kH * g.kW * g.L());
+  return std::clamp<int64_t>((int64_t(1) << 16) / per_item, 1, g.N);
+}
+Geom chunk_geom(const Geom& g, int64_t n) {
+  Geom c = g;
+  c.N = n;
+  return c;
+}
+
 // y (N, O, OH, OW) = conv(x, w) + bias
 Tensor conv_kernel(const Tensor& x_, const Tensor& w_, const OptTensor& bias, const Geom& g) {
   Tensor y = empty({g.N, g.O, g.OH, g.OW}, x_.dtype(), x_.device());
   if (y.numel() == 0) return y;
   Tensor x = contiguous(x_), w = contiguous(w_), b = bias_or_empty(bias);
-  const int64_t NL = g.N * g.L(), K = g.K(), Og = g.O / g.G;
-  Tensor cols = empty({g.C * g.kH * g.kW, NL}, x.dtype(), x.device());
-  Tensor tmp = empty({g.O, NL}, x.dtype(), x.device());
+  const int64_t K = g.K(), Og = g.O / g.G, L = g.L(), cn = chunk_items(g);
+  const bool par = cn >= g.N;
+  Tensor cols = empty({g.C * g.kH * g.kW * cn * L}, x.dtype(), x.device());
+  Tensor tmp = empty({g.O * cn * L}, x.dtype(), x.device());
   EMBER_DISPATCH_FLOATING(x.dtype(), "conv2d", [&] {
     using T = scalar_t;
     T* pc = cols.data_ptr<T>();
     T* pt = tmp.data_ptr<T>();
-    im2col(x.data_ptr<T>(), pc, g);
-    for (int64_t gi = 0; gi < g.G; ++gi)
-      gemm<T>(false, false, Og, NL, K, w.data_ptr<T>() + gi * Og * K, K, pc + gi * K * NL, NL, T(0),
-              pt + gi * Og * NL, NL);
-    to_nol(pt, y.data_ptr<T>(), b.defined() ? b.data_ptr<T>() : nullptr, g.N, g.O, g.L());
+    for (int64_t n0 = 0; n0 < g.N; n0 += cn) {
+      const Geom c = chunk_geom(g, std::min(cn, g.N - n0));
+      const int64_t NL = c.N * L;
+      im2col(x.data_ptr<T>() + n0 * g.C * g.H * g.W, pc, c, par);
+      for (int64_t gi = 0; gi < g.G; ++gi)
+        gemm<T>(false, false, Og, NL, K, w.data_ptr<T>() + gi * Og * K, K, pc + gi * K * NL, NL, T(0),
+                pt + gi * Og * NL, NL);
+      to_nol(pt, y.data_ptr<T>() + n0 * g.O * L, b.defined() ? b.data_ptr<T>() : nullptr, c.N, g.O, L, par);
+    }
   });
   return y;
 }
@@ -153,20 +180,25 @@ Tensor input_kernel(const Tensor& y_, const Tensor& w_, const OptTensor& bias, c
     return bias ? add(x, reshape(*bias, {g.C, 1, 1})) : x;
   }
   Tensor y = contiguous(y_), w = contiguous(w_), b = bias_or_empty(bias);
-  const int64_t NL = g.N * g.L(), K = g.K(), Og = g.O / g.G;
-  Tensor yt = empty({g.O, NL}, y.dtype(), y.device());
-  Tensor cols = empty({g.C * g.kH * g.kW, NL}, y.dtype(), y.device());
+  const int64_t K = g.K(), Og = g.O / g.G, L = g.L(), cn = chunk_items(g);
+  const bool par = cn >= g.N;
+  Tensor yt = empty({g.O * cn * L}, y.dtype(), y.device());
+  Tensor cols = empty({g.C * g.kH * g.kW * cn * L}, y.dtype(), y.device());
   EMBER_DISPATCH_FLOATING(y.dtype(), "conv_transpose2d", [&] {
     using T = scalar_t;
     T* pc = cols.data_ptr<T>();
     T* pt = yt.data_ptr<T>();
-    to_onl(y.data_ptr<T>(), pt, g.N, g.O, g.L());
-    for (int64_t gi = 0; gi < g.G; ++gi)
-      gemm<T>(true, false, K, NL, Og, w.data_ptr<T>() + gi * Og * K, K, pt + gi * Og * NL, NL, T(0),
-              pc + gi * K * NL, NL);
-    T* px = x.data_ptr<T>();
-    col2im(pc, px, g);
+    for (int64_t n0 = 0; n0 < g.N; n0 += cn) {
+      const Geom c = chunk_geom(g, std::min(cn, g.N - n0));
+      const int64_t NL = c.N * L;
+      to_onl(y.data_ptr<T>() + n0 * g.O * L, pt, c.N, g.O, L, par);
+      for (int64_t gi = 0; gi < g.G; ++gi)
+        gemm<T>(true, false, K, NL, Og, w.data_ptr<T>() + gi * Og * K, K, pt + gi * Og * NL, NL, T(0),
+                pc + gi * K * NL, NL);
+      col2im(pc, x.data_ptr<T>() + n0 * g.C * g.H * g.W, c, par);
+    }
     if (b.defined()) {
+      T* px = x.data_ptr<T>();
       const T* pb = b.data_ptr<T>();
       const int64_t HW = g.H * g.W;
       parallel_for(0, g.N * g.C, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(HW, 1)), [&](int64_t p0, int64_t p1) {
@@ -178,24 +210,29 @@ Tensor input_kernel(const Tensor& y_, const Tensor& w_, const OptTensor& bias, c
   return x;
 }
 
-// w (O, C/g, kH, kW) = d<y, conv(x, w)>/dw
+// w (O, C/g, kH, kW) = d<y, conv(x, w)>/dw, summed over the chunks (beta = 1 after the first)
 Tensor weight_kernel(const Tensor& x_, const Tensor& y_, const Geom& g) {
   Tensor w = empty({g.O, g.C / g.G, g.kH, g.kW}, x_.dtype(), x_.device());
   if (w.numel() == 0) return w;
   if (x_.numel() == 0 || y_.numel() == 0) return zero_(w);
   Tensor x = contiguous(x_), y = contiguous(y_);
-  const int64_t NL = g.N * g.L(), K = g.K(), Og = g.O / g.G;
-  Tensor cols = empty({g.C * g.kH * g.kW, NL}, x.dtype(), x.device());
-  Tensor yt = empty({g.O, NL}, x.dtype(), x.device());
+  const int64_t K = g.K(), Og = g.O / g.G, L = g.L(), cn = chunk_items(g);
+  const bool par = cn >= g.N;
+  Tensor cols = empty({g.C * g.kH * g.kW * cn * L}, x.dtype(), x.device());
+  Tensor yt = empty({g.O * cn * L}, x.dtype(), x.device());
   EMBER_DISPATCH_FLOATING(x.dtype(), "conv2d", [&] {
     using T = scalar_t;
     T* pc = cols.data_ptr<T>();
     T* pt = yt.data_ptr<T>();
-    im2col(x.data_ptr<T>(), pc, g);
-    to_onl(y.data_ptr<T>(), pt, g.N, g.O, g.L());
-    for (int64_t gi = 0; gi < g.G; ++gi)
-      gemm<T>(false, true, Og, K, NL, pt + gi * Og * NL, NL, pc + gi * K * NL, NL, T(0),
-              w.data_ptr<T>() + gi * Og * K, K);
+    for (int64_t n0 = 0; n0 < g.N; n0 += cn) {
+      const Geom c = chunk_geom(g, std::min(cn, g.N - n0));
+      const int64_t NL = c.N * L;
+      im2col(x.data_ptr<T>() + n0 * g.C * g.H * g.W, pc, c, par);
+      to_onl(y.data_ptr<T>() + n0 * g.O * L, pt, c.N, g.O, L, par);
+      for (int64_t gi = 0; gi < g.G; ++gi)
+        gemm<T>(false, true, Og, K, NL, pt + gi * Og * NL, NL, pc + gi * K * NL, NL, T(n0 == 0 ? 0 : 1),
+                w.data_ptr<T>() + gi * Og * K, K);
+    }
   });
   return w;
 }
