@@ -25,6 +25,13 @@ struct Geom {
   int64_t N, C, H, W, O, kH, kW, OH, OW, sH, sW, pH, pW, dH, dW, G;
   int64_t L() const { return OH * OW; }
   int64_t K() const { return (C / G) * kH * kW; }  // rows of one group's column block
+  // Stride 1 uses "wide" columns: OH full rows of the padded input (width Wp),
+  // so each column row is one contiguous copy; the extra Wp - OW columns per
+  // output row are computed and dropped (zero in gradients).
+  bool wide() const { return sH == 1 && sW == 1; }
+  int64_t Hp() const { return H + 2 * pH; }
+  int64_t Wp() const { return W + 2 * pW; }
+  int64_t LC() const { return wide() ? OH * Wp() : L(); }  // columns per batch item
 };
 
 // parallel_for's grain for `work` elements of copying; inline when the batch is chunked.
@@ -125,19 +132,113 @@ void to_onl(const T* src, T* dst, int64_t N, int64_t O, int64_t L, bool par) {
   });
 }
 
+// ---- wide (stride-1) helpers: see Geom::wide ----
+template <typename T>
+void pad_planes(const T* x, T* xp, const Geom& g, bool par) {
+  const int64_t Hp = g.Hp(), Wp = g.Wp();
+  parallel_for(0, g.N * g.C, grain_for(Hp * Wp, par), [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p) {
+      T* d = xp + p * Hp * Wp;
+      const T* s = x + p * g.H * g.W;
+      std::fill(d, d + g.pH * Wp, T(0));
+      for (int64_t h = 0; h < g.H; ++h) {
+        T* row = d + (h + g.pH) * Wp;
+        std::fill(row, row + g.pW, T(0));
+        for (int64_t w = 0; w < g.W; ++w) row[g.pW + w] = s[h * g.W + w];
+        std::fill(row + g.pW + g.W, row + Wp, T(0));
+      }
+      std::fill(d + (g.pH + g.H) * Wp, d + Hp * Wp, T(0));
+    }
+  });
+}
+template <typename T>
+void crop_planes(const T* xp, T* x, const Geom& g, bool par) {
+  const int64_t Hp = g.Hp(), Wp = g.Wp();
+  parallel_for(0, g.N * g.C, grain_for(Hp * Wp, par), [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p)
+      for (int64_t h = 0; h < g.H; ++h)
+        for (int64_t w = 0; w < g.W; ++w) x[(p * g.H + h) * g.W + w] = xp[p * Hp * Wp + (h + g.pH) * Wp + g.pW + w];
+  });
+}
+// cols[(c, ki, kj), (n, q)] = xp[n, c, q + ki*dH*Wp + kj*dW] for q < OH*Wp (0 past the plane's end)
+template <typename T>
+void im2col_wide(const T* xp, T* cols, const Geom& g, bool par) {
+  const int64_t kk = g.kH * g.kW, LC = g.LC(), NL = g.N * LC, plane = g.Hp() * g.Wp();
+  parallel_for(0, g.C * kk, grain_for(NL, par), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t c = r / kk, ki = (r % kk) / g.kW, kj = r % g.kW;
+      const int64_t off = ki * g.dH * g.Wp() + kj * g.dW, len = std::min(LC, plane - off);
+      for (int64_t n = 0; n < g.N; ++n) {
+        const T* src = xp + (n * g.C + c) * plane + off;
+        T* dst = cols + r * NL + n * LC;
+        for (int64_t i = 0; i < len; ++i) dst[i] = src[i];
+        std::fill(dst + len, dst + LC, T(0));
+      }
+    }
+  });
+}
+// The adjoint: xp[n, c, q + off] += cols[(c, ki, kj), (n, q)]; xp is zeroed first.
+template <typename T>
+void col2im_wide(const T* cols, T* xp, const Geom& g, bool par) {
+  const int64_t kk = g.kH * g.kW, LC = g.LC(), NL = g.N * LC, plane = g.Hp() * g.Wp();
+  parallel_for(0, g.N * g.C, grain_for(kk * LC, par), [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p) {
+      const int64_t n = p / g.C, c = p % g.C;
+      T* d = xp + p * plane;
+      std::fill(d, d + plane, T(0));
+      for (int64_t t = 0; t < kk; ++t) {
+        const int64_t off = (t / g.kW) * g.dH * g.Wp() + (t % g.kW) * g.dW, len = std::min(LC, plane - off);
+        const T* src = cols + (c * kk + t) * NL + n * LC;
+        T* dd = d + off;
+        for (int64_t i = 0; i < len; ++i) dd[i] += src[i];
+      }
+    }
+  });
+}
+// (O, N, OH, Wp) -> (N, O, OH, OW) (+ bias), and back with zeros in the dropped columns.
+template <typename T>
+void to_nol_wide(const T* src, T* dst, const T* bias, const Geom& g, int64_t N, bool par) {
+  const int64_t LC = g.LC(), Wp = g.Wp(), O = g.O;
+  parallel_for(0, N * O, grain_for(LC, par), [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p) {
+      const int64_t n = p / O, o = p % O;
+      const T* s = src + (o * N + n) * LC;
+      T* d = dst + p * g.L();
+      const T b = bias ? bias[o] : T(0);
+      for (int64_t oh = 0; oh < g.OH; ++oh)
+        for (int64_t ow = 0; ow < g.OW; ++ow) d[oh * g.OW + ow] = s[oh * Wp + ow] + b;
+    }
+  });
+}
+template <typename T>
+void to_onl_wide(const T* src, T* dst, const Geom& g, int64_t N, bool par) {
+  const int64_t LC = g.LC(), Wp = g.Wp(), O = g.O;
+  parallel_for(0, N * O, grain_for(LC, par), [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p) {
+      const int64_t o = p / N, n = p % N;
+      const T* s = src + (n * O + o) * g.L();
+      T* d = dst + p * LC;
+      for (int64_t oh = 0; oh < g.OH; ++oh) {
+        for (int64_t ow = 0; ow < g.OW; ++ow) d[oh * Wp + ow] = s[oh * g.OW + ow];
+        std::fill(d + oh * Wp + g.OW, d + (oh + 1) * Wp, T(0));
+      }
+    }
+  });
+}
+
 Tensor bias_or_empty(const OptTensor& b) { return b && b->defined() ? contiguous(*b) : Tensor(); }
 
 // ---- the three kernels (no autograd) ----
 // BLAS is never called inside a parallel region (OpenBLAS's own threads
 // would fight ours for the cores); the copies around it use parallel_for
-// when the whole batch is done at once, inline per chunk.
+// only when the whole batch is one chunk.
 int64_t chunk_items(const Geom& g) {
-  // Few rows per group (K < 64: a 1-channel first layer) make a GEMM bound by
-  // memory: those walk the batch in chunks whose columns stay in cache.
-  // Larger K is compute-bound: one whole-batch GEMM lets OpenBLAS use both cores.
-  if (g.K() >= 64 || g.N <= 1) return std::max<int64_t>(g.N, 1);
-  const int64_t per_item = std::max<int64_t>(1, g.C * g.kH * g.kW * g.L());
-  return std::clamp<int64_t>((int64_t(1) << 16) / per_item, 1, g.N);
+  // Chunks of columns of at most ~16K elements: OpenBLAS runs such GEMMs with
+  // its small-matrix kernels (no packing), from cache, far faster than one
+  // whole-batch GEMM that is bound by memory and, on a loaded 2-core box,
+  // stalls its threads. The chunks run one after another on one core.
+  const int64_t per_item = std::max<int64_t>(1, g.C * g.kH * g.kW * g.LC());
+  return std::clamp<int64_t>((int64_t(1) << 14) / per_item, 1, std::max<int64_t>(g.N, 1));
 }
 Geom chunk_geom(const Geom& g, int64_t n) {
   Geom c = g;
@@ -150,22 +251,29 @@ Tensor conv_kernel(const Tensor& x_, const Tensor& w_, const OptTensor& bias, co
   Tensor y = empty({g.N, g.O, g.OH, g.OW}, x_.dtype(), x_.device());
   if (y.numel() == 0) return y;
   Tensor x = contiguous(x_), w = contiguous(w_), b = bias_or_empty(bias);
-  const int64_t K = g.K(), Og = g.O / g.G, L = g.L(), cn = chunk_items(g);
-  const bool par = cn >= g.N;
-  Tensor cols = empty({g.C * g.kH * g.kW * cn * L}, x.dtype(), x.device());
-  Tensor tmp = empty({g.O * cn * L}, x.dtype(), x.device());
+  const int64_t K = g.K(), Og = g.O / g.G, L = g.L(), LC = g.LC(), cn = chunk_items(g);
+  const bool par = cn >= g.N, wide = g.wide(), padded = wide && (g.pH || g.pW);
+  Tensor cols = empty({g.C * g.kH * g.kW * cn * LC}, x.dtype(), x.device());
+  Tensor tmp = empty({g.O * cn * LC}, x.dtype(), x.device());
+  Tensor xp = padded ? empty({g.N * g.C * g.Hp() * g.Wp()}, x.dtype(), x.device()) : x;
   EMBER_DISPATCH_FLOATING(x.dtype(), "conv2d", [&] {
     using T = scalar_t;
     T* pc = cols.data_ptr<T>();
     T* pt = tmp.data_ptr<T>();
+    const T* pb = b.defined() ? b.data_ptr<T>() : nullptr;
+    if (padded) pad_planes(x.data_ptr<T>(), xp.data_ptr<T>(), g, true);
+    const int64_t in_item = wide ? g.C * g.Hp() * g.Wp() : g.C * g.H * g.W;
     for (int64_t n0 = 0; n0 < g.N; n0 += cn) {
       const Geom c = chunk_geom(g, std::min(cn, g.N - n0));
-      const int64_t NL = c.N * L;
-      im2col(x.data_ptr<T>() + n0 * g.C * g.H * g.W, pc, c, par);
+      const int64_t NL = c.N * LC;
+      const T* src = (wide ? xp : x).data_ptr<T>() + n0 * in_item;
+      if (wide) im2col_wide(src, pc, c, par);
+      else im2col(src, pc, c, par);
       for (int64_t gi = 0; gi < g.G; ++gi)
         gemm<T>(false, false, Og, NL, K, w.data_ptr<T>() + gi * Og * K, K, pc + gi * K * NL, NL, T(0),
                 pt + gi * Og * NL, NL);
-      to_nol(pt, y.data_ptr<T>() + n0 * g.O * L, b.defined() ? b.data_ptr<T>() : nullptr, c.N, g.O, L, par);
+      if (wide) to_nol_wide(pt, y.data_ptr<T>() + n0 * g.O * L, pb, g, c.N, par);
+      else to_nol(pt, y.data_ptr<T>() + n0 * g.O * L, pb, c.N, g.O, L, par);
     }
   });
   return y;
@@ -180,22 +288,31 @@ Tensor input_kernel(const Tensor& y_, const Tensor& w_, const OptTensor& bias, c
     return bias ? add(x, reshape(*bias, {g.C, 1, 1})) : x;
   }
   Tensor y = contiguous(y_), w = contiguous(w_), b = bias_or_empty(bias);
-  const int64_t K = g.K(), Og = g.O / g.G, L = g.L(), cn = chunk_items(g);
-  const bool par = cn >= g.N;
-  Tensor yt = empty({g.O * cn * L}, y.dtype(), y.device());
-  Tensor cols = empty({g.C * g.kH * g.kW * cn * L}, y.dtype(), y.device());
+  const int64_t K = g.K(), Og = g.O / g.G, L = g.L(), LC = g.LC(), cn = chunk_items(g);
+  const bool par = cn >= g.N, wide = g.wide(), padded = wide && (g.pH || g.pW);
+  Tensor yt = empty({g.O * cn * LC}, y.dtype(), y.device());
+  Tensor cols = empty({g.C * g.kH * g.kW * cn * LC}, y.dtype(), y.device());
+  Tensor xp = padded ? empty({cn * g.C * g.Hp() * g.Wp()}, y.dtype(), y.device()) : x;
   EMBER_DISPATCH_FLOATING(y.dtype(), "conv_transpose2d", [&] {
     using T = scalar_t;
     T* pc = cols.data_ptr<T>();
     T* pt = yt.data_ptr<T>();
     for (int64_t n0 = 0; n0 < g.N; n0 += cn) {
       const Geom c = chunk_geom(g, std::min(cn, g.N - n0));
-      const int64_t NL = c.N * L;
-      to_onl(y.data_ptr<T>() + n0 * g.O * L, pt, c.N, g.O, L, par);
+      const int64_t NL = c.N * LC;
+      const T* ysrc = y.data_ptr<T>() + n0 * g.O * L;
+      if (wide) to_onl_wide(ysrc, pt, g, c.N, par);
+      else to_onl(ysrc, pt, c.N, g.O, L, par);
       for (int64_t gi = 0; gi < g.G; ++gi)
         gemm<T>(true, false, K, NL, Og, w.data_ptr<T>() + gi * Og * K, K, pt + gi * Og * NL, NL, T(0),
                 pc + gi * K * NL, NL);
-      col2im(pc, x.data_ptr<T>() + n0 * g.C * g.H * g.W, c, par);
+      T* xdst = x.data_ptr<T>() + n0 * g.C * g.H * g.W;
+      if (!wide) col2im(pc, xdst, c, par);
+      else if (!padded) col2im_wide(pc, xdst, c, par);
+      else {
+        col2im_wide(pc, xp.data_ptr<T>(), c, par);
+        crop_planes(xp.data_ptr<T>(), xdst, c, par);
+      }
     }
     if (b.defined()) {
       T* px = x.data_ptr<T>();
@@ -216,19 +333,29 @@ Tensor weight_kernel(const Tensor& x_, const Tensor& y_, const Geom& g) {
   if (w.numel() == 0) return w;
   if (x_.numel() == 0 || y_.numel() == 0) return zero_(w);
   Tensor x = contiguous(x_), y = contiguous(y_);
-  const int64_t K = g.K(), Og = g.O / g.G, L = g.L(), cn = chunk_items(g);
-  const bool par = cn >= g.N;
-  Tensor cols = empty({g.C * g.kH * g.kW * cn * L}, x.dtype(), x.device());
-  Tensor yt = empty({g.O * cn * L}, x.dtype(), x.device());
+  const int64_t K = g.K(), Og = g.O / g.G, L = g.L(), LC = g.LC(), cn = chunk_items(g);
+  const bool par = cn >= g.N, wide = g.wide(), padded = wide && (g.pH || g.pW);
+  Tensor cols = empty({g.C * g.kH * g.kW * cn * LC}, x.dtype(), x.device());
+  Tensor yt = empty({g.O * cn * LC}, x.dtype(), x.device());
+  Tensor xp = padded ? empty({g.N * g.C * g.Hp() * g.Wp()}, x.dtype(), x.device()) : x;
   EMBER_DISPATCH_FLOATING(x.dtype(), "conv2d", [&] {
     using T = scalar_t;
     T* pc = cols.data_ptr<T>();
     T* pt = yt.data_ptr<T>();
+    if (padded) pad_planes(x.data_ptr<T>(), xp.data_ptr<T>(), g, true);
+    const int64_t in_item = wide ? g.C * g.Hp() * g.Wp() : g.C * g.H * g.W;
     for (int64_t n0 = 0; n0 < g.N; n0 += cn) {
       const Geom c = chunk_geom(g, std::min(cn, g.N - n0));
-      const int64_t NL = c.N * L;
-      im2col(x.data_ptr<T>() + n0 * g.C * g.H * g.W, pc, c, par);
-      to_onl(y.data_ptr<T>() + n0 * g.O * L, pt, c.N, g.O, L, par);
+      const int64_t NL = c.N * LC;
+      const T* src = (wide ? xp : x).data_ptr<T>() + n0 * in_item;
+      const T* ysrc = y.data_ptr<T>() + n0 * g.O * L;
+      if (wide) {
+        im2col_wide(src, pc, c, par);
+        to_onl_wide(ysrc, pt, g, c.N, par);
+      } else {
+        im2col(src, pc, c, par);
+        to_onl(ysrc, pt, c.N, g.O, L, par);
+      }
       for (int64_t gi = 0; gi < g.G; ++gi)
         gemm<T>(false, true, Og, K, NL, pt + gi * Og * NL, NL, pc + gi * K * NL, NL, T(n0 == 0 ? 0 : 1),
                 w.data_ptr<T>() + gi * Og * K, K);
