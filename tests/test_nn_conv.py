@@ -285,14 +285,20 @@ def test_unsupported_padding_mode_is_clear():
         nn.Conv2d(2, 2, 3, padding_mode="reflect")
 
 
-@pytest.mark.parametrize("transposed", [False, True])
-def test_large_batch_in_chunks_matches_per_item(transposed):
-    # few channels and a long batch: the kernels walk the batch in several chunks
+CHUNKED = [  # (transposed, x shape, w shape, kwargs): several chunks, strided and stride-1 ('wide') paths
+    (False, (41, 1, 20, 19), (3, 1, 3, 3), dict(padding=1, stride=(1, 2))),
+    (False, (41, 2, 12, 12), (3, 2, 3, 3), dict(padding=(1, 2), dilation=(1, 2))),
+    (True, (41, 3, 20, 20), (3, 1, 3, 3), dict(stride=2, padding=1)),
+    (True, (41, 3, 12, 11), (3, 2, 3, 3), dict(padding=1)),
+]
+
+
+@pytest.mark.parametrize("transposed,xs,ws,kw", CHUNKED, ids=[str(i) for i in range(len(CHUNKED))])
+def test_large_batch_in_chunks_matches_per_item(transposed, xs, ws, kw):
+    # a long batch: the kernels walk it in several cache-sized chunks
     g = np.random.default_rng(8)
-    x = g.normal(size=(41, 1, 20, 19) if not transposed else (41, 3, 20, 20))
-    w = g.normal(size=(3, 1, 3, 3))
-    op = (lambda x, w: F.conv2d(x, w, padding=1, stride=(1, 2))) if not transposed else \
-        (lambda x, w: F.conv_transpose2d(x, w, stride=2, padding=1))
+    x, w = g.normal(size=xs), g.normal(size=ws)
+    op = (lambda x, w: F.conv_transpose2d(x, w, **kw)) if transposed else (lambda x, w: F.conv2d(x, w, **kw))
     xt, wt = ember.tensor(x, requires_grad=True), ember.tensor(w, requires_grad=True)
     out = op(xt, wt)
     cot = g.normal(size=tuple(out.shape))
@@ -307,5 +313,6 @@ def test_large_batch_in_chunks_matches_per_item(transposed):
         gw += np.asarray(wn.grad)
     np.testing.assert_allclose(np.asarray(wt.grad), gw, rtol=1e-10, atol=1e-10)
     if not transposed:
-        want = ref_conv2d(x, w, None, (1, 2), ((1, 1), (1, 1)))
+        want = ref_conv2d(x, w, None, pair(kw.get("stride", 1)), tuple((p, p) for p in pair(kw["padding"])),
+                          pair(kw.get("dilation", 1)))
         np.testing.assert_allclose(np.asarray(out.detach()), want, rtol=1e-12, atol=1e-12)
