@@ -226,6 +226,21 @@ void to_onl_wide(const T* src, T* dst, const Geom& g, int64_t N, bool par) {
   });
 }
 
+// gy (N, O, OH, OW) -> (N, LC, O): each item's channels last, zero in wide's dropped columns.
+template <typename T>
+void to_nlo(const T* src, T* dst, const Geom& g, int64_t N) {
+  const int64_t LC = g.LC(), Wp = g.wide() ? g.Wp() : g.OW, O = g.O;
+  for (int64_t n = 0; n < N; ++n) {
+    T* d = dst + n * LC * O;
+    if (g.wide()) std::fill(d, d + LC * O, T(0));
+    for (int64_t o = 0; o < O; ++o) {
+      const T* s = src + (n * O + o) * g.L();
+      for (int64_t oh = 0; oh < g.OH; ++oh)
+        for (int64_t ow = 0; ow < g.OW; ++ow) d[(oh * Wp + ow) * O + o] = s[oh * g.OW + ow];
+    }
+  }
+}
+
 Tensor bias_or_empty(const OptTensor& b) { return b && b->defined() ? contiguous(*b) : Tensor(); }
 
 // ---- the three kernels (no autograd) ----
@@ -297,6 +312,13 @@ Tensor input_kernel(const Tensor& y_, const Tensor& w_, const OptTensor& bias, c
     using T = scalar_t;
     T* pc = cols.data_ptr<T>();
     T* pt = yt.data_ptr<T>();
+    // each group's W^T (K x Og) laid out plainly: OpenBLAS's small-matrix kernels then take the GEMM
+    Tensor wt = empty({g.O * K}, w.dtype(), w.device());
+    T* pw = wt.data_ptr<T>();
+    const T* w0 = w.data_ptr<T>();
+    for (int64_t gi = 0; gi < g.G; ++gi)
+      for (int64_t o = 0; o < Og; ++o)
+        for (int64_t k = 0; k < K; ++k) pw[gi * K * Og + k * Og + o] = w0[(gi * Og + o) * K + k];
     for (int64_t n0 = 0; n0 < g.N; n0 += cn) {
       const Geom c = chunk_geom(g, std::min(cn, g.N - n0));
       const int64_t NL = c.N * LC;
@@ -304,8 +326,7 @@ Tensor input_kernel(const Tensor& y_, const Tensor& w_, const OptTensor& bias, c
       if (wide) to_onl_wide(ysrc, pt, g, c.N, par);
       else to_onl(ysrc, pt, c.N, g.O, L, par);
       for (int64_t gi = 0; gi < g.G; ++gi)
-        gemm<T>(true, false, K, NL, Og, w.data_ptr<T>() + gi * Og * K, K, pt + gi * Og * NL, NL, T(0),
-                pc + gi * K * NL, NL);
+        gemm<T>(false, false, K, NL, Og, pw + gi * K * Og, Og, pt + gi * Og * NL, NL, T(0), pc + gi * K * NL, NL);
       T* xdst = x.data_ptr<T>() + n0 * g.C * g.H * g.W;
       if (!wide) col2im(pc, xdst, c, par);
       else if (!padded) col2im_wide(pc, xdst, c, par);
@@ -327,7 +348,9 @@ Tensor input_kernel(const Tensor& y_, const Tensor& w_, const OptTensor& bias, c
   return x;
 }
 
-// w (O, C/g, kH, kW) = d<y, conv(x, w)>/dw, summed over the chunks (beta = 1 after the first)
+// w (O, C/g, kH, kW) = d<y, conv(x, w)>/dw, summed over the chunks. Computed as
+// w^T (K x Og) = cols (K x nL) @ gy (nL x Og) so that no operand is transposed:
+// OpenBLAS's small-matrix kernels take only that form (and beta = 0).
 Tensor weight_kernel(const Tensor& x_, const Tensor& y_, const Geom& g) {
   Tensor w = empty({g.O, g.C / g.G, g.kH, g.kW}, x_.dtype(), x_.device());
   if (w.numel() == 0) return w;
@@ -336,29 +359,35 @@ Tensor weight_kernel(const Tensor& x_, const Tensor& y_, const Geom& g) {
   const int64_t K = g.K(), Og = g.O / g.G, L = g.L(), LC = g.LC(), cn = chunk_items(g);
   const bool par = cn >= g.N, wide = g.wide(), padded = wide && (g.pH || g.pW);
   Tensor cols = empty({g.C * g.kH * g.kW * cn * LC}, x.dtype(), x.device());
-  Tensor yt = empty({g.O * cn * LC}, x.dtype(), x.device());
+  Tensor yl = empty({cn * LC * g.O}, x.dtype(), x.device());
+  Tensor wt = empty({g.O * K}, x.dtype(), x.device());
   Tensor xp = padded ? empty({g.N * g.C * g.Hp() * g.Wp()}, x.dtype(), x.device()) : x;
   EMBER_DISPATCH_FLOATING(x.dtype(), "conv2d", [&] {
     using T = scalar_t;
     T* pc = cols.data_ptr<T>();
-    T* pt = yt.data_ptr<T>();
+    T* py = yl.data_ptr<T>();
+    T* ps = wt.data_ptr<T>();
+    T* pw = w.data_ptr<T>();
     if (padded) pad_planes(x.data_ptr<T>(), xp.data_ptr<T>(), g, true);
     const int64_t in_item = wide ? g.C * g.Hp() * g.Wp() : g.C * g.H * g.W;
     for (int64_t n0 = 0; n0 < g.N; n0 += cn) {
       const Geom c = chunk_geom(g, std::min(cn, g.N - n0));
       const int64_t NL = c.N * LC;
       const T* src = (wide ? xp : x).data_ptr<T>() + n0 * in_item;
-      const T* ysrc = y.data_ptr<T>() + n0 * g.O * L;
-      if (wide) {
-        im2col_wide(src, pc, c, par);
-        to_onl_wide(ysrc, pt, g, c.N, par);
-      } else {
-        im2col(src, pc, c, par);
-        to_onl(ysrc, pt, c.N, g.O, L, par);
-      }
+      if (wide) im2col_wide(src, pc, c, par);
+      else im2col(src, pc, c, par);
+      to_nlo(y.data_ptr<T>() + n0 * g.O * L, py, g, c.N);
       for (int64_t gi = 0; gi < g.G; ++gi)
-        gemm<T>(false, true, Og, K, NL, pt + gi * Og * NL, NL, pc + gi * K * NL, NL, T(n0 == 0 ? 0 : 1),
-                w.data_ptr<T>() + gi * Og * K, K);
+        gemm<T>(false, false, K, Og, NL, pc + gi * K * NL, NL, py + gi * Og, g.O, T(0), ps + gi * K * Og, Og);
+      for (int64_t gi = 0; gi < g.G; ++gi)
+        for (int64_t o = 0; o < Og; ++o) {
+          T* row = pw + (gi * Og + o) * K;
+          const T* col = ps + gi * K * Og + o;
+          if (n0 == 0)
+            for (int64_t k = 0; k < K; ++k) row[k] = col[k * Og];
+          else
+            for (int64_t k = 0; k < K; ++k) row[k] += col[k * Og];
+        }
     }
   });
   return w;
