@@ -16,4 +16,12 @@ def test_train_digits_reaches_95_percent(tmp_path):
     accuracy = train_digits.main(["--epochs", "30", "--out", str(tmp_path)])
     assert accuracy >= 0.95
     assert (tmp_path / "digits_mlp.ember").exists()
-    assert (tmp_path / "digits_curves.png").stat().st_size > 10_000
+    assert (tmp_path / "digits_mlp_curves.png").stat().st_size > 10_000
+
+
+def test_train_digits_cnn_reaches_97_percent(tmp_path):
+    import train_digits_cnn
+    accuracy = train_digits_cnn.main(["--out", str(tmp_path)])
+    assert accuracy >= 0.97
+    assert (tmp_path / "digits_cnn.ember").exists()
+    assert (tmp_path / "digits_cnn_curves.png").stat().st_size > 10_000

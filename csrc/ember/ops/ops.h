@@ -193,6 +193,16 @@ EMBER_API Tensor upsample_nearest2d(const Tensor& input, const Dims& output_size
 EMBER_API Tensor upsample_bilinear2d(const Tensor& input, const Dims& output_size, bool align_corners,
                                      std::optional<double> scale_h, std::optional<double> scale_w);
 
+// ---- conv.cpp ---------------------------------------------------------------------------
+// NCHW convolution via im2col + GEMM. stride/padding/dilation/output_padding take 1 or 2 values.
+// input (N, C, H, W) or unbatched (C, H, W); weight (O, C/groups, kH, kW).
+EMBER_API Tensor conv2d(const Tensor& input, const Tensor& weight, const OptTensor& bias, const Dims& stride,
+                        const Dims& padding, const Dims& dilation, int64_t groups);
+// The input-gradient of conv2d: weight (C_in, C_out/groups, kH, kW).
+EMBER_API Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const OptTensor& bias, const Dims& stride,
+                                  const Dims& padding, const Dims& output_padding, int64_t groups,
+                                  const Dims& dilation);
+
 // ---- random.cpp -----------------------------------------------------------------------
 EMBER_API Tensor& uniform_(Tensor& self, double from, double to, Generator* gen = nullptr);
 EMBER_API Tensor& normal_(Tensor& self, double mean, double std, Generator* gen = nullptr);

@@ -11,6 +11,7 @@ void bind_functions(py::module_& m);
 void bind_autograd(py::module_& m, py::class_<TensorImpl, intrusive_ptr<TensorImpl>>& cls);
 void bind_optim(py::module_& m);
 void bind_pool(py::module_& m);
+void bind_conv(py::module_& m);
 }  // namespace ember
 
 PYBIND11_MODULE(_C, m) {
@@ -42,4 +43,5 @@ PYBIND11_MODULE(_C, m) {
   bind_autograd(m, cls);
   bind_optim(m);
   bind_pool(m);
+  bind_conv(m);
 }

@@ -22,8 +22,10 @@ __all__ = [
     "silu", "mish", "sigmoid", "tanh", "hardtanh", "softsign", "tanhshrink", "logsigmoid", "softmax", "softmin",
     "log_softmax", "softplus", "dropout", "embedding", "layer_norm", "batch_norm", "normalize", "one_hot", "pad",
     "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "cross_entropy", "nll_loss", "binary_cross_entropy",
-    "binary_cross_entropy_with_logits", "kl_div",
+    "binary_cross_entropy_with_logits", "kl_div", "conv1d", "conv2d", "conv_transpose2d",
 ]
+
+from ._conv_functional import conv1d, conv2d, conv_transpose2d  # noqa: E402
 
 
 # ---- reductions (torch/nn/_reduction.py) ----

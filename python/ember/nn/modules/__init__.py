@@ -1,6 +1,7 @@
 from .module import Module
 from .container import Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict
 from .linear import Identity, Linear
+from .conv import Conv1d, Conv2d, ConvTranspose2d
 from .flatten import Flatten, Unflatten
 from .sparse import Embedding
 from .normalization import LayerNorm, GroupNorm
@@ -15,6 +16,7 @@ from .loss import (L1Loss, MSELoss, SmoothL1Loss, HuberLoss, NLLLoss, CrossEntro
 
 __all__ = [
     "Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict", "Identity", "Linear",
+    "Conv1d", "Conv2d", "ConvTranspose2d",
     "Flatten", "Unflatten", "Embedding", "LayerNorm", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "Dropout", "ReLU",
     "ReLU6", "LeakyReLU", "ELU", "GELU", "SiLU", "Mish", "Sigmoid", "Tanh", "Hardtanh", "Softsign", "Tanhshrink",
     "LogSigmoid", "Softmax", "Softmin", "LogSoftmax", "Softplus", "L1Loss", "MSELoss", "SmoothL1Loss", "HuberLoss",
