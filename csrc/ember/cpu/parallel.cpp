@@ -4,6 +4,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -14,6 +15,35 @@ namespace ember {
 namespace {
 
 thread_local bool t_in_parallel = false;
+
+// One parallel job. Each job has its own counters, so a worker that wakes
+// late and still holds an older job can only find that job's chunks all
+// taken; it can never run or count a chunk of the next one.
+struct Job {
+  const std::function<void(int64_t, int64_t)>* fn;
+  int64_t begin, end;
+  int nchunks;
+  std::atomic<int> next{0}, done{0};
+  std::mutex error_mutex;
+  std::exception_ptr error;
+
+  void work() {
+    t_in_parallel = true;
+    for (;;) {
+      const int c = next.fetch_add(1);
+      if (c >= nchunks) break;
+      const int64_t n = end - begin;
+      try {
+        (*fn)(begin + n * c / nchunks, begin + n * (c + 1) / nchunks);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(error_mutex);
+        if (!error) error = std::current_exception();
+      }
+      done.fetch_add(1, std::memory_order_release);
+    }
+    t_in_parallel = false;
+  }
+};
 
 class ThreadPool {
  public:
@@ -31,54 +61,41 @@ class ThreadPool {
   // Runs fn over nchunks chunks of [begin, end), the calling thread included.
   void run(int64_t begin, int64_t end, int nchunks, const std::function<void(int64_t, int64_t)>& fn) {
     std::lock_guard<std::mutex> run_lock(run_mutex_);  // one parallel job at a time
+    auto job = std::make_shared<Job>();
+    job->fn = &fn;
+    job->begin = begin;
+    job->end = end;
+    job->nchunks = nchunks;
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      fn_ = &fn;
-      begin_ = begin;
-      end_ = end;
-      nchunks_ = nchunks;
-      next_chunk_.store(0);
-      done_chunks_.store(0);
-      error_ = nullptr;
+      job_ = job;
       generation_.fetch_add(1, std::memory_order_release);
     }
     cv_.notify_all();
-    take_chunks();
-    while (done_chunks_.load(std::memory_order_acquire) < nchunks_) _mm_pause();
-    if (error_) std::rethrow_exception(error_);
+    job->work();
+    while (job->done.load(std::memory_order_acquire) < nchunks) _mm_pause();
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      job_.reset();
+    }
+    if (job->error) std::rethrow_exception(job->error);
   }
 
  private:
-  void take_chunks() {
-    t_in_parallel = true;
-    for (;;) {
-      int c = next_chunk_.fetch_add(1);
-      if (c >= nchunks_) break;
-      int64_t n = end_ - begin_;
-      int64_t lo = begin_ + n * c / nchunks_, hi = begin_ + n * (c + 1) / nchunks_;
-      try {
-        (*fn_)(lo, hi);
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(mutex_);
-        if (!error_) error_ = std::current_exception();
-      }
-      done_chunks_.fetch_add(1, std::memory_order_release);
-    }
-    t_in_parallel = false;
-  }
-
   void work() {
     uint64_t seen = generation_.load();
     for (;;) {
       // Spin briefly (a job often follows another), then sleep.
       for (int i = 0; i < 4000 && generation_.load(std::memory_order_acquire) == seen; ++i) _mm_pause();
-      if (generation_.load(std::memory_order_acquire) == seen) {
+      std::shared_ptr<Job> job;
+      {
         std::unique_lock<std::mutex> lock(mutex_);
         cv_.wait(lock, [&] { return stopping_ || generation_.load() != seen; });
+        if (stopping_) return;
+        seen = generation_.load();
+        job = job_;
       }
-      if (stopping_) return;
-      seen = generation_.load(std::memory_order_acquire);
-      take_chunks();
+      if (job) job->work();
     }
   }
 
@@ -96,11 +113,7 @@ class ThreadPool {
   std::mutex mutex_, run_mutex_;
   std::condition_variable cv_;
   std::atomic<uint64_t> generation_{0};
-  std::atomic<int> next_chunk_{0}, done_chunks_{0};
-  const std::function<void(int64_t, int64_t)>* fn_ = nullptr;
-  int64_t begin_ = 0, end_ = 0;
-  int nchunks_ = 0;
-  std::exception_ptr error_;
+  std::shared_ptr<Job> job_;
   bool stopping_ = false;
 };
 
