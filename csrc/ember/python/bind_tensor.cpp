@@ -127,6 +127,8 @@ void bind_tensor(py::module_& m) {
     return py::int_(t.stride(dim.cast<int64_t>()));
   }, py::arg("dim") = py::none());
   cls.def("dim", [](const Tensor& t) { return t.dim(); });
+  // Shape equality without building two Size objects (losses check it on every call).
+  cls.def("_same_shape", [](const Tensor& a, const Tensor& b) { return a.sizes() == b.sizes(); });
   cls.def("ndimension", [](const Tensor& t) { return t.dim(); });
   cls.def_property_readonly("ndim", [](const Tensor& t) { return t.dim(); });
   cls.def("numel", [](const Tensor& t) { return t.numel(); });

@@ -76,7 +76,7 @@ def _apply_reduction(loss, reduction):
 
 
 def _warn_size(input, target):
-    if target.shape != input.shape:
+    if not input._same_shape(target):
         warnings.warn(f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). "
                       "This will likely lead to incorrect results due to broadcasting. "
                       "Please ensure they have the same size.", stacklevel=3)
