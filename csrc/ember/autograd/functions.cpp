@@ -73,14 +73,9 @@ void geometry(const Tensor& base, const Tensor& view, DimVector& bs, DimVector& 
   off = view.storage_offset() - base.storage_offset();
 }
 
-// The view's region inside a tensor laid out like the base (made contiguous here).
-Tensor region(const Tensor& like_base, const DimVector& bs, const DimVector& bst, const DimVector& vs,
-              const DimVector& vst, int64_t off) {
-  // Gradients are contiguous; map the view's (base-relative) geometry onto it
-  // by converting the offset and strides from base strides to contiguous ones
-  // when the base itself was contiguous; otherwise go through a base-strided copy.
-  (void)bs;
-  (void)bst;
+// The view's region inside a tensor with the base's exact strides
+// (base_layout_copy), so the view's base-relative geometry applies to it as is.
+Tensor region(const Tensor& like_base, const DimVector& vs, const DimVector& vst, int64_t off) {
   return as_strided(like_base, vs.vec(), vst.vec(), like_base.storage_offset() + off);
 }
 
@@ -108,7 +103,7 @@ std::vector<Tensor> CopySlices::apply(std::vector<Tensor>&& grads) {
   if (!g.defined()) return {Tensor(), Tensor()};
   GradModeGuard no_grad(false);
   Tensor gb = base_layout_copy(g, base_sizes_, base_strides_);
-  Tensor r = region(gb, base_sizes_, base_strides_, view_sizes_, view_strides_, view_offset_);
+  Tensor r = region(gb, view_sizes_, view_strides_, view_offset_);
   Tensor g_result = clone(r);
   zero_(r);
   return {contiguous(gb), g_result};
@@ -132,7 +127,7 @@ std::vector<Tensor> AsStridedBackward::apply(std::vector<Tensor>&& grads) {
     return {contiguous(as_strided(flat, base_sizes_.vec(), base_strides_.vec(), 0))};
   }
   Tensor gb = base_layout_copy(zeros(base_sizes_, g.dtype(), g.device()), base_sizes_, base_strides_);
-  Tensor r = region(gb, base_sizes_, base_strides_, view_sizes_, view_strides_, view_offset_);
+  Tensor r = region(gb, view_sizes_, view_strides_, view_offset_);
   binary_(BinaryOp::Add, r, Operand(g));
   return {contiguous(gb)};
 }

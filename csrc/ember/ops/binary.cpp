@@ -385,7 +385,7 @@ void record_binary(BinaryOp op, const Operand& a, const Operand& b, const Tensor
   const bool need_ga = ta && requires_grad(*ta), need_gb = tb && requires_grad(*tb);
   switch (op) {
     case BinaryOp::Add:
-      record(a_s ? "AddBackward0" : "AddBackward0", {ta, tb}, out,
+      record("AddBackward0", {ta, tb}, out,
              [](Node*, const std::vector<Tensor>& g) { return std::vector<Tensor>{g[0], g[0]}; }, false);
       return;
     case BinaryOp::Sub:

@@ -479,7 +479,7 @@ Tensor std_(const Tensor& self, const Dims& dims, double correction, bool keepdi
     // d std / dx = (x - mean) / ((N - correction) std), and 0 where std is 0 (as PyTorch).
     ReducePlan plan = plan_reduction(self, dims, "std");
     DimVector in = self.sizes();
-    record(dims.empty() ? "StdBackward0" : "StdBackward0", {&self}, out,
+    record("StdBackward0", {&self}, out,
            [plan, in, dims, correction, X = SavedTensor(self, false), Y = SavedTensor(out, true)](
                Node* n, const std::vector<Tensor>& g) {
              Tensor x = X.unpack(n), sd = expand_back(Y.unpack(n), plan, in);
