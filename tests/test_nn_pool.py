@@ -197,6 +197,18 @@ def test_max_pool2d_nan_propagates():
     assert np.asarray(out)[0, 0, 1, 1] == 15.0
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("width", [9, 38, 70])  # odd width, and rows long enough for the vectorized 2x2 path
+def test_max_pool2d_2x2_ties_and_nans_match_scan_order(dtype, width):
+    rng = np.random.default_rng(width)
+    x = rng.integers(0, 3, (2, 3, 6, width)).astype(dtype)  # many ties inside windows
+    x[rng.random(x.shape) < 0.05] = np.nan  # and some windows with one or two NaNs
+    out, idx = F.max_pool2d(ember.tensor(x), 2, return_indices=True)
+    ref, ref_idx = max_pool_ref(x.astype(np.float64), 2, indices=True)
+    np.testing.assert_array_equal(np.asarray(idx), ref_idx)
+    np.testing.assert_array_equal(np.asarray(out), ref.astype(dtype))
+
+
 def test_max_pool2d_all_padding_minus_inf_and_empty_batch():
     x = np.full((1, 1, 2, 2), -np.inf)
     out, idx = F.max_pool2d(ember.tensor(x), 2, stride=1, padding=1, return_indices=True)

@@ -1,13 +1,9 @@
 #include "ember/cpu/vec_math.h"
 
+#include "ember/cpu/clones.h"
 #include <cmath>
 #include <cstring>
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define EMBER_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define EMBER_CLONES
-#endif
 
 namespace ember {
 namespace vec {

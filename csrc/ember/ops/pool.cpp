@@ -2,20 +2,23 @@
 //
 // Every op here is separable: output cell (oh, ow) reads the input cells
 // rows(oh) x cols(ow), where each axis is a list of source indices (with
-// weights) per output index. So two kernels serve them all:
+// weights) per output index. So two kernels serve nearly all:
 //   - `linear_map`: out = sum w_h * w_w * x / (div_h * div_w), and its adjoint
 //     (the backward), for avg_pool2d, adaptive_avg_pool2d, upsample_nearest2d
 //     and upsample_bilinear2d: each op's backward is the adjoint map, whose
 //     own backward is the forward map again (so double backward works);
-//   - `max_map`: the max over the window with its flat index in the H*W plane
+//   - `max_kernel`: the max over the window with its flat index in the H*W plane
 //     (PyTorch's scan order: first max wins, a NaN propagates), for
-//     max_pool2d and adaptive_max_pool2d; its backward scatters the gradient
-//     to the argmax, and that scatter's backward gathers by the same indices.
+//     adaptive_max_pool2d; its backward scatters the gradient to the argmax,
+//     and that scatter's backward gathers by the same indices.
+// max_pool2d, the hot one in CNNs, walks its regular windows directly
+// (`max_pool_plane`, same scan order) and shares max_kernel's backward.
 // Kernels run over a contiguous copy, one (H, W) plane per task, in parallel.
 #include <cmath>
 #include <memory>
 
 #include "ember/autograd/autograd.h"
+#include "ember/cpu/clones.h"
 #include "ember/cpu/parallel.h"
 #include "ember/ops/ops.h"
 
@@ -178,11 +181,10 @@ Tensor max_backward(const Tensor& grad, const Tensor& indices, int64_t H, int64_
   return out;
 }
 
-std::pair<Tensor, Tensor> max_map(const Tensor& input, const Axis& A, const Axis& B, const char* name,
-                                  const char* grad_name) {
-  auto [out, idx] = max_kernel(input, A, B, name);
+// Records the backward of a max map whose (out, idx) were just computed from input (H, W planes).
+std::pair<Tensor, Tensor> record_max_map(const Tensor& input, Tensor out, Tensor idx, const char* grad_name) {
   if (grad_enabled() && requires_grad(input)) {
-    const int64_t H = A.in, W = B.in;
+    const int64_t H = input.sizes()[input.dim() - 2], W = input.sizes()[input.dim() - 1];
     record(grad_name, {&input}, out, [H, W, I = SavedTensor(idx, false)](Node* node, const std::vector<Tensor>& g) {
       return std::vector<Tensor>{max_backward(g[0], I.unpack(node), H, W, "max_pool2d_backward")};
     });
@@ -262,18 +264,95 @@ Pool2d pool_geometry(const Tensor& input, const Dims& kernel, const Dims& stride
   return g;
 }
 
-// Max pooling windows: start o*s - p, taps every d, clipped to [0, in).
-Axis window_axis(int64_t in, int64_t out, int64_t k, int64_t s, int64_t p, int64_t d) {
-  Axis ax;
-  ax.in = in;
-  for (int64_t o = 0; o < out; ++o) {
-    for (int64_t j = 0; j < k; ++j) {
-      const int64_t i = o * s - p + j * d;
-      if (i >= 0 && i < in) ax.add(i, 1.0);
-    }
-    ax.end_row();
+// Taps j in [lo, hi) of a window starting at `start` with dilation d that land inside [0, in).
+std::pair<int64_t, int64_t> window_taps(int64_t start, int64_t k, int64_t d, int64_t in) {
+  const int64_t lo = start >= 0 ? 0 : (-start + d - 1) / d;
+  const int64_t hi = start >= in ? 0 : std::min(k, (in - start + d - 1) / d);
+  return {lo, std::max(lo, hi)};
+}
+
+// PyTorch's max-pool step: a larger value or a NaN replaces the best so far.
+template <typename T>
+inline void take_if_greater(T& best, int64_t& arg, T v, int64_t i) {
+  const bool take = (v > best) | (v != v);
+  best = take ? v : best;
+  arg = take ? i : arg;
+}
+
+// One output row of 2x2 / stride 2 windows over input rows r0, r1 (r0 starts
+// at flat index `base`). Selects, not branches (random data would mispredict
+// every one), and restrict pointers: the compiler vectorizes this loop.
+template <typename T>
+inline void max_pool_2x2_row(const T* __restrict r0, const T* __restrict r1, int64_t base, int64_t W,
+                             T* __restrict y, int64_t* __restrict iy, int64_t n) {
+  for (int64_t o = 0; o < n; ++o) {
+    const int64_t c = 2 * o;
+    T best = r0[c];
+    int64_t arg = base + c;
+    take_if_greater(best, arg, r0[c + 1], base + c + 1);
+    take_if_greater(best, arg, r1[c], base + W + c);
+    take_if_greater(best, arg, r1[c + 1], base + W + c + 1);
+    y[o] = best;
+    iy[o] = arg;
   }
-  return ax;
+}
+EMBER_CLONES void max_pool_2x2_row_f32(const float* r0, const float* r1, int64_t base, int64_t W, float* y,
+                                       int64_t* iy, int64_t n) {
+  max_pool_2x2_row(r0, r1, base, W, y, iy, n);
+}
+EMBER_CLONES void max_pool_2x2_row_f64(const double* r0, const double* r1, int64_t base, int64_t W, double* y,
+                                       int64_t* iy, int64_t n) {
+  max_pool_2x2_row(r0, r1, base, W, y, iy, n);
+}
+
+// max_pool2d straight over its windows (no index tables): the scan and the
+// comparison are PyTorch's, so ties keep the first max and a NaN propagates.
+template <typename T>
+void max_pool_plane(const T* x, T* y, int64_t* iy, const Pool2d& g) {
+  const bool two_by_two = g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0 &&
+                          g.dh == 1 && g.dw == 1 && 2 * g.OH <= g.H && 2 * g.OW <= g.W;
+  for (int64_t oh = 0; oh < g.OH; ++oh, y += g.OW, iy += g.OW) {
+    if (two_by_two) {  // LeNet's pooling: no bounds to clip
+      const T* r0 = x + 2 * oh * g.W;
+      if constexpr (std::is_same_v<T, float>) max_pool_2x2_row_f32(r0, r0 + g.W, 2 * oh * g.W, g.W, y, iy, g.OW);
+      else max_pool_2x2_row_f64(r0, r0 + g.W, 2 * oh * g.W, g.W, y, iy, g.OW);
+      continue;
+    }
+    const int64_t h0 = oh * g.sh - g.ph;
+    const auto [ka, kb] = window_taps(h0, g.kh, g.dh, g.H);
+    for (int64_t ow = 0; ow < g.OW; ++ow) {
+      const int64_t w0 = ow * g.sw - g.pw;
+      const auto [la, lb] = window_taps(w0, g.kw, g.dw, g.W);
+      T best = -INFINITY;
+      int64_t arg = ka < kb && la < lb ? (h0 + ka * g.dh) * g.W + w0 + la * g.dw : 0;
+      for (int64_t i = ka; i < kb; ++i) {
+        const int64_t r = (h0 + i * g.dh) * g.W + w0;
+        for (int64_t j = la; j < lb; ++j) {
+          take_if_greater(best, arg, x[r + j * g.dw], r + j * g.dw);
+        }
+      }
+      y[ow] = best;
+      iy[ow] = arg;
+    }
+  }
+}
+
+std::pair<Tensor, Tensor> max_pool_kernel(const Tensor& input, const Pool2d& g) {
+  GradModeGuard no_grad(false);
+  Tensor x = contiguous(input);
+  Tensor out = empty(out_shape(x, g.OH, g.OW), x.dtype(), x.device());
+  Tensor idx = empty(out_shape(x, g.OH, g.OW), ScalarType::Int64, x.device());
+  const int64_t planes = x.numel() / (g.H * g.W);
+  EMBER_DISPATCH_FLOATING(x.dtype(), "max_pool2d", [&] {
+    using T = scalar_t;
+    const T* px = x.data_ptr<T>();
+    T* po = out.data_ptr<T>();
+    int64_t* pi = idx.data_ptr<int64_t>();
+    over_planes(planes, g.OH * g.OW * g.kh * g.kw, [&](int64_t p) {
+      max_pool_plane(px + p * g.H * g.W, po + p * g.OH * g.OW, pi + p * g.OH * g.OW, g);
+    });
+  });
+  return {out, idx};
 }
 
 // Average pooling: the window clipped to [0, in); the divisor counts padding
@@ -384,8 +463,12 @@ std::pair<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, const Dim
                                                   const Dims& padding, const Dims& dilation, bool ceil_mode) {
   Pool2d g = pool_geometry(input, kernel, stride, padding, dilation, ceil_mode, "max_pool2d");
   check_floating(input, "max_pool2d");
-  Axis A = window_axis(g.H, g.OH, g.kh, g.sh, g.ph, g.dh), B = window_axis(g.W, g.OW, g.kw, g.sw, g.pw, g.dw);
-  return max_map(input, A, B, "max_pool2d", "MaxPool2DWithIndicesBackward0");
+  if (input.numel() == 0) {
+    const DimVector s = out_shape(input, g.OH, g.OW);
+    return {empty(s, input.dtype(), input.device()), empty(s, ScalarType::Int64, input.device())};
+  }
+  auto [out, idx] = max_pool_kernel(input, g);
+  return record_max_map(input, out, idx, "MaxPool2DWithIndicesBackward0");
 }
 
 Tensor avg_pool2d(const Tensor& input, const Dims& kernel, const Dims& stride, const Dims& padding, bool ceil_mode,
@@ -414,8 +497,8 @@ std::pair<Tensor, Tensor> adaptive_max_pool2d(const Tensor& input, const Dims& o
   auto [oh, ow] = check_adaptive(input, output_size, "adaptive_max_pool2d");
   check_floating(input, "adaptive_max_pool2d");
   const int64_t H = input.sizes()[input.dim() - 2], W = input.sizes()[input.dim() - 1];
-  return max_map(input, adaptive_axis(H, oh, false), adaptive_axis(W, ow, false), "adaptive_max_pool2d",
-                 "AdaptiveMaxPool2DBackward0");
+  auto [out, idx] = max_kernel(input, adaptive_axis(H, oh, false), adaptive_axis(W, ow, false), "adaptive_max_pool2d");
+  return record_max_map(input, out, idx, "AdaptiveMaxPool2DBackward0");
 }
 
 Tensor upsample_nearest2d(const Tensor& input, const Dims& output_size, std::optional<double> scale_h,
