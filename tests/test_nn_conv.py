@@ -290,6 +290,7 @@ CHUNKED = [  # (transposed, x shape, w shape, kwargs): several chunks, strided a
     (False, (41, 2, 12, 12), (3, 2, 3, 3), dict(padding=(1, 2), dilation=(1, 2))),
     (True, (41, 3, 20, 20), (3, 1, 3, 3), dict(stride=2, padding=1)),
     (True, (41, 3, 12, 11), (3, 2, 3, 3), dict(padding=1)),
+    (False, (37, 4, 11, 10), (6, 2, 3, 3), dict(padding=1, groups=2)),  # chunks shared by threads, per group
 ]
 
 
@@ -314,5 +315,5 @@ def test_large_batch_in_chunks_matches_per_item(transposed, xs, ws, kw):
     np.testing.assert_allclose(np.asarray(wt.grad), gw, rtol=1e-10, atol=1e-10)
     if not transposed:
         want = ref_conv2d(x, w, None, pair(kw.get("stride", 1)), tuple((p, p) for p in pair(kw["padding"])),
-                          pair(kw.get("dilation", 1)))
+                          pair(kw.get("dilation", 1)), kw.get("groups", 1))
         np.testing.assert_allclose(np.asarray(out.detach()), want, rtol=1e-12, atol=1e-12)

@@ -17,6 +17,7 @@
 #include "ember/autograd/autograd.h"
 #include "ember/cpu/parallel.h"
 #include "ember/ops/elementwise.h"
+#include "ember/ops/ops.h"
 
 namespace ember {
 namespace {
@@ -34,10 +35,9 @@ struct Geom {
   int64_t LC() const { return wide() ? OH * Wp() : L(); }  // columns per batch item
 };
 
-// parallel_for's grain for `work` elements of copying; inline when the batch is chunked.
-int64_t grain_for(int64_t per_item, bool par) {
-  return par ? std::max<int64_t>(1, kGrainSize / std::max<int64_t>(per_item, 1)) : INT64_MAX;
-}
+// parallel_for's grain for items of `per_item` elements of copying. Inside a
+// run of chunks (a parallel region already) the copies run inline.
+int64_t grain_for(int64_t per_item) { return std::max<int64_t>(1, kGrainSize / std::max<int64_t>(per_item, 1)); }
 
 template <typename T>
 void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, int64_t lda, const T* b, int64_t ldb,
@@ -51,9 +51,9 @@ void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, int64_t
 
 // cols[(c, ki, kj), (n, oh, ow)] = x[n, c, oh*s - p + ki*d, ow*s - p + kj*d] (0 outside).
 template <typename T>
-void im2col(const T* x, T* cols, const Geom& g, bool par) {
+void im2col(const T* x, T* cols, const Geom& g) {
   const int64_t kk = g.kH * g.kW, NL = g.N * g.L(), rows = g.C * kk;
-  parallel_for(0, rows, grain_for(NL, par), [&](int64_t r0, int64_t r1) {
+  parallel_for(0, rows, grain_for(NL), [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       const int64_t c = r / kk, ki = (r % kk) / g.kW, kj = r % g.kW;
       T* out = cols + r * NL;
@@ -84,9 +84,9 @@ void im2col(const T* x, T* cols, const Geom& g, bool par) {
 
 // The adjoint of im2col: x[n, c, ih, iw] = sum of the cols entries that read it.
 template <typename T>
-void col2im(const T* cols, T* x, const Geom& g, bool par) {
+void col2im(const T* cols, T* x, const Geom& g) {
   const int64_t kk = g.kH * g.kW, NL = g.N * g.L(), HW = g.H * g.W;
-  parallel_for(0, g.N * g.C, grain_for(kk * g.L(), par),
+  parallel_for(0, g.N * g.C, grain_for(kk * g.L()),
                [&](int64_t p0, int64_t p1) {
                  for (int64_t p = p0; p < p1; ++p) {
                    const int64_t n = p / g.C, c = p % g.C;
@@ -111,8 +111,8 @@ void col2im(const T* cols, T* x, const Geom& g, bool par) {
 
 // (N, O, L) <-> (O, N, L) with an optional per-channel bias added on the way to NOL.
 template <typename T>
-void to_nol(const T* src, T* dst, const T* bias, int64_t N, int64_t O, int64_t L, bool par) {
-  parallel_for(0, N * O, grain_for(L, par), [&](int64_t p0, int64_t p1) {
+void to_nol(const T* src, T* dst, const T* bias, int64_t N, int64_t O, int64_t L) {
+  parallel_for(0, N * O, grain_for(L), [&](int64_t p0, int64_t p1) {
     for (int64_t p = p0; p < p1; ++p) {
       const int64_t n = p / O, o = p % O;
       const T* s = src + (o * N + n) * L;
@@ -123,8 +123,8 @@ void to_nol(const T* src, T* dst, const T* bias, int64_t N, int64_t O, int64_t L
   });
 }
 template <typename T>
-void to_onl(const T* src, T* dst, int64_t N, int64_t O, int64_t L, bool par) {
-  parallel_for(0, N * O, grain_for(L, par), [&](int64_t p0, int64_t p1) {
+void to_onl(const T* src, T* dst, int64_t N, int64_t O, int64_t L) {
+  parallel_for(0, N * O, grain_for(L), [&](int64_t p0, int64_t p1) {
     for (int64_t p = p0; p < p1; ++p) {
       const int64_t o = p / N, n = p % N;
       std::memcpy(dst + p * L, src + (n * O + o) * L, sizeof(T) * L);
@@ -134,9 +134,9 @@ void to_onl(const T* src, T* dst, int64_t N, int64_t O, int64_t L, bool par) {
 
 // ---- wide (stride-1) helpers: see Geom::wide ----
 template <typename T>
-void pad_planes(const T* x, T* xp, const Geom& g, bool par) {
+void pad_planes(const T* x, T* xp, const Geom& g) {
   const int64_t Hp = g.Hp(), Wp = g.Wp();
-  parallel_for(0, g.N * g.C, grain_for(Hp * Wp, par), [&](int64_t p0, int64_t p1) {
+  parallel_for(0, g.N * g.C, grain_for(Hp * Wp), [&](int64_t p0, int64_t p1) {
     for (int64_t p = p0; p < p1; ++p) {
       T* d = xp + p * Hp * Wp;
       const T* s = x + p * g.H * g.W;
@@ -152,9 +152,9 @@ void pad_planes(const T* x, T* xp, const Geom& g, bool par) {
   });
 }
 template <typename T>
-void crop_planes(const T* xp, T* x, const Geom& g, bool par) {
+void crop_planes(const T* xp, T* x, const Geom& g) {
   const int64_t Hp = g.Hp(), Wp = g.Wp();
-  parallel_for(0, g.N * g.C, grain_for(Hp * Wp, par), [&](int64_t p0, int64_t p1) {
+  parallel_for(0, g.N * g.C, grain_for(Hp * Wp), [&](int64_t p0, int64_t p1) {
     for (int64_t p = p0; p < p1; ++p)
       for (int64_t h = 0; h < g.H; ++h)
         for (int64_t w = 0; w < g.W; ++w) x[(p * g.H + h) * g.W + w] = xp[p * Hp * Wp + (h + g.pH) * Wp + g.pW + w];
@@ -162,9 +162,9 @@ void crop_planes(const T* xp, T* x, const Geom& g, bool par) {
 }
 // cols[(c, ki, kj), (n, q)] = xp[n, c, q + ki*dH*Wp + kj*dW] for q < OH*Wp (0 past the plane's end)
 template <typename T>
-void im2col_wide(const T* xp, T* cols, const Geom& g, bool par) {
+void im2col_wide(const T* xp, T* cols, const Geom& g) {
   const int64_t kk = g.kH * g.kW, LC = g.LC(), NL = g.N * LC, plane = g.Hp() * g.Wp();
-  parallel_for(0, g.C * kk, grain_for(NL, par), [&](int64_t r0, int64_t r1) {
+  parallel_for(0, g.C * kk, grain_for(NL), [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       const int64_t c = r / kk, ki = (r % kk) / g.kW, kj = r % g.kW;
       const int64_t off = ki * g.dH * g.Wp() + kj * g.dW, len = std::min(LC, plane - off);
@@ -179,9 +179,9 @@ void im2col_wide(const T* xp, T* cols, const Geom& g, bool par) {
 }
 // The adjoint: xp[n, c, q + off] += cols[(c, ki, kj), (n, q)]; xp is zeroed first.
 template <typename T>
-void col2im_wide(const T* cols, T* xp, const Geom& g, bool par) {
+void col2im_wide(const T* cols, T* xp, const Geom& g) {
   const int64_t kk = g.kH * g.kW, LC = g.LC(), NL = g.N * LC, plane = g.Hp() * g.Wp();
-  parallel_for(0, g.N * g.C, grain_for(kk * LC, par), [&](int64_t p0, int64_t p1) {
+  parallel_for(0, g.N * g.C, grain_for(kk * LC), [&](int64_t p0, int64_t p1) {
     for (int64_t p = p0; p < p1; ++p) {
       const int64_t n = p / g.C, c = p % g.C;
       T* d = xp + p * plane;
@@ -197,9 +197,9 @@ void col2im_wide(const T* cols, T* xp, const Geom& g, bool par) {
 }
 // (O, N, OH, Wp) -> (N, O, OH, OW) (+ bias), and back with zeros in the dropped columns.
 template <typename T>
-void to_nol_wide(const T* src, T* dst, const T* bias, const Geom& g, int64_t N, bool par) {
+void to_nol_wide(const T* src, T* dst, const T* bias, const Geom& g, int64_t N) {
   const int64_t LC = g.LC(), Wp = g.Wp(), O = g.O;
-  parallel_for(0, N * O, grain_for(LC, par), [&](int64_t p0, int64_t p1) {
+  parallel_for(0, N * O, grain_for(LC), [&](int64_t p0, int64_t p1) {
     for (int64_t p = p0; p < p1; ++p) {
       const int64_t n = p / O, o = p % O;
       const T* s = src + (o * N + n) * LC;
@@ -211,9 +211,9 @@ void to_nol_wide(const T* src, T* dst, const T* bias, const Geom& g, int64_t N, 
   });
 }
 template <typename T>
-void to_onl_wide(const T* src, T* dst, const Geom& g, int64_t N, bool par) {
+void to_onl_wide(const T* src, T* dst, const Geom& g, int64_t N) {
   const int64_t LC = g.LC(), Wp = g.Wp(), O = g.O;
-  parallel_for(0, N * O, grain_for(LC, par), [&](int64_t p0, int64_t p1) {
+  parallel_for(0, N * O, grain_for(LC), [&](int64_t p0, int64_t p1) {
     for (int64_t p = p0; p < p1; ++p) {
       const int64_t o = p / N, n = p % N;
       const T* s = src + (n * O + o) * g.L();
@@ -244,14 +244,14 @@ void to_nlo(const T* src, T* dst, const Geom& g, int64_t N) {
 Tensor bias_or_empty(const OptTensor& b) { return b && b->defined() ? contiguous(*b) : Tensor(); }
 
 // ---- the three kernels (no autograd) ----
-// BLAS is never called inside a parallel region (OpenBLAS's own threads
-// would fight ours for the cores); the copies around it use parallel_for
-// only when the whole batch is one chunk.
+// The batch is cut into chunks whose columns hold at most ~16K elements:
+// OpenBLAS runs such GEMMs with its small-matrix kernels (no packing), from
+// cache, far faster than one whole-batch GEMM bound by memory. The chunks are
+// shared between ember's threads, each with its own scratch and OpenBLAS held
+// to one thread meanwhile, so the two never fight for the cores. A batch that
+// is a single chunk runs on the calling thread, its copies in parallel and its
+// GEMM on all of OpenBLAS's threads.
 int64_t chunk_items(const Geom& g) {
-  // Chunks of columns of at most ~16K elements: OpenBLAS runs such GEMMs with
-  // its small-matrix kernels (no packing), from cache, far faster than one
-  // whole-batch GEMM that is bound by memory and, on a loaded 2-core box,
-  // stalls its threads. The chunks run one after another on one core.
   const int64_t per_item = std::max<int64_t>(1, g.C * g.kH * g.kW * g.LC());
   return std::clamp<int64_t>((int64_t(1) << 14) / per_item, 1, std::max<int64_t>(g.N, 1));
 }
@@ -261,35 +261,62 @@ Geom chunk_geom(const Geom& g, int64_t n) {
   return c;
 }
 
+// OpenBLAS on one thread for the life of this object (GEMMs run inside ember's parallel regions).
+struct BlasOnOneThread {
+  explicit BlasOnOneThread(bool active) : active(active) {
+    if (active) set_blas_num_threads(1);
+  }
+  ~BlasOnOneThread() {
+    if (active) set_blas_num_threads(get_num_threads());
+  }
+  bool active;
+};
+
+// Runs fn(first, end, slot) over the chunks of the batch: the chunks are split
+// into one contiguous run per thread, `slot` numbering the runs so each can
+// own a slice of a per-run buffer.
+int64_t runs_for(const Geom& g, int64_t cn) { return std::min<int64_t>((g.N + cn - 1) / cn, get_num_threads()); }
+template <typename F>
+void over_chunks(const Geom& g, int64_t cn, const F& fn) {
+  const int64_t nchunks = (g.N + cn - 1) / cn, runs = runs_for(g, cn);
+  BlasOnOneThread one_thread(runs > 1 && !in_parallel_region());
+  parallel_for(0, runs, 1, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r)
+      fn(std::min(g.N, nchunks * r / runs * cn), std::min(g.N, nchunks * (r + 1) / runs * cn), r);
+  });
+}
+
 // y (N, O, OH, OW) = conv(x, w) + bias
 Tensor conv_kernel(const Tensor& x_, const Tensor& w_, const OptTensor& bias, const Geom& g) {
   Tensor y = empty({g.N, g.O, g.OH, g.OW}, x_.dtype(), x_.device());
   if (y.numel() == 0) return y;
   Tensor x = contiguous(x_), w = contiguous(w_), b = bias_or_empty(bias);
-  const int64_t K = g.K(), Og = g.O / g.G, L = g.L(), LC = g.LC(), cn = chunk_items(g);
-  const bool par = cn >= g.N, wide = g.wide(), padded = wide && (g.pH || g.pW);
-  Tensor cols = empty({g.C * g.kH * g.kW * cn * LC}, x.dtype(), x.device());
-  Tensor tmp = empty({g.O * cn * LC}, x.dtype(), x.device());
+  const int64_t K = g.K(), Og = g.O / g.G, L = g.L(), LC = g.LC(), cn = chunk_items(g), runs = runs_for(g, cn);
+  const bool wide = g.wide(), padded = wide && (g.pH || g.pW);
+  const int64_t cols_len = g.C * g.kH * g.kW * cn * LC, tmp_len = g.O * cn * LC;
+  Tensor scratch = empty({runs * (cols_len + tmp_len)}, x.dtype(), x.device());
   Tensor xp = padded ? empty({g.N * g.C * g.Hp() * g.Wp()}, x.dtype(), x.device()) : x;
   EMBER_DISPATCH_FLOATING(x.dtype(), "conv2d", [&] {
     using T = scalar_t;
-    T* pc = cols.data_ptr<T>();
-    T* pt = tmp.data_ptr<T>();
     const T* pb = b.defined() ? b.data_ptr<T>() : nullptr;
-    if (padded) pad_planes(x.data_ptr<T>(), xp.data_ptr<T>(), g, true);
+    if (padded) pad_planes(x.data_ptr<T>(), xp.data_ptr<T>(), g);
     const int64_t in_item = wide ? g.C * g.Hp() * g.Wp() : g.C * g.H * g.W;
-    for (int64_t n0 = 0; n0 < g.N; n0 += cn) {
-      const Geom c = chunk_geom(g, std::min(cn, g.N - n0));
-      const int64_t NL = c.N * LC;
-      const T* src = (wide ? xp : x).data_ptr<T>() + n0 * in_item;
-      if (wide) im2col_wide(src, pc, c, par);
-      else im2col(src, pc, c, par);
-      for (int64_t gi = 0; gi < g.G; ++gi)
-        gemm<T>(false, false, Og, NL, K, w.data_ptr<T>() + gi * Og * K, K, pc + gi * K * NL, NL, T(0),
-                pt + gi * Og * NL, NL);
-      if (wide) to_nol_wide(pt, y.data_ptr<T>() + n0 * g.O * L, pb, g, c.N, par);
-      else to_nol(pt, y.data_ptr<T>() + n0 * g.O * L, pb, c.N, g.O, L, par);
-    }
+    over_chunks(g, cn, [&](int64_t first, int64_t end, int64_t slot) {
+      T* pc = scratch.data_ptr<T>() + slot * (cols_len + tmp_len);
+      T* pt = pc + cols_len;
+      for (int64_t n0 = first; n0 < end; n0 += cn) {
+        const Geom c = chunk_geom(g, std::min(cn, end - n0));
+        const int64_t NL = c.N * LC;
+        const T* src = (wide ? xp : x).data_ptr<T>() + n0 * in_item;
+        if (wide) im2col_wide(src, pc, c);
+        else im2col(src, pc, c);
+        for (int64_t gi = 0; gi < g.G; ++gi)
+          gemm<T>(false, false, Og, NL, K, w.data_ptr<T>() + gi * Og * K, K, pc + gi * K * NL, NL, T(0),
+                  pt + gi * Og * NL, NL);
+        if (wide) to_nol_wide(pt, y.data_ptr<T>() + n0 * g.O * L, pb, g, c.N);
+        else to_nol(pt, y.data_ptr<T>() + n0 * g.O * L, pb, c.N, g.O, L);
+      }
+    });
   });
   return y;
 }
@@ -303,15 +330,13 @@ Tensor input_kernel(const Tensor& y_, const Tensor& w_, const OptTensor& bias, c
     return bias ? add(x, reshape(*bias, {g.C, 1, 1})) : x;
   }
   Tensor y = contiguous(y_), w = contiguous(w_), b = bias_or_empty(bias);
-  const int64_t K = g.K(), Og = g.O / g.G, L = g.L(), LC = g.LC(), cn = chunk_items(g);
-  const bool par = cn >= g.N, wide = g.wide(), padded = wide && (g.pH || g.pW);
-  Tensor yt = empty({g.O * cn * LC}, y.dtype(), y.device());
-  Tensor cols = empty({g.C * g.kH * g.kW * cn * LC}, y.dtype(), y.device());
-  Tensor xp = padded ? empty({cn * g.C * g.Hp() * g.Wp()}, y.dtype(), y.device()) : x;
+  const int64_t K = g.K(), Og = g.O / g.G, L = g.L(), LC = g.LC(), cn = chunk_items(g), runs = runs_for(g, cn);
+  const bool wide = g.wide(), padded = wide && (g.pH || g.pW);
+  const int64_t yt_len = g.O * cn * LC, cols_len = g.C * g.kH * g.kW * cn * LC,
+                xp_len = padded ? cn * g.C * g.Hp() * g.Wp() : 0;
+  Tensor scratch = empty({runs * (yt_len + cols_len + xp_len)}, y.dtype(), y.device());
   EMBER_DISPATCH_FLOATING(y.dtype(), "conv_transpose2d", [&] {
     using T = scalar_t;
-    T* pc = cols.data_ptr<T>();
-    T* pt = yt.data_ptr<T>();
     // each group's W^T (K x Og) laid out plainly: OpenBLAS's small-matrix kernels then take the GEMM
     Tensor wt = empty({g.O * K}, w.dtype(), w.device());
     T* pw = wt.data_ptr<T>();
@@ -319,27 +344,32 @@ Tensor input_kernel(const Tensor& y_, const Tensor& w_, const OptTensor& bias, c
     for (int64_t gi = 0; gi < g.G; ++gi)
       for (int64_t o = 0; o < Og; ++o)
         for (int64_t k = 0; k < K; ++k) pw[gi * K * Og + k * Og + o] = w0[(gi * Og + o) * K + k];
-    for (int64_t n0 = 0; n0 < g.N; n0 += cn) {
-      const Geom c = chunk_geom(g, std::min(cn, g.N - n0));
-      const int64_t NL = c.N * LC;
-      const T* ysrc = y.data_ptr<T>() + n0 * g.O * L;
-      if (wide) to_onl_wide(ysrc, pt, g, c.N, par);
-      else to_onl(ysrc, pt, c.N, g.O, L, par);
-      for (int64_t gi = 0; gi < g.G; ++gi)
-        gemm<T>(false, false, K, NL, Og, pw + gi * K * Og, Og, pt + gi * Og * NL, NL, T(0), pc + gi * K * NL, NL);
-      T* xdst = x.data_ptr<T>() + n0 * g.C * g.H * g.W;
-      if (!wide) col2im(pc, xdst, c, par);
-      else if (!padded) col2im_wide(pc, xdst, c, par);
-      else {
-        col2im_wide(pc, xp.data_ptr<T>(), c, par);
-        crop_planes(xp.data_ptr<T>(), xdst, c, par);
+    over_chunks(g, cn, [&](int64_t first, int64_t end, int64_t slot) {
+      T* pt = scratch.data_ptr<T>() + slot * (yt_len + cols_len + xp_len);
+      T* pc = pt + yt_len;
+      T* pxp = pc + cols_len;
+      for (int64_t n0 = first; n0 < end; n0 += cn) {
+        const Geom c = chunk_geom(g, std::min(cn, end - n0));
+        const int64_t NL = c.N * LC;
+        const T* ysrc = y.data_ptr<T>() + n0 * g.O * L;
+        if (wide) to_onl_wide(ysrc, pt, g, c.N);
+        else to_onl(ysrc, pt, c.N, g.O, L);
+        for (int64_t gi = 0; gi < g.G; ++gi)
+          gemm<T>(false, false, K, NL, Og, pw + gi * K * Og, Og, pt + gi * Og * NL, NL, T(0), pc + gi * K * NL, NL);
+        T* xdst = x.data_ptr<T>() + n0 * g.C * g.H * g.W;
+        if (!wide) col2im(pc, xdst, c);
+        else if (!padded) col2im_wide(pc, xdst, c);
+        else {
+          col2im_wide(pc, pxp, c);
+          crop_planes(pxp, xdst, c);
+        }
       }
-    }
+    });
     if (b.defined()) {
       T* px = x.data_ptr<T>();
       const T* pb = b.data_ptr<T>();
       const int64_t HW = g.H * g.W;
-      parallel_for(0, g.N * g.C, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(HW, 1)), [&](int64_t p0, int64_t p1) {
+      parallel_for(0, g.N * g.C, grain_for(HW), [&](int64_t p0, int64_t p1) {
         for (int64_t p = p0; p < p1; ++p)
           for (int64_t i = 0; i < HW; ++i) px[p * HW + i] += pb[p % g.C];
       });
@@ -350,45 +380,50 @@ Tensor input_kernel(const Tensor& y_, const Tensor& w_, const OptTensor& bias, c
 
 // w (O, C/g, kH, kW) = d<y, conv(x, w)>/dw, summed over the chunks. Computed as
 // w^T (K x Og) = cols (K x nL) @ gy (nL x Og) so that no operand is transposed:
-// OpenBLAS's small-matrix kernels take only that form (and beta = 0).
+// OpenBLAS's small-matrix kernels take only that form (and beta = 0). Each run
+// of chunks sums into its own w^T; the runs' sums are added at the end.
 Tensor weight_kernel(const Tensor& x_, const Tensor& y_, const Geom& g) {
   Tensor w = empty({g.O, g.C / g.G, g.kH, g.kW}, x_.dtype(), x_.device());
   if (w.numel() == 0) return w;
   if (x_.numel() == 0 || y_.numel() == 0) return zero_(w);
   Tensor x = contiguous(x_), y = contiguous(y_);
-  const int64_t K = g.K(), Og = g.O / g.G, L = g.L(), LC = g.LC(), cn = chunk_items(g);
-  const bool par = cn >= g.N, wide = g.wide(), padded = wide && (g.pH || g.pW);
-  Tensor cols = empty({g.C * g.kH * g.kW * cn * LC}, x.dtype(), x.device());
-  Tensor yl = empty({cn * LC * g.O}, x.dtype(), x.device());
-  Tensor wt = empty({g.O * K}, x.dtype(), x.device());
+  const int64_t K = g.K(), Og = g.O / g.G, L = g.L(), LC = g.LC(), cn = chunk_items(g), runs = runs_for(g, cn);
+  const bool wide = g.wide(), padded = wide && (g.pH || g.pW);
+  const int64_t cols_len = g.C * g.kH * g.kW * cn * LC, yl_len = cn * LC * g.O, wt_len = g.O * K;
+  Tensor scratch = empty({runs * (cols_len + yl_len + wt_len)}, x.dtype(), x.device());
+  Tensor sums = zeros({runs * wt_len}, x.dtype(), x.device());
   Tensor xp = padded ? empty({g.N * g.C * g.Hp() * g.Wp()}, x.dtype(), x.device()) : x;
   EMBER_DISPATCH_FLOATING(x.dtype(), "conv2d", [&] {
     using T = scalar_t;
-    T* pc = cols.data_ptr<T>();
-    T* py = yl.data_ptr<T>();
-    T* ps = wt.data_ptr<T>();
-    T* pw = w.data_ptr<T>();
-    if (padded) pad_planes(x.data_ptr<T>(), xp.data_ptr<T>(), g, true);
+    if (padded) pad_planes(x.data_ptr<T>(), xp.data_ptr<T>(), g);
     const int64_t in_item = wide ? g.C * g.Hp() * g.Wp() : g.C * g.H * g.W;
-    for (int64_t n0 = 0; n0 < g.N; n0 += cn) {
-      const Geom c = chunk_geom(g, std::min(cn, g.N - n0));
-      const int64_t NL = c.N * LC;
-      const T* src = (wide ? xp : x).data_ptr<T>() + n0 * in_item;
-      if (wide) im2col_wide(src, pc, c, par);
-      else im2col(src, pc, c, par);
-      to_nlo(y.data_ptr<T>() + n0 * g.O * L, py, g, c.N);
-      for (int64_t gi = 0; gi < g.G; ++gi)
-        gemm<T>(false, false, K, Og, NL, pc + gi * K * NL, NL, py + gi * Og, g.O, T(0), ps + gi * K * Og, Og);
-      for (int64_t gi = 0; gi < g.G; ++gi)
-        for (int64_t o = 0; o < Og; ++o) {
-          T* row = pw + (gi * Og + o) * K;
-          const T* col = ps + gi * K * Og + o;
-          if (n0 == 0)
-            for (int64_t k = 0; k < K; ++k) row[k] = col[k * Og];
-          else
-            for (int64_t k = 0; k < K; ++k) row[k] += col[k * Og];
+    over_chunks(g, cn, [&](int64_t first, int64_t end, int64_t slot) {
+      T* pc = scratch.data_ptr<T>() + slot * (cols_len + yl_len + wt_len);
+      T* py = pc + cols_len;
+      T* ps = py + yl_len;
+      T* sum = sums.data_ptr<T>() + slot * wt_len;
+      for (int64_t n0 = first; n0 < end; n0 += cn) {
+        const Geom c = chunk_geom(g, std::min(cn, end - n0));
+        const int64_t NL = c.N * LC;
+        const T* src = (wide ? xp : x).data_ptr<T>() + n0 * in_item;
+        if (wide) im2col_wide(src, pc, c);
+        else im2col(src, pc, c);
+        to_nlo(y.data_ptr<T>() + n0 * g.O * L, py, g, c.N);
+        for (int64_t gi = 0; gi < g.G; ++gi)
+          gemm<T>(false, false, K, Og, NL, pc + gi * K * NL, NL, py + gi * Og, g.O, T(0), ps + gi * K * Og, Og);
+        for (int64_t i = 0; i < wt_len; ++i) sum[i] += ps[i];
+      }
+    });
+    // w[(gi, o), k] = the runs' sums of w^T[gi][k, o]
+    T* pw = w.data_ptr<T>();
+    const T* ps = sums.data_ptr<T>();
+    for (int64_t gi = 0; gi < g.G; ++gi)
+      for (int64_t o = 0; o < Og; ++o)
+        for (int64_t k = 0; k < K; ++k) {
+          T acc = 0;
+          for (int64_t r = 0; r < runs; ++r) acc += ps[r * wt_len + gi * K * Og + k * Og + o];
+          pw[(gi * Og + o) * K + k] = acc;
         }
-    }
   });
   return w;
 }
