@@ -9,6 +9,7 @@
 // for a broadcast (stride 0) input, and a generic strided form.
 #include <array>
 #include <cstdint>
+#include <type_traits>
 
 #include "ember/core/dim_vector.h"
 #include "ember/core/tensor.h"
@@ -81,18 +82,37 @@ void StridedLoop::run_range(int64_t begin, int64_t end, const F& fn) const {
 }
 
 // ---- typed kernels over a loop --------------------------------------------------------
+// Kernels read and write bool through uint8_t: GCC will not vectorize a load
+// of `bool` (it has no vector type for it), and where(mask, ...) or a logical
+// op would fall back to one branch per element.
+namespace detail {
+template <typename T>
+using Elem = std::conditional_t<std::is_same_v<T, bool>, uint8_t, T>;
+template <typename T>
+inline T load(const char* p) {
+  return T(*reinterpret_cast<const Elem<T>*>(p));
+}
+template <typename T>
+inline const Elem<T>* in(char* p) {
+  return reinterpret_cast<const Elem<T>*>(p);
+}
+template <typename T>
+inline Elem<T>* out(char* p) {
+  return reinterpret_cast<Elem<T>*>(p);
+}
+}  // namespace detail
 
 // out = op(a)
 template <typename Out, typename A, typename Op>
 void unary_kernel(const StridedLoop& L, Op op) {
+  using namespace detail;
   L.run([&](char** p, const int64_t* s, int64_t n) {
     if (s[0] == sizeof(Out) && s[1] == sizeof(A)) {
-      Out* o = reinterpret_cast<Out*>(p[0]);
-      const A* a = reinterpret_cast<const A*>(p[1]);
-      for (int64_t i = 0; i < n; ++i) o[i] = op(a[i]);
+      Elem<Out>* o = out<Out>(p[0]);
+      const Elem<A>* a = in<A>(p[1]);
+      for (int64_t i = 0; i < n; ++i) o[i] = Elem<Out>(op(A(a[i])));
     } else {
-      for (int64_t i = 0; i < n; ++i)
-        *reinterpret_cast<Out*>(p[0] + i * s[0]) = op(*reinterpret_cast<const A*>(p[1] + i * s[1]));
+      for (int64_t i = 0; i < n; ++i) *out<Out>(p[0] + i * s[0]) = Elem<Out>(op(load<A>(p[1] + i * s[1])));
     }
   });
 }
@@ -100,42 +120,62 @@ void unary_kernel(const StridedLoop& L, Op op) {
 // out = op(a, b)
 template <typename Out, typename A, typename B, typename Op>
 void binary_kernel(const StridedLoop& L, Op op) {
+  using namespace detail;
   L.run([&](char** p, const int64_t* s, int64_t n) {
-    Out* o = reinterpret_cast<Out*>(p[0]);
-    const A* a = reinterpret_cast<const A*>(p[1]);
-    const B* b = reinterpret_cast<const B*>(p[2]);
+    Elem<Out>* o = out<Out>(p[0]);
+    const Elem<A>* a = in<A>(p[1]);
+    const Elem<B>* b = in<B>(p[2]);
     if (s[0] == sizeof(Out) && s[1] == sizeof(A) && s[2] == sizeof(B)) {
-      for (int64_t i = 0; i < n; ++i) o[i] = op(a[i], b[i]);
+      for (int64_t i = 0; i < n; ++i) o[i] = Elem<Out>(op(A(a[i]), B(b[i])));
     } else if (s[0] == sizeof(Out) && s[1] == sizeof(A) && s[2] == 0) {
-      const B bv = *b;
-      for (int64_t i = 0; i < n; ++i) o[i] = op(a[i], bv);
+      const B bv = B(*b);
+      for (int64_t i = 0; i < n; ++i) o[i] = Elem<Out>(op(A(a[i]), bv));
     } else if (s[0] == sizeof(Out) && s[1] == 0 && s[2] == sizeof(B)) {
-      const A av = *a;
-      for (int64_t i = 0; i < n; ++i) o[i] = op(av, b[i]);
+      const A av = A(*a);
+      for (int64_t i = 0; i < n; ++i) o[i] = Elem<Out>(op(av, B(b[i])));
     } else {
       for (int64_t i = 0; i < n; ++i)
-        *reinterpret_cast<Out*>(p[0] + i * s[0]) = op(*reinterpret_cast<const A*>(p[1] + i * s[1]),
-                                                      *reinterpret_cast<const B*>(p[2] + i * s[2]));
+        *out<Out>(p[0] + i * s[0]) = Elem<Out>(op(load<A>(p[1] + i * s[1]), load<B>(p[2] + i * s[2])));
     }
   });
 }
 
 // out = op(a, b, c)
+namespace detail {
+// A contiguous run where each input is either contiguous or one broadcast
+// scalar (where(mask, g, 0), clamp(x, lo, hi)): the flags are compile-time,
+// so every combination gets its own vectorizable loop.
+template <bool SA, bool SB, bool SC, typename Out, typename A, typename B, typename C, typename Op>
+void ternary_run(char** p, int64_t n, const Op& op) {
+  Elem<Out>* o = out<Out>(p[0]);
+  const Elem<A>* a = in<A>(p[1]);
+  const Elem<B>* b = in<B>(p[2]);
+  const Elem<C>* c = in<C>(p[3]);
+  for (int64_t i = 0; i < n; ++i) o[i] = Elem<Out>(op(A(a[SA ? 0 : i]), B(b[SB ? 0 : i]), C(c[SC ? 0 : i])));
+}
+}  // namespace detail
+
 template <typename Out, typename A, typename B, typename C, typename Op>
 void ternary_kernel(const StridedLoop& L, Op op) {
+  using namespace detail;
   L.run([&](char** p, const int64_t* s, int64_t n) {
-    if (s[0] == sizeof(Out) && s[1] == sizeof(A) && s[2] == sizeof(B) && s[3] == sizeof(C)) {
-      Out* o = reinterpret_cast<Out*>(p[0]);
-      const A* a = reinterpret_cast<const A*>(p[1]);
-      const B* b = reinterpret_cast<const B*>(p[2]);
-      const C* c = reinterpret_cast<const C*>(p[3]);
-      for (int64_t i = 0; i < n; ++i) o[i] = op(a[i], b[i], c[i]);
-    } else {
-      for (int64_t i = 0; i < n; ++i)
-        *reinterpret_cast<Out*>(p[0] + i * s[0]) = op(*reinterpret_cast<const A*>(p[1] + i * s[1]),
-                                                      *reinterpret_cast<const B*>(p[2] + i * s[2]),
-                                                      *reinterpret_cast<const C*>(p[3] + i * s[3]));
+    const bool flat_or_scalar = s[0] == sizeof(Out) && (s[1] == sizeof(A) || s[1] == 0) &&
+                                (s[2] == sizeof(B) || s[2] == 0) && (s[3] == sizeof(C) || s[3] == 0);
+    if (flat_or_scalar) {
+      switch ((s[1] == 0) | (s[2] == 0) << 1 | (s[3] == 0) << 2) {
+        case 0: return ternary_run<false, false, false, Out, A, B, C>(p, n, op);
+        case 1: return ternary_run<true, false, false, Out, A, B, C>(p, n, op);
+        case 2: return ternary_run<false, true, false, Out, A, B, C>(p, n, op);
+        case 3: return ternary_run<true, true, false, Out, A, B, C>(p, n, op);
+        case 4: return ternary_run<false, false, true, Out, A, B, C>(p, n, op);
+        case 5: return ternary_run<true, false, true, Out, A, B, C>(p, n, op);
+        case 6: return ternary_run<false, true, true, Out, A, B, C>(p, n, op);
+        default: return ternary_run<true, true, true, Out, A, B, C>(p, n, op);
+      }
     }
+    for (int64_t i = 0; i < n; ++i)
+      *out<Out>(p[0] + i * s[0]) =
+          Elem<Out>(op(load<A>(p[1] + i * s[1]), load<B>(p[2] + i * s[2]), load<C>(p[3] + i * s[3])));
   });
 }
 
