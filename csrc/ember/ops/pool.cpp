@@ -14,6 +14,9 @@
 // max_pool2d, the hot one in CNNs, walks its regular windows directly
 // (`max_pool_plane`, same scan order) and shares max_kernel's backward.
 // Kernels run over a contiguous copy, one (H, W) plane per task, in parallel.
+#include <immintrin.h>
+
+#include <algorithm>
 #include <cmath>
 #include <memory>
 
@@ -296,6 +299,50 @@ inline void max_pool_2x2_row(const T* __restrict r0, const T* __restrict r1, int
     iy[o] = arg;
   }
 }
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define EMBER_POOL_AVX512 1
+// The float row with AVX-512, 16 outputs per step: rows are rarely a multiple
+// of 16 wide (LeNet's are 14 and 5), and masked loads and stores cover the
+// remainder where a compiled loop would fall back to scalar code.
+__attribute__((target("avx512f"))) void max_pool_2x2_row_f32_avx512(const float* r0, const float* r1, int64_t base,
+                                                                     int64_t W, float* y, int64_t* iy, int64_t n) {
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+  const __m512i lane2 = _mm512_slli_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), 1);
+  const __m512i one = _mm512_set1_epi32(1), w64 = _mm512_set1_epi64(W);
+  for (int64_t o = 0; o < n; o += 16) {
+    const int64_t m = std::min<int64_t>(16, n - o);  // outputs in this step: 2m inputs per row
+    const __mmask16 k = __mmask16((1u << m) - 1);
+    const __mmask16 klo = __mmask16(m >= 8 ? 0xFFFFu : (1u << (2 * m)) - 1);
+    const __mmask16 khi = __mmask16(m <= 8 ? 0u : m == 16 ? 0xFFFFu : (1u << (2 * (m - 8))) - 1);
+    const __m512 a0 = _mm512_maskz_loadu_ps(klo, r0 + 2 * o), a1 = _mm512_maskz_loadu_ps(khi, r0 + 2 * o + 16);
+    const __m512 b0 = _mm512_maskz_loadu_ps(klo, r1 + 2 * o), b1 = _mm512_maskz_loadu_ps(khi, r1 + 2 * o + 16);
+    // the window's taps in scan order: r0[c], r0[c+1], r1[c], r1[c+1]
+    const __m512 taps[4] = {_mm512_permutex2var_ps(a0, even, a1), _mm512_permutex2var_ps(a0, odd, a1),
+                            _mm512_permutex2var_ps(b0, even, b1), _mm512_permutex2var_ps(b0, odd, b1)};
+    __m512 best = taps[0];
+    __m512i which = _mm512_setzero_si512();
+    for (int t = 1; t < 4; ++t) {  // take a larger value or a NaN (PyTorch's rule)
+      const __mmask16 take =
+          _mm512_cmp_ps_mask(taps[t], best, _CMP_GT_OQ) | _mm512_cmp_ps_mask(taps[t], taps[t], _CMP_UNORD_Q);
+      best = _mm512_mask_mov_ps(best, take, taps[t]);
+      which = _mm512_mask_mov_epi32(which, take, _mm512_set1_epi32(t));
+    }
+    _mm512_mask_storeu_ps(y + o, k, best);
+    // flat index: base + 2*(o + lane) + (which & 1) + (which >> 1) * W
+    const __m512i col = _mm512_add_epi32(_mm512_add_epi32(lane2, _mm512_set1_epi32(int(2 * o))),
+                                         _mm512_and_si512(which, one));
+    const __mmask16 row1 = _mm512_cmpge_epi32_mask(which, _mm512_set1_epi32(2));
+    for (int h = 0; h < 2; ++h) {
+      const __m256i half = h ? _mm512_extracti64x4_epi64(col, 1) : _mm512_castsi512_si256(col);
+      __m512i idx = _mm512_add_epi64(_mm512_cvtepi32_epi64(half), _mm512_set1_epi64(base));
+      idx = _mm512_mask_add_epi64(idx, __mmask8(row1 >> (8 * h)), idx, w64);
+      _mm512_mask_storeu_epi64(iy + o + 8 * h, __mmask8(k >> (8 * h)), idx);
+    }
+  }
+}
+#endif
+
 EMBER_CLONES void max_pool_2x2_row_f32(const float* r0, const float* r1, int64_t base, int64_t W, float* y,
                                        int64_t* iy, int64_t n) {
   max_pool_2x2_row(r0, r1, base, W, y, iy, n);
@@ -314,8 +361,18 @@ void max_pool_plane(const T* x, T* y, int64_t* iy, const Pool2d& g) {
   for (int64_t oh = 0; oh < g.OH; ++oh, y += g.OW, iy += g.OW) {
     if (two_by_two) {  // LeNet's pooling: no bounds to clip
       const T* r0 = x + 2 * oh * g.W;
-      if constexpr (std::is_same_v<T, float>) max_pool_2x2_row_f32(r0, r0 + g.W, 2 * oh * g.W, g.W, y, iy, g.OW);
-      else max_pool_2x2_row_f64(r0, r0 + g.W, 2 * oh * g.W, g.W, y, iy, g.OW);
+      if constexpr (std::is_same_v<T, float>) {
+#ifdef EMBER_POOL_AVX512
+        static const bool avx512 = __builtin_cpu_supports("avx512f");
+        if (avx512) {
+          max_pool_2x2_row_f32_avx512(r0, r0 + g.W, 2 * oh * g.W, g.W, y, iy, g.OW);
+          continue;
+        }
+#endif
+        max_pool_2x2_row_f32(r0, r0 + g.W, 2 * oh * g.W, g.W, y, iy, g.OW);
+      } else {
+        max_pool_2x2_row_f64(r0, r0 + g.W, 2 * oh * g.W, g.W, y, iy, g.OW);
+      }
       continue;
     }
     const int64_t h0 = oh * g.sh - g.ph;
