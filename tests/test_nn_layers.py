@@ -250,12 +250,24 @@ def batch_norm_train_ref(x, w, b, eps=1e-5):
     return (x - mean.reshape(shape)) / np.sqrt(var.reshape(shape) + eps) * w.reshape(shape) + b.reshape(shape)
 
 
-@pytest.mark.parametrize("shape", [(6, 3), (4, 3, 5)])
+@pytest.mark.parametrize("shape", [(6, 3), (4, 3, 5), (3, 3, 4, 5), (1, 3, 2, 3)])
 def test_batch_norm_training_forward_and_gradient(shape):
     x = RNG.normal(size=shape) * 3 + 2
     w, b = RNG.normal(size=3), RNG.normal(size=3)
     check_grad(lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
                batch_norm_train_ref, [x, w, b], wrt=(0, 1, 2), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_double_backward(training):
+    # a recorded backward (create_graph) is built from differentiable ops; gradgradcheck
+    # compares its derivative with central differences of the first gradient
+    x = ember.tensor(RNG.normal(size=(4, 3, 2, 3)) * 2 + 1, requires_grad=True)
+    w = ember.tensor(RNG.normal(size=3), requires_grad=True)
+    b = ember.tensor(RNG.normal(size=3), requires_grad=True)
+    rm, rv = ember.tensor(RNG.normal(size=3)), ember.tensor(RNG.random(3) + 0.5)
+    fn = lambda x, w, b: F.batch_norm(x, None if training else rm, None if training else rv, w, b, training=training)
+    assert ember.autograd.gradgradcheck(fn, (x, w, b))
 
 
 def test_batch_norm_running_stats_and_eval():

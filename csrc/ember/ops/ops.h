@@ -203,6 +203,13 @@ EMBER_API Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, con
                                   const Dims& padding, const Dims& output_padding, int64_t groups,
                                   const Dims& dilation);
 
+// ---- norm.cpp ---------------------------------------------------------------------------
+// Batch normalization of (N, C, *) per channel; training uses (and moves the
+// running stats by momentum towards) the batch statistics, else the running ones.
+EMBER_API Tensor batch_norm(const Tensor& input, const OptTensor& weight, const OptTensor& bias,
+                            const OptTensor& running_mean, const OptTensor& running_var, bool training,
+                            double momentum, double eps);
+
 // ---- random.cpp -----------------------------------------------------------------------
 EMBER_API Tensor& uniform_(Tensor& self, double from, double to, Generator* gen = nullptr);
 EMBER_API Tensor& normal_(Tensor& self, double mean, double std, Generator* gen = nullptr);

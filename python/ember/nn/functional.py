@@ -351,26 +351,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             raise RuntimeError(f"{name} should contain {c} elements not {t.numel()}")
     if not training and (running_mean is None or running_var is None):
         raise RuntimeError(f"running_{'mean' if running_mean is None else 'var'} must be defined in evaluation mode")
-    dims = (0,) + tuple(range(2, input.dim()))
-    bshape = (1, c) + (1,) * (input.dim() - 2)
-    if training:
-        mean = input.mean(dims)
-        var = input.var(dims, correction=0)
-        if running_mean is not None or running_var is not None:
-            n = input.numel() // c
-            with no_grad():
-                if running_mean is not None:
-                    running_mean.copy_(mean * momentum + running_mean * (1 - momentum))
-                if running_var is not None:
-                    running_var.copy_(var * (momentum * n / (n - 1)) + running_var * (1 - momentum))
-    else:
-        mean, var = running_mean, running_var
-    out = (input - mean.reshape(bshape)) * (var.reshape(bshape) + eps).rsqrt()
-    if weight is not None:
-        out = out * weight.reshape(bshape)
-    if bias is not None:
-        out = out + bias.reshape(bshape)
-    return out
+    return _C._batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps)
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):

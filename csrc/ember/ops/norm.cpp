@@ -1,0 +1,250 @@
+// Batch normalization of (N, C, *) over every dim but the channels.
+//
+// Forward: each channel's mean and biased variance in one parallel sweep over
+// the channels (two passes over a channel's data, accumulated in double),
+// then out = x * scale + shift with scale = weight * invstd and
+// shift = bias - mean * scale, as PyTorch's CPU kernel computes it. The
+// running stats move by momentum towards the mean and the unbiased variance.
+// Backward (PyTorch's formula): per channel sum(gy) and sum(gy * (x - mean)),
+// then dx in one more pass. When the backward itself is recorded
+// (create_graph), the same gradient is built from differentiable ops instead,
+// so double backward works.
+#include <cmath>
+
+#include "ember/autograd/autograd.h"
+#include "ember/cpu/parallel.h"
+#include "ember/ops/ops.h"
+
+namespace ember {
+namespace {
+
+struct Planes {  // the contiguous input as (N, C, S)
+  int64_t N, C, S;
+  int64_t per_channel() const { return N * S; }
+};
+
+Planes planes_of(const Tensor& x) {
+  const int64_t N = x.sizes()[0], C = x.sizes()[1];
+  return {N, C, N * C == 0 ? 0 : x.numel() / (N * C)};
+}
+
+// fn(c) for every channel, the channels split between the threads.
+template <typename F>
+void over_channels(const Planes& p, const F& fn) {
+  std::optional<GilRelease> no_gil;
+  if (p.C * p.per_channel() >= (int64_t(1) << 16)) no_gil.emplace();
+  parallel_for(0, p.C, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(p.per_channel(), 1)),
+               [&](int64_t c0, int64_t c1) {
+                 for (int64_t c = c0; c < c1; ++c) fn(c);
+               });
+}
+
+// sum of f(i) for i < n in double, with eight independent accumulators: a
+// single running sum would wait on each add's latency (and the compiler may
+// not reorder floating-point sums itself).
+template <typename F>
+inline double sum_of(int64_t n, const F& f) {
+  double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int k = 0; k < 8; ++k) acc[k] += f(i + k);
+  for (; i < n; ++i) acc[0] += f(i);
+  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+// The shape (1, C, 1, ...) that broadcasts a per-channel vector against x.
+Dims channel_shape(const Tensor& x) {
+  Dims s(size_t(x.dim()), 1);
+  s[1] = x.sizes()[1];
+  return s;
+}
+Dims reduce_dims(const Tensor& x) {
+  Dims d{0};
+  for (int64_t i = 2; i < x.dim(); ++i) d.push_back(i);
+  return d;
+}
+
+struct Stats {
+  Tensor mean, invstd;  // (C), x's dtype: what normalized the input
+};
+
+// Batch statistics; moves the running stats when given.
+template <typename T>
+Stats batch_stats(const T* px, const Planes& p, const Tensor& like, Tensor* running_mean, Tensor* running_var,
+                  double momentum, double eps) {
+  Stats st{empty({p.C}, like.dtype(), like.device()), empty({p.C}, like.dtype(), like.device())};
+  Tensor mean64 = empty({p.C}, ScalarType::Float64, like.device()), var64 = empty({p.C}, ScalarType::Float64, like.device());
+  T* pm = st.mean.data_ptr<T>();
+  T* pi = st.invstd.data_ptr<T>();
+  double* m64 = mean64.data_ptr<double>();
+  double* v64 = var64.data_ptr<double>();
+  const int64_t n = p.per_channel();
+  over_channels(p, [&](int64_t c) {
+    double sum = 0;
+    for (int64_t b = 0; b < p.N; ++b) {
+      const T* row = px + (b * p.C + c) * p.S;
+      sum += sum_of(p.S, [&](int64_t s) { return double(row[s]); });
+    }
+    const double mean = sum / double(n);
+    double sq = 0;
+    for (int64_t b = 0; b < p.N; ++b) {
+      const T* row = px + (b * p.C + c) * p.S;
+      sq += sum_of(p.S, [&](int64_t s) {
+        const double d = double(row[s]) - mean;
+        return d * d;
+      });
+    }
+    pm[c] = T(mean);
+    pi[c] = T(1.0 / std::sqrt(sq / double(n) + eps));
+    m64[c] = mean;
+    v64[c] = n > 1 ? sq / double(n - 1) : NAN;  // unbiased, for the running variance
+  });
+  GradModeGuard no_grad(false);
+  if (running_mean && running_mean->defined())
+    copy_(*running_mean, add(mul(mean64, Scalar(momentum)), mul(*running_mean, Scalar(1.0 - momentum))));
+  if (running_var && running_var->defined())
+    copy_(*running_var, add(mul(var64, Scalar(momentum)), mul(*running_var, Scalar(1.0 - momentum))));
+  return st;
+}
+
+// Stats from the running estimates (evaluation).
+Stats running_stats(const Tensor& running_mean, const Tensor& running_var, const Tensor& like, double eps) {
+  GradModeGuard no_grad(false);
+  Tensor rm = contiguous(to_dtype(running_mean, like.dtype())), rv = to_dtype(running_var, ScalarType::Float64);
+  return {rm, contiguous(to_dtype(unary(UnaryOp::Rsqrt, add(rv, Scalar(eps))), like.dtype()))};
+}
+
+// out = x * (w * invstd) + (b - mean * w * invstd), per channel
+template <typename T>
+void normalize(const T* px, T* po, const Planes& p, const Stats& st, const T* pw, const T* pb) {
+  const T* pm = st.mean.data_ptr<T>();
+  const T* pi = st.invstd.data_ptr<T>();
+  over_channels(p, [&](int64_t c) {
+    const T scale = pw ? pw[c] * pi[c] : pi[c];
+    const T shift = (pb ? pb[c] : T(0)) - pm[c] * scale;
+    for (int64_t b = 0; b < p.N; ++b) {
+      const int64_t at = (b * p.C + c) * p.S;
+      for (int64_t s = 0; s < p.S; ++s) po[at + s] = px[at + s] * scale + shift;
+    }
+  });
+}
+
+struct Grads {
+  Tensor dx, dw, db;
+};
+
+// PyTorch's batch_norm_backward on contiguous gy and x.
+Grads backward_kernel(const Tensor& gy_, const Tensor& x_, const Tensor& w, const Stats& st, bool training,
+                      bool need_dx, bool need_dw, bool need_db) {
+  Tensor gy = contiguous(gy_), x = contiguous(x_);
+  const Planes p = planes_of(x);
+  Grads r;
+  if (need_dx) r.dx = empty(x.sizes(), x.dtype(), x.device());
+  Tensor dw = empty({p.C}, x.dtype(), x.device()), db = empty({p.C}, x.dtype(), x.device());
+  EMBER_DISPATCH_FLOATING(x.dtype(), "batch_norm_backward", [&] {
+    using T = scalar_t;
+    const T* pg = gy.data_ptr<T>();
+    const T* px = x.data_ptr<T>();
+    const T* pm = st.mean.data_ptr<T>();
+    const T* pi = st.invstd.data_ptr<T>();
+    const Tensor wc = w.defined() ? contiguous(to_dtype(w, x.dtype())) : Tensor();
+    const T* pw = wc.defined() ? wc.data_ptr<T>() : nullptr;
+    T* pdx = need_dx ? r.dx.data_ptr<T>() : nullptr;
+    T* pdw = dw.data_ptr<T>();
+    T* pdb = db.data_ptr<T>();
+    const double n = double(p.per_channel());
+    over_channels(p, [&](int64_t c) {
+      const double mean = double(pm[c]);
+      double sum = 0, dot = 0;
+      for (int64_t b = 0; b < p.N; ++b) {
+        const T* gr = pg + (b * p.C + c) * p.S;
+        const T* xr = px + (b * p.C + c) * p.S;
+        sum += sum_of(p.S, [&](int64_t s) { return double(gr[s]); });
+        dot += sum_of(p.S, [&](int64_t s) { return double(gr[s]) * (double(xr[s]) - mean); });
+      }
+      const T invstd = pi[c], w_c = pw ? pw[c] : T(1);
+      pdw[c] = T(dot * double(invstd));
+      pdb[c] = T(sum);
+      if (!pdx) return;
+      if (training) {
+        const T k = T(dot * double(invstd) * double(invstd) / n), gmean = T(sum / n), m = pm[c];
+        for (int64_t b = 0; b < p.N; ++b) {
+          const int64_t at = (b * p.C + c) * p.S;
+          for (int64_t s = 0; s < p.S; ++s)
+            pdx[at + s] = (pg[at + s] - gmean - (px[at + s] - m) * k) * invstd * w_c;
+        }
+      } else {
+        const T scale = invstd * w_c;
+        for (int64_t b = 0; b < p.N; ++b) {
+          const int64_t at = (b * p.C + c) * p.S;
+          for (int64_t s = 0; s < p.S; ++s) pdx[at + s] = pg[at + s] * scale;
+        }
+      }
+    });
+  });
+  if (need_dw) r.dw = dw;
+  if (need_db) r.db = db;
+  return r;
+}
+
+// The same gradient from differentiable ops, for a recorded (create_graph) backward.
+Grads backward_composite(const Tensor& gy, const Tensor& x, const Tensor& w, const Stats& st, bool training,
+                         double eps) {
+  const Dims cs = channel_shape(x), dims = reduce_dims(x);
+  Tensor mean, invstd;
+  if (training) {  // the statistics are functions of x here
+    mean = ember::mean(x, dims, true);
+    invstd = unary(UnaryOp::Rsqrt, add(var(x, dims, 0, true), Scalar(eps)));
+  } else {
+    mean = reshape(st.mean, cs);
+    invstd = reshape(st.invstd, cs);
+  }
+  const Tensor xhat = mul(sub(x, mean), invstd);
+  const Tensor gxhat = w.defined() ? mul(gy, reshape(w, cs)) : gy;
+  Tensor dx = training ? mul(invstd, sub(sub(gxhat, ember::mean(gxhat, dims, true)),
+                                         mul(xhat, ember::mean(mul(gxhat, xhat), dims, true))))
+                       : mul(gxhat, invstd);
+  return {dx, sum(mul(gy, xhat), dims), sum(gy, dims)};
+}
+
+}  // namespace
+
+Tensor batch_norm(const Tensor& input, const OptTensor& weight_, const OptTensor& bias_, const OptTensor& running_mean_,
+                  const OptTensor& running_var_, bool training, double momentum, double eps) {
+  Tensor weight = weight_ ? *weight_ : Tensor(), bias = bias_ ? *bias_ : Tensor();
+  Tensor running_mean = running_mean_ ? *running_mean_ : Tensor(), running_var = running_var_ ? *running_var_ : Tensor();
+  EMBER_CHECK(input.dim() >= 2, "batch_norm: expected 2D or higher input, but got ", input.dim(), "D input");
+  EMBER_CHECK(is_floating(input.dtype()), "\"batch_norm\" not implemented for '", dtype_short_name(input.dtype()),
+              "'");
+  Tensor x = contiguous(input);
+  const Planes p = planes_of(x);
+  Tensor out = empty(x.sizes(), x.dtype(), x.device());
+  Stats st;
+  {
+    GradModeGuard no_grad(false);
+    EMBER_DISPATCH_FLOATING(x.dtype(), "batch_norm", [&] {
+      using T = scalar_t;
+      st = training ? batch_stats(x.data_ptr<T>(), p, x, &running_mean, &running_var, momentum, eps)
+                    : running_stats(running_mean, running_var, x, eps);
+      const Tensor w = weight.defined() ? contiguous(to_dtype(weight, x.dtype())) : Tensor();
+      const Tensor b = bias.defined() ? contiguous(to_dtype(bias, x.dtype())) : Tensor();
+      normalize(x.data_ptr<T>(), out.data_ptr<T>(), p, st, w.defined() ? w.data_ptr<T>() : nullptr,
+                b.defined() ? b.data_ptr<T>() : nullptr);
+    });
+  }
+  if (grad_enabled() && any_requires_grad({&input, &weight, &bias})) {
+    record("NativeBatchNormBackward0", {&input, &weight, &bias}, out,
+           [X = SavedTensor(input, false), W = SavedTensor(weight, false), st, training, eps,
+            need = std::array<bool, 3>{requires_grad(input), requires_grad(weight), requires_grad(bias)}](
+               Node* n, const std::vector<Tensor>& g) {
+             const Tensor x = X.unpack(n), w = W.unpack(n);
+             Grads r = grad_enabled() ? backward_composite(g[0], x, w, st, training, eps)
+                                      : backward_kernel(g[0], x, w, st, training, need[0], need[1], need[2]);
+             return std::vector<Tensor>{need[0] ? r.dx : Tensor(), need[1] ? r.dw : Tensor(),
+                                        need[2] ? r.db : Tensor()};
+           });
+  }
+  return out;
+}
+
+}  // namespace ember
