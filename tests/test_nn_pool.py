@@ -402,6 +402,21 @@ def test_group_norm(shape, G):
                rtol=1e-5, atol=1e-6)
 
 
+def test_group_norm_double_backward():
+    x = ember.tensor(RNG.normal(size=(2, 4, 3, 2)) * 2 + 1, requires_grad=True)
+    w = ember.tensor(RNG.normal(size=4), requires_grad=True)
+    b = ember.tensor(RNG.normal(size=4), requires_grad=True)
+    assert ember.autograd.gradgradcheck(lambda x, w, b: F.group_norm(x, 2, w, b), (x, w, b))
+
+
+def test_group_norm_float32_matches_float64_reference():
+    x = (RNG.normal(size=(3, 6, 5, 4)) * 3 + 1).astype(np.float32)
+    w, b = RNG.normal(size=6).astype(np.float32), RNG.normal(size=6).astype(np.float32)
+    out = F.group_norm(ember.tensor(x), 3, ember.tensor(w), ember.tensor(b))
+    assert out.dtype == ember.float32
+    np.testing.assert_allclose(np.asarray(out), group_norm_ref(x.astype(np.float64), 3, w, b), rtol=1e-5, atol=1e-5)
+
+
 def test_group_norm_module():
     m = nn.GroupNorm(2, 4)
     assert np.all(np.asarray(m.weight.detach()) == 1) and np.all(np.asarray(m.bias.detach()) == 0)

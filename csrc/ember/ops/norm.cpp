@@ -1,4 +1,5 @@
-// Batch normalization of (N, C, *) over every dim but the channels.
+// Batch normalization of (N, C, *) over every dim but the channels, and
+// group normalization over each sample's groups of channels.
 //
 // Forward: each channel's mean and biased variance in one parallel sweep over
 // the channels (two passes over a channel's data, accumulated in double),
@@ -8,8 +9,10 @@
 // Backward (PyTorch's formula): per channel sum(gy) and sum(gy * (x - mean)),
 // then dx in one more pass. When the backward itself is recorded
 // (create_graph), the same gradient is built from differentiable ops instead,
-// so double backward works.
+// so double backward works. Group norm follows the same plan with one
+// statistic per (sample, group) and PyTorch's group-norm backward.
 #include <cmath>
+#include <vector>
 
 #include "ember/autograd/autograd.h"
 #include "ember/cpu/parallel.h"
@@ -28,15 +31,18 @@ Planes planes_of(const Tensor& x) {
   return {N, C, N * C == 0 ? 0 : x.numel() / (N * C)};
 }
 
-// fn(c) for every channel, the channels split between the threads.
+// fn(r) for r < rows, each touching `per_row` elements, split between the threads.
+template <typename F>
+void over_rows(int64_t rows, int64_t per_row, const F& fn) {
+  std::optional<GilRelease> no_gil;
+  if (rows * per_row >= (int64_t(1) << 16)) no_gil.emplace();
+  parallel_for(0, rows, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(per_row, 1)), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) fn(r);
+  });
+}
 template <typename F>
 void over_channels(const Planes& p, const F& fn) {
-  std::optional<GilRelease> no_gil;
-  if (p.C * p.per_channel() >= (int64_t(1) << 16)) no_gil.emplace();
-  parallel_for(0, p.C, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(p.per_channel(), 1)),
-               [&](int64_t c0, int64_t c1) {
-                 for (int64_t c = c0; c < c1; ++c) fn(c);
-               });
+  over_rows(p.C, p.per_channel(), fn);
 }
 
 // sum of f(i) for i < n in double, with eight independent accumulators: a
@@ -242,6 +248,144 @@ Tensor batch_norm(const Tensor& input, const OptTensor& weight_, const OptTensor
                                       : backward_kernel(g[0], x, w, st, training, need[0], need[1], need[2]);
              return std::vector<Tensor>{need[0] ? r.dx : Tensor(), need[1] ? r.dw : Tensor(),
                                         need[2] ? r.db : Tensor()};
+           });
+  }
+  return out;
+}
+
+namespace {
+
+// Group statistics of the contiguous x (N, C, S): rows (n, g) of D = C/G channels.
+struct Groups {
+  int64_t N, C, S, G;
+  int64_t D() const { return C / G; }
+  int64_t row() const { return D() * S; }  // elements per (n, g)
+};
+
+// PyTorch's GroupNorm backward from the per-(n, c) sums ds = sum(gy * x), db = sum(gy).
+template <typename T>
+void group_backward(const T* pg, const T* px, const T* pm, const T* pi, const T* pw, const Groups& q, T* pdx,
+                    T* pdw, T* pdb) {
+  const int64_t D = q.D(), S = q.S;
+  std::vector<double> ds(size_t(q.N * q.C)), db(size_t(q.N * q.C));
+  over_rows(q.N * q.C, S, [&](int64_t nc) {
+    const T* gr = pg + nc * S;
+    const T* xr = px + nc * S;
+    ds[size_t(nc)] = sum_of(S, [&](int64_t s) { return double(gr[s]) * double(xr[s]); });
+    db[size_t(nc)] = sum_of(S, [&](int64_t s) { return double(gr[s]); });
+  });
+  if (pdx) {
+    const double M = double(q.row());
+    over_rows(q.N * q.G, q.row(), [&](int64_t ng) {
+      const int64_t n = ng / q.G, c0 = (ng % q.G) * D;
+      double dsg = 0, dbg = 0;
+      for (int64_t c = c0; c < c0 + D; ++c) {
+        const double w = pw ? double(pw[c]) : 1.0;
+        dsg += ds[size_t(n * q.C + c)] * w;
+        dbg += db[size_t(n * q.C + c)] * w;
+      }
+      const double mean = double(pm[ng]), rstd = double(pi[ng]);
+      const T c2 = T((dbg * mean - dsg) * rstd * rstd * rstd / M);
+      const T c3 = T(-double(c2) * mean - dbg * rstd / M);
+      for (int64_t c = c0; c < c0 + D; ++c) {
+        const T c1 = T(rstd * (pw ? double(pw[c]) : 1.0));
+        const int64_t at = (n * q.C + c) * S;
+        for (int64_t s = 0; s < S; ++s) pdx[at + s] = c1 * pg[at + s] + c2 * px[at + s] + c3;
+      }
+    });
+  }
+  for (int64_t c = 0; c < q.C; ++c) {
+    double gw = 0, gb = 0;
+    for (int64_t n = 0; n < q.N; ++n) {
+      const int64_t ng = n * q.G + c / D;
+      gw += (ds[size_t(n * q.C + c)] - db[size_t(n * q.C + c)] * double(pm[ng])) * double(pi[ng]);
+      gb += db[size_t(n * q.C + c)];
+    }
+    pdw[c] = T(gw);
+    pdb[c] = T(gb);
+  }
+}
+
+Grads group_backward_composite(const Tensor& gy, const Tensor& x, const Tensor& w, int64_t G, double eps) {
+  const Dims cs = channel_shape(x), dims = reduce_dims(x), shape = x.sizes().vec();
+  const Dims rows{x.sizes()[0], G, -1};
+  const Tensor xg = reshape(x, rows);
+  const Tensor invstd = unary(UnaryOp::Rsqrt, add(var(xg, {2}, 0, true), Scalar(eps)));
+  const Tensor xhat = mul(sub(xg, ember::mean(xg, {2}, true)), invstd);
+  const Tensor gxhat = reshape(w.defined() ? mul(gy, reshape(w, cs)) : gy, rows);
+  const Tensor dx = mul(invstd, sub(sub(gxhat, ember::mean(gxhat, {2}, true)),
+                                    mul(xhat, ember::mean(mul(gxhat, xhat), {2}, true))));
+  return {reshape(dx, shape), sum(mul(gy, reshape(xhat, shape)), dims), sum(gy, dims)};
+}
+
+}  // namespace
+
+Tensor group_norm(const Tensor& input, int64_t G, const OptTensor& weight_, const OptTensor& bias_, double eps) {
+  Tensor weight = weight_ ? *weight_ : Tensor(), bias = bias_ ? *bias_ : Tensor();
+  EMBER_CHECK(input.dim() >= 2 && G > 0 && input.sizes()[1] % G == 0,
+              "Expected number of channels in input to be divisible by num_groups, but got input of shape ",
+              input.sizes(), " and num_groups=", G);
+  EMBER_CHECK(is_floating(input.dtype()), "\"group_norm\" not implemented for '", dtype_short_name(input.dtype()),
+              "'");
+  Tensor x = contiguous(input);
+  const Planes p = planes_of(x);
+  const Groups q{p.N, p.C, p.S, G};
+  Tensor out = empty(x.sizes(), x.dtype(), x.device());
+  Tensor mean = empty({q.N * G}, x.dtype(), x.device()), invstd = empty({q.N * G}, x.dtype(), x.device());
+  {
+    GradModeGuard no_grad(false);
+    const Tensor w = weight.defined() ? contiguous(to_dtype(weight, x.dtype())) : Tensor();
+    const Tensor b = bias.defined() ? contiguous(to_dtype(bias, x.dtype())) : Tensor();
+    EMBER_DISPATCH_FLOATING(x.dtype(), "group_norm", [&] {
+      using T = scalar_t;
+      const T* px = x.data_ptr<T>();
+      T* po = out.data_ptr<T>();
+      T* pm = mean.data_ptr<T>();
+      T* pi = invstd.data_ptr<T>();
+      const T* pw = w.defined() ? w.data_ptr<T>() : nullptr;
+      const T* pb = b.defined() ? b.data_ptr<T>() : nullptr;
+      const int64_t len = q.row();
+      over_rows(q.N * G, len, [&](int64_t ng) {
+        const T* xr = px + ng * len;  // (n, g) is contiguous in (N, C, S)
+        const double mu = sum_of(len, [&](int64_t i) { return double(xr[i]); }) / double(len);
+        const double var = sum_of(len, [&](int64_t i) {
+          const double d = double(xr[i]) - mu;
+          return d * d;
+        }) / double(len);
+        const T rstd = T(1.0 / std::sqrt(var + eps));
+        pm[ng] = T(mu);
+        pi[ng] = rstd;
+        for (int64_t c = (ng % G) * q.D(); c < (ng % G + 1) * q.D(); ++c) {
+          const T scale = pw ? rstd * pw[c] : rstd;
+          const T shift = (pb ? pb[c] : T(0)) - scale * T(mu);
+          const int64_t at = ((ng / G) * q.C + c) * q.S;
+          for (int64_t s = 0; s < q.S; ++s) po[at + s] = px[at + s] * scale + shift;
+        }
+      });
+    });
+  }
+  if (grad_enabled() && any_requires_grad({&input, &weight, &bias})) {
+    record("NativeGroupNormBackward0", {&input, &weight, &bias}, out,
+           [X = SavedTensor(input, false), W = SavedTensor(weight, false), mean, invstd, q, eps,
+            need = std::array<bool, 3>{requires_grad(input), requires_grad(weight), requires_grad(bias)}](
+               Node* n, const std::vector<Tensor>& g) {
+             const Tensor x = X.unpack(n), w = W.unpack(n);
+             if (grad_enabled()) {
+               Grads r = group_backward_composite(g[0], x, w, q.G, eps);
+               return std::vector<Tensor>{need[0] ? r.dx : Tensor(), need[1] ? r.dw : Tensor(),
+                                          need[2] ? r.db : Tensor()};
+             }
+             const Tensor gy = contiguous(g[0]), xc = contiguous(x);
+             Tensor dx = need[0] ? empty(xc.sizes(), xc.dtype(), xc.device()) : Tensor();
+             Tensor dw = empty({q.C}, xc.dtype(), xc.device()), db = empty({q.C}, xc.dtype(), xc.device());
+             EMBER_DISPATCH_FLOATING(xc.dtype(), "group_norm_backward", [&] {
+               using T = scalar_t;
+               const Tensor wc = w.defined() ? contiguous(to_dtype(w, xc.dtype())) : Tensor();
+               group_backward<T>(gy.data_ptr<T>(), xc.data_ptr<T>(), mean.data_ptr<T>(), invstd.data_ptr<T>(),
+                                 wc.defined() ? wc.data_ptr<T>() : nullptr, q,
+                                 need[0] ? dx.data_ptr<T>() : nullptr, dw.data_ptr<T>(), db.data_ptr<T>());
+             });
+             return std::vector<Tensor>{dx, need[1] ? dw : Tensor(), need[2] ? db : Tensor()};
            });
   }
   return out;

@@ -209,6 +209,10 @@ EMBER_API Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, con
 EMBER_API Tensor batch_norm(const Tensor& input, const OptTensor& weight, const OptTensor& bias,
                             const OptTensor& running_mean, const OptTensor& running_var, bool training,
                             double momentum, double eps);
+// Group normalization of (N, C, *): each sample's G groups of C/G channels normalized over
+// those channels and the other dims, then weight * . + bias per channel.
+EMBER_API Tensor group_norm(const Tensor& input, int64_t num_groups, const OptTensor& weight, const OptTensor& bias,
+                            double eps);
 
 // ---- random.cpp -----------------------------------------------------------------------
 EMBER_API Tensor& uniform_(Tensor& self, double from, double to, Generator* gen = nullptr);

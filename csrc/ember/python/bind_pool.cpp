@@ -1,4 +1,4 @@
-// Pooling, batch normalization and upsampling (ember.nn.functional builds on these; it expands ints to pairs).
+// Pooling, batch and group normalization, and upsampling (ember.nn.functional builds on these; it expands ints to pairs).
 #include "ember/python/pyutils.h"
 
 namespace ember {
@@ -12,6 +12,8 @@ void bind_pool(py::module_& m) {
   m.def("_adaptive_max_pool2d", &adaptive_max_pool2d, py::arg("input"), py::arg("output_size"));
   m.def("_batch_norm", &batch_norm, py::arg("input"), py::arg("weight"), py::arg("bias"), py::arg("running_mean"),
         py::arg("running_var"), py::arg("training"), py::arg("momentum"), py::arg("eps"));
+  m.def("_group_norm", &group_norm, py::arg("input"), py::arg("num_groups"), py::arg("weight"), py::arg("bias"),
+        py::arg("eps"));
   m.def("_upsample_nearest2d", &upsample_nearest2d, py::arg("input"), py::arg("output_size"), py::arg("scale_h"),
         py::arg("scale_w"));
   m.def("_upsample_bilinear2d", &upsample_bilinear2d, py::arg("input"), py::arg("output_size"),

@@ -181,16 +181,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
             shown = list(t.shape) if name == "weight" else (list(weight.shape) if weight is not None else [0])
             raise RuntimeError(f"Expected {name} to be a vector of size equal to the number of channels in input, but "
                                f"got {name} of shape {shown} and input of shape {size}")
-    x = input.reshape(n, num_groups, -1)
-    mean = x.mean(-1, keepdim=True)
-    var = x.var(-1, keepdim=True, correction=0)
-    out = ((x - mean) * (var + eps).rsqrt()).reshape(size)
-    bshape = (1, c) + (1,) * (len(size) - 2)
-    if weight is not None:
-        out = out * weight.reshape(bshape)
-    if bias is not None:
-        out = out + bias.reshape(bshape)
-    return out
+    return _C._group_norm(input, num_groups, weight, bias, eps)
 
 
 def dropout2d(input, p=0.5, training=True, inplace=False):
