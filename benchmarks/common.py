@@ -93,7 +93,7 @@ def bench(*fns, repeat=7, min_time=0.05, warmup=1, max_time=3.0, settle=0.3):
 
 
 # --------------------------------------------------------------------------- rows
-TIME_UNITS = {"s": 1.0, "ms": 1e3, "µs": 1e6, "us": 1e6, "µs/op": 1e6, "us/op": 1e6, "ms/step": 1e3,
+TIME_UNITS = {"s": 1.0, "ms": 1e3, "µs": 1e6, "us": 1e6, "µs/op": 1e6, "us/op": 1e6, "ms/step": 1e3, "ms/call": 1e3,
               "ms/iter": 1e3, "ns/op": 1e9}
 RATE_SCALE = {"GB/s": 1e9, "GFLOP/s": 1e9, "MB/s": 1e6, "Melem/s": 1e6, "items/s": 1.0, "samples/s": 1.0}
 
