@@ -263,13 +263,13 @@ Geom chunk_geom(const Geom& g, int64_t n) {
 
 // OpenBLAS on one thread for the life of this object (GEMMs run inside ember's parallel regions).
 struct BlasOnOneThread {
-  explicit BlasOnOneThread(bool active) : active(active) {
-    if (active) set_blas_num_threads(1);
+  explicit BlasOnOneThread(bool active) : before(active ? get_blas_num_threads() : 0) {
+    if (before > 1) set_blas_num_threads(1);
   }
   ~BlasOnOneThread() {
-    if (active) set_blas_num_threads(get_num_threads());
+    if (before > 1) set_blas_num_threads(before);
   }
-  bool active;
+  int before;  // OpenBLAS's thread count to restore (0: untouched)
 };
 
 // Runs fn(first, end, slot) over the chunks of the batch: the chunks are split

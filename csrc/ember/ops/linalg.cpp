@@ -224,5 +224,6 @@ Tensor matmul(const Tensor& a, const Tensor& b, const OptTensor& out) {
 }
 
 void set_blas_num_threads(int n) { scipy_openblas_set_num_threads(n); }
+int get_blas_num_threads() { return scipy_openblas_get_num_threads(); }
 
 }  // namespace ember

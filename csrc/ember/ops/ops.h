@@ -169,6 +169,7 @@ EMBER_API Tensor bmm(const Tensor& a, const Tensor& b, const OptTensor& out = st
 EMBER_API Tensor dot(const Tensor& a, const Tensor& b);
 EMBER_API Tensor outer(const Tensor& a, const Tensor& b);
 EMBER_API void set_blas_num_threads(int n);
+EMBER_API int get_blas_num_threads();
 
 // ---- nn.cpp ---------------------------------------------------------------------------
 EMBER_API Tensor softmax(const Tensor& self, int64_t dim);
