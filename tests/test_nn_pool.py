@@ -209,6 +209,21 @@ def test_max_pool2d_2x2_ties_and_nans_match_scan_order(dtype, width):
     np.testing.assert_array_equal(np.asarray(out), ref.astype(dtype))
 
 
+@pytest.mark.parametrize("dtype", [np.int32, np.int64])
+@pytest.mark.parametrize("kw", [dict(kernel_size=2), dict(kernel_size=3, stride=1, padding=1), dict(kernel_size=(2, 3), stride=2, dilation=(2, 1))])
+def test_max_pool2d_integers(dtype, kw):
+    # PyTorch pools integer tensors too (values and indices), not bool
+    x = np.random.default_rng(3).integers(-50, 50, (2, 3, 7, 8)).astype(dtype)
+    out, idx = F.max_pool2d(ember.tensor(x), return_indices=True, **kw)
+    ref, ref_idx = max_pool_ref(x.astype(np.float64), kw["kernel_size"], kw.get("stride"), kw.get("padding", 0),
+                                kw.get("dilation", 1), indices=True)
+    assert out.dtype == ember.tensor(x).dtype
+    np.testing.assert_array_equal(np.asarray(out), ref.astype(dtype))
+    np.testing.assert_array_equal(np.asarray(idx), ref_idx)
+    with pytest.raises(NotImplementedError, match="\"max_pool2d\" not implemented for 'Bool'"):
+        F.max_pool2d(ember.tensor(x > 0), 2)
+
+
 def test_max_pool2d_all_padding_minus_inf_and_empty_batch():
     x = np.full((1, 1, 2, 2), -np.inf)
     out, idx = F.max_pool2d(ember.tensor(x), 2, stride=1, padding=1, return_indices=True)

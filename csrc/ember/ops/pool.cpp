@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <memory>
 
 #include "ember/autograd/autograd.h"
@@ -370,8 +371,10 @@ void max_pool_plane(const T* x, T* y, int64_t* iy, const Pool2d& g) {
         }
 #endif
         max_pool_2x2_row_f32(r0, r0 + g.W, 2 * oh * g.W, g.W, y, iy, g.OW);
-      } else {
+      } else if constexpr (std::is_same_v<T, double>) {
         max_pool_2x2_row_f64(r0, r0 + g.W, 2 * oh * g.W, g.W, y, iy, g.OW);
+      } else {
+        max_pool_2x2_row(r0, r0 + g.W, 2 * oh * g.W, g.W, y, iy, g.OW);
       }
       continue;
     }
@@ -380,7 +383,8 @@ void max_pool_plane(const T* x, T* y, int64_t* iy, const Pool2d& g) {
     for (int64_t ow = 0; ow < g.OW; ++ow) {
       const int64_t w0 = ow * g.sw - g.pw;
       const auto [la, lb] = window_taps(w0, g.kw, g.dw, g.W);
-      T best = -INFINITY;
+      T best = std::numeric_limits<T>::has_infinity ? -std::numeric_limits<T>::infinity()
+                                                    : std::numeric_limits<T>::lowest();
       int64_t arg = ka < kb && la < lb ? (h0 + ka * g.dh) * g.W + w0 + la * g.dw : 0;
       for (int64_t i = ka; i < kb; ++i) {
         const int64_t r = (h0 + i * g.dh) * g.W + w0;
@@ -400,7 +404,7 @@ std::pair<Tensor, Tensor> max_pool_kernel(const Tensor& input, const Pool2d& g) 
   Tensor out = empty(out_shape(x, g.OH, g.OW), x.dtype(), x.device());
   Tensor idx = empty(out_shape(x, g.OH, g.OW), ScalarType::Int64, x.device());
   const int64_t planes = x.numel() / (g.H * g.W);
-  EMBER_DISPATCH_FLOATING(x.dtype(), "max_pool2d", [&] {
+  EMBER_DISPATCH_NUMERIC(x.dtype(), "max_pool2d", [&] {
     using T = scalar_t;
     const T* px = x.data_ptr<T>();
     T* po = out.data_ptr<T>();
@@ -519,7 +523,8 @@ void check_floating(const Tensor& input, const char* op) {
 std::pair<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, const Dims& kernel, const Dims& stride,
                                                   const Dims& padding, const Dims& dilation, bool ceil_mode) {
   Pool2d g = pool_geometry(input, kernel, stride, padding, dilation, ceil_mode, "max_pool2d");
-  check_floating(input, "max_pool2d");
+  if (input.dtype() == ScalarType::Bool)  // integers pool as in PyTorch; bool does not
+    throw_error(ErrorKind::NotImplemented, "\"max_pool2d\" not implemented for 'Bool'");
   if (input.numel() == 0) {
     const DimVector s = out_shape(input, g.OH, g.OW);
     return {empty(s, input.dtype(), input.device()), empty(s, ScalarType::Int64, input.device())};
