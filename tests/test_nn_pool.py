@@ -224,6 +224,28 @@ def test_max_pool2d_integers(dtype, kw):
         F.max_pool2d(ember.tensor(x > 0), 2)
 
 
+def test_avg_pool2d_int64_truncates_like_pytorch():
+    # int64 averages are the window sums divided with C++'s truncation toward zero; int32 is not supported
+    x = np.random.default_rng(4).integers(-40, 40, (2, 2, 5, 6))
+    t = ember.tensor(x)
+    trunc_div = lambda s, d: np.trunc(np.rint(s) / d).astype(np.int64)
+    ones = np.ones_like(x, dtype=np.float64)
+    cases = [  # (kwargs, divisor per output)
+        (dict(kernel_size=2), 4.0),
+        (dict(kernel_size=3, stride=1, padding=1), 9.0),
+        (dict(kernel_size=3, stride=1, padding=1, count_include_pad=False),
+         avg_pool_ref(ones, 3, 1, 1, divisor=1)),
+        (dict(kernel_size=2, divisor_override=3), 3.0),
+    ]
+    for kw, div in cases:
+        sums = avg_pool_ref(x.astype(np.float64), kw["kernel_size"], kw.get("stride"), kw.get("padding", 0), divisor=1)
+        out = F.avg_pool2d(t, **kw)
+        assert out.dtype == ember.int64
+        np.testing.assert_array_equal(np.asarray(out), trunc_div(sums, div))
+    with pytest.raises(NotImplementedError, match="\"avg_pool2d\" not implemented for 'Int'"):
+        F.avg_pool2d(t.int(), 2)
+
+
 def test_max_pool2d_all_padding_minus_inf_and_empty_batch():
     x = np.full((1, 1, 2, 2), -np.inf)
     out, idx = F.max_pool2d(ember.tensor(x), 2, stride=1, padding=1, return_indices=True)

@@ -68,7 +68,7 @@ Tensor linear_kernel(const Tensor& input, const Axis& A, const Axis& B, bool adj
   Tensor out = adjoint ? zeros(out_shape(x, OH, OW), x.dtype(), x.device()) : empty(out_shape(x, OH, OW), x.dtype(), x.device());
   const int64_t planes = IH * IW == 0 ? 0 : x.numel() / (IH * IW);
   const int64_t taps = A.out() ? int64_t(A.src.size()) / A.out() : 1, tapsw = B.out() ? int64_t(B.src.size()) / B.out() : 1;
-  EMBER_DISPATCH_FLOATING(x.dtype(), name, [&] {
+  EMBER_DISPATCH_NUMERIC(x.dtype(), name, [&] {
     using T = scalar_t;
     const T* px = x.data_ptr<T>();
     T* po = out.data_ptr<T>();
@@ -537,7 +537,7 @@ Tensor avg_pool2d(const Tensor& input, const Dims& kernel, const Dims& stride, c
                   bool count_include_pad, std::optional<int64_t> divisor_override) {
   Pool2d g = pool_geometry(input, kernel, stride, padding, {1}, ceil_mode, "avg_pool2d");
   EMBER_CHECK(!divisor_override || *divisor_override != 0, "divisor must be not zero");
-  check_floating(input, "avg_pool2d");
+  if (input.dtype() != ScalarType::Int64) check_floating(input, "avg_pool2d");  // PyTorch: int64 too (truncating)
   auto axes = std::make_shared<std::pair<Axis, Axis>>(avg_axis(g.H, g.OH, g.kh, g.sh, g.ph, count_include_pad),
                                                       avg_axis(g.W, g.OW, g.kw, g.sw, g.pw, count_include_pad));
   if (divisor_override) {
