@@ -13,10 +13,15 @@ struct DispatchStub {
   Fn table[int(DeviceType::NumTypes)] = {};
 
   constexpr explicit DispatchStub(const char* n) : name(n), table{} {}
-  Fn operator[](Device d) const {
+  Fn operator[](Device d) const { return get(d, name); }
+  // `op` names the op in the error (one table may serve many ops).
+  Fn get(Device d, const char* op) const {
     Fn f = table[int(d.type)];
-    EMBER_CHECK(f != nullptr, "Could not run '", name, "' on device '", d.str(),
-                "': this build of ember has no kernel for it");
+    if (__builtin_expect(f == nullptr, 0))
+      throw_error(ErrorKind::NotImplemented,
+                  str("Could not run '", op, "' on device '", d.str(), "': ember has no ",
+                      d.type == DeviceType::CUDA ? "CUDA" : "", " kernel for it",
+                      d.type == DeviceType::CUDA ? " (or the CUDA backend is not loaded)" : ""));
     return f;
   }
   void set(DeviceType t, Fn f) { table[int(t)] = f; }
