@@ -22,6 +22,7 @@ from ._creation import (
 )
 from ._functional import *  # noqa: F401,F403
 from . import autograd
+from . import cuda  # the Python side only: the CUDA module loads on first use
 from . import optim
 from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled, inference_mode
 from ._functional import __all__ as _functional_all
