@@ -253,12 +253,35 @@ def test_module_to_moves_parameters_and_buffers():
     params = list(model.parameters())
     model.to(DEV)
     assert all(p.is_cuda for p in model.parameters())
+    assert ember.device("cuda", 0) == model[0].weight.device
     assert [id(p) for p in model.parameters()] == [id(p) for p in params]  # identity kept
     x = ember.ones(5, 3, device=DEV)
     out = model(x)
     assert out.is_cuda and tuple(out.shape) == (5, 2)
     model.cpu()
     assert not any(p.is_cuda for p in model.parameters())
+
+
+def test_linear_layer_forward_and_backward_match_the_cpu():
+    g = rng(11)
+    x0 = draw(g, (16, 64), F32)
+    grads, outs = {}, {}
+    for dev in ("cpu", DEV):
+        ember.manual_seed(0)
+        layer = nn.Linear(64, 32).to(dev)               # addmm: bias + mm on CUDA
+        out = layer(cpu(x0).to(dev))
+        ((out - 1) ** 2).mean().backward()
+        outs[dev] = out.detach().cpu().numpy()
+        grads[dev] = (layer.weight.grad.cpu().numpy(), layer.bias.grad.cpu().numpy())
+    np.testing.assert_allclose(outs[DEV], outs["cpu"], rtol=1e-4, atol=1e-5)
+    for a, b in zip(grads[DEV], grads["cpu"]):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_cat_and_stack_are_copies():
+    a, b = draw(rng(12), (2, 3), F32), draw(rng(13), (4, 3), F32)
+    check(ember.cat([on_gpu(a), on_gpu(b)]), ember.cat([cpu(a), cpu(b)]))
+    check(ember.stack([on_gpu(a), on_gpu(a)], 1), ember.stack([cpu(a), cpu(a)], 1))
 
 
 # ---- the allocator -------------------------------------------------------------------------

@@ -91,7 +91,9 @@ __device__ T apply_unary(UnaryOp op, T x) {
   } else {
     switch (op) {
       case UnaryOp::Neg: return T(-x);
-      case UnaryOp::Abs: return x < T(0) ? T(-x) : x;
+      case UnaryOp::Abs:
+        if constexpr (is_float_v<T>) return ::fabs(x);  // -0.0 -> 0.0, as the CPU
+        else return x < T(0) ? T(-x) : x;
       case UnaryOp::Relu: return x < T(0) ? T(0) : x;
       case UnaryOp::Sign:
         if constexpr (is_float_v<T>) if (x != x) return T(0);
