@@ -13,18 +13,28 @@ struct DispatchStub {
   Fn table[int(DeviceType::NumTypes)] = {};
 
   constexpr explicit DispatchStub(const char* n) : name(n), table{} {}
-  Fn operator[](Device d) const { return get(d, name); }
-  // `op` names the op in the error (one table may serve many ops).
-  Fn get(Device d, const char* op) const {
+  Fn operator[](Device d) const {
     Fn f = table[int(d.type)];
-    if (__builtin_expect(f == nullptr, 0))
-      throw_error(ErrorKind::NotImplemented,
-                  str("Could not run '", op, "' on device '", d.str(), "': ember has no ",
-                      d.type == DeviceType::CUDA ? "CUDA" : "", " kernel for it",
-                      d.type == DeviceType::CUDA ? " (or the CUDA backend is not loaded)" : ""));
+    if (__builtin_expect(f == nullptr, 0)) no_kernel(d, name);
+    return f;
+  }
+  // The same, naming `op` in the error (one table serves many ops); `op_name` is
+  // only called on that error path.
+  template <typename Op>
+  Fn get(Device d, Op op) const {
+    Fn f = table[int(d.type)];
+    if (__builtin_expect(f == nullptr, 0)) no_kernel(d, op_name(op));
     return f;
   }
   void set(DeviceType t, Fn f) { table[int(t)] = f; }
+
+ private:
+  [[noreturn]] __attribute__((noinline, cold)) static void no_kernel(Device d, const char* op) {
+    throw_error(ErrorKind::NotImplemented,
+                str("Could not run '", op, "' on device '", d.str(), "': ember has no ",
+                    d.type == DeviceType::CUDA ? "CUDA " : "", "kernel for it",
+                    d.type == DeviceType::CUDA ? " (or the CUDA backend is not loaded)" : ""));
+  }
 };
 
 }  // namespace ember

@@ -249,13 +249,11 @@ Operand as_number(const Operand& o) {
 }
 
 // Runs the kernel for `out = op(a, b)`; `out` has the broadcast shape and dtype `ot`.
-void run_binary(BinaryOp op, ScalarType ct, const Operand& a0, const Operand& b0, const Tensor& out) {
+void run_binary(BinaryOp op, ScalarType ct, const Operand& a, const Operand& b, const Tensor& out) {
   if (out.numel() == 0) return;
-  std::optional<Operand> na, nb;
-  if (off_device(a0, out.device())) na.emplace(as_number(a0));
-  if (off_device(b0, out.device())) nb.emplace(as_number(b0));
-  const Operand& a = na ? *na : a0;
-  const Operand& b = nb ? *nb : b0;
+  const Device d = out.device();
+  if (__builtin_expect(off_device(a, d) || off_device(b, d), 0))
+    return run_binary(op, ct, off_device(a, d) ? as_number(a) : a, off_device(b, d) ? as_number(b) : b, out);
   Tensor ta, tb;
   if (!a.is_scalar) ta = to_dtype(a.tensor, ct);
   if (!b.is_scalar) tb = to_dtype(b.tensor, ct);
@@ -279,7 +277,7 @@ void run_binary(BinaryOp op, ScalarType ct, const Operand& a0, const Operand& b0
   } else {
     L = StridedLoop::make(out, {&ta, &tb});
   }
-  binary_stub.get(out.device(), op_name(op))(op, L, ct);
+  binary_stub.get(out.device(), op)(op, L, ct);
 }
 
 DimVector operand_shape(const Operand& a, const Operand& b) {

@@ -77,7 +77,7 @@ void cpu_gemm(const Tensor& a, const Tensor& b, const Tensor& out) {
 }
 
 }  // namespace
-DispatchStub<GemmFn> gemm_stub("mm");
+DispatchStub<GemmFn> gemm_stub("mm/bmm");
 namespace {
 const bool registered = (gemm_stub.set(DeviceType::CPU, cpu_gemm), true);
 
@@ -134,7 +134,7 @@ Tensor bmm(const Tensor& a, const Tensor& b, const OptTensor& out) {
   Tensor result = empty({bs, m, n}, a.dtype(), a.device());
   {
     GradModeGuard no_grad(false);
-    gemm_stub.get(a.device(), "bmm")(a, b, result);
+    gemm_stub[a.device()](a, b, result);
   }
   if (grad_enabled() && any_requires_grad({&a, &b})) {
     record("BmmBackward0", {&a, &b}, result,

@@ -154,11 +154,11 @@ void run_unary(UnaryOp op, ScalarType ct, const Tensor& in, const Tensor& out) {
   Tensor src = to_dtype(in, ct);
   if (out.dtype() == ct) {
     auto L = StridedLoop::make(out, {&src});
-    unary_stub.get(out.device(), op_name(op))(op, L, ct);
+    unary_stub.get(out.device(), op)(op, L, ct);
   } else {
     Tensor tmp = empty(out.sizes(), ct, out.device());
     auto L = StridedLoop::make(tmp, {&src});
-    unary_stub.get(out.device(), op_name(op))(op, L, ct);
+    unary_stub.get(out.device(), op)(op, L, ct);
     Tensor o = out;
     copy_(o, tmp);
   }
