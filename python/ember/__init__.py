@@ -22,7 +22,6 @@ from ._creation import (
 )
 from ._functional import *  # noqa: F401,F403
 from . import autograd
-from . import cuda  # the Python side only: the CUDA module loads on first use
 from . import optim
 from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled, inference_mode
 from ._functional import __all__ as _functional_all
@@ -61,3 +60,12 @@ _C._set_python_helpers(Size, tensor)
 from .serialization import save, load  # noqa: E402
 from . import utils  # noqa: E402
 from . import nn  # noqa: E402
+
+
+def __getattr__(name):
+    # ember.cuda is imported on first use, as its CUDA module is (the CPU path
+    # does not even import the Python side).
+    if name == "cuda":
+        import importlib
+        return importlib.import_module(".cuda", __name__)
+    raise AttributeError(f"module 'ember' has no attribute '{name}'")

@@ -251,8 +251,9 @@ Operand as_number(const Operand& o) {
 // Runs the kernel for `out = op(a, b)`; `out` has the broadcast shape and dtype `ot`.
 void run_binary(BinaryOp op, ScalarType ct, const Operand& a, const Operand& b, const Tensor& out) {
   if (out.numel() == 0) return;
+  // (On the CPU every tensor operand is on the CPU: common_device let nothing else through.)
   const Device d = out.device();
-  if (__builtin_expect(off_device(a, d) || off_device(b, d), 0))
+  if (__builtin_expect(!d.is_cpu(), 0) && (off_device(a, d) || off_device(b, d)))
     return run_binary(op, ct, off_device(a, d) ? as_number(a) : a, off_device(b, d) ? as_number(b) : b, out);
   Tensor ta, tb;
   if (!a.is_scalar) ta = to_dtype(a.tensor, ct);
