@@ -121,3 +121,17 @@ def test_cpu_keeps_working_after_a_failed_cuda_request():
 
 def test_empty_cache_without_initialization_is_harmless():
     ember.cuda.empty_cache()
+
+
+def test_a_build_without_the_cuda_module_raises_assertion_error(monkeypatch):
+    """PyTorch's AssertionError("Torch not compiled with CUDA enabled"), for ember (simulated here)."""
+    from ember import _build_info
+    monkeypatch.setattr(_build_info, "cuda", False)
+    for name, value in (("_lib", None), ("_load_error", None), ("_initialized", False)):
+        monkeypatch.setattr(ember.cuda, name, value)
+    assert ember.cuda._compiled() is False and ember.cuda.is_available() is False
+    assert ember.cuda.device_count() == 0
+    with pytest.raises(AssertionError, match="ember not compiled with CUDA enabled"):
+        ember.ones(2, device="cuda")
+    with pytest.raises(AssertionError, match="ember not compiled with CUDA enabled"):
+        ember.ones(2).cuda()
