@@ -60,3 +60,12 @@ _C._set_python_helpers(Size, tensor)
 from .serialization import save, load  # noqa: E402
 from . import utils  # noqa: E402
 from . import nn  # noqa: E402
+
+
+def __getattr__(name):
+    # ember.cuda is imported on first use, as its CUDA module is (the CPU path
+    # does not even import the Python side).
+    if name == "cuda":
+        import importlib
+        return importlib.import_module(".cuda", __name__)
+    raise AttributeError(f"module 'ember' has no attribute '{name}'")

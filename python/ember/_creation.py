@@ -61,11 +61,19 @@ def _finish(t, requires_grad):
 
 
 def _check_device(device):
-    if device is not None:
-        dev = device if isinstance(device, _C.device) else _C.device(device)
-        if dev.type != "cpu":
-            raise RuntimeError(f"Cannot create a tensor on '{dev}': this build of ember supports only the CPU")
-    return None
+    """The device argument as an ember.device (None stays None: the CPU), the CUDA backend loaded for 'cuda'."""
+    if device is None:
+        return None
+    dev = device if isinstance(device, _C.device) else _C.device(f"cuda:{device}" if isinstance(device, int) else device)
+    if dev.type == "cuda":
+        from . import cuda
+        cuda._lazy_init()
+    return dev
+
+
+def _on(t, dev):
+    """t moved to dev (ops with no kernel there are computed on the CPU and copied)."""
+    return t if dev is None or dev.type == "cpu" else t._to_device(dev, None, False)
 
 
 def _infer_dtype(arr):
@@ -97,9 +105,11 @@ def _array_from_data(data):
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new tensor holding a copy of `data` (nested lists, numbers, NumPy arrays, tensors)."""
-    _check_device(device)
+    dev = _check_device(device)
     if isinstance(data, str):
         raise TypeError("new(): invalid data type 'str'")
+    if isinstance(data, Tensor) and data.device.type != "cpu":
+        data = data.cpu()
     arr = _array_from_data(data)
     if dtype is None:
         if isinstance(data, Tensor):
@@ -112,14 +122,16 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         else:
             dtype = _infer_dtype(arr)
     out = _C.from_numpy(np.array(arr, dtype=_NP_DTYPES[dtype], order="C", copy=True))
-    return _finish(out, requires_grad)
+    return _finish(_on(out, dev), requires_grad)
 
 
 def as_tensor(data, dtype=None, device=None):
     """Shares memory with `data` when it is already a tensor or a NumPy array of a matching dtype."""
-    _check_device(device)
+    dev = _check_device(device)
     if isinstance(data, Tensor):
-        return data if dtype is None or data.dtype == dtype else data.to(dtype)
+        return data.to(device=dev, dtype=dtype) if dev is not None or dtype is not None else data
+    if dev is not None and dev.type != "cpu":
+        return tensor(data, dtype=dtype, device=dev)
     if isinstance(data, np.ndarray) and (dtype is None or _NP_DTYPES.get(dtype) == data.dtype.type):
         try:
             return _C.from_numpy(data)
@@ -133,27 +145,27 @@ def from_numpy(a):
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False, out=None, memory_format=None, pin_memory=False):
-    _check_device(device)
-    return _finish(_C._empty(_size(size, "empty"), _dtype(dtype), None), requires_grad)
+    dev = _check_device(device)
+    return _finish(_C._empty(_size(size, "empty"), _dtype(dtype), dev), requires_grad)
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, out=None):
-    _check_device(device)
+    dev = _check_device(device)
     size = _size(size, "zeros")
     if any(s < 0 for s in size):
         raise RuntimeError("zeros: Dimension size must be non-negative.")
-    t = _C._full(size, 0, _dtype(dtype), None)
+    t = _C._full(size, 0, _dtype(dtype), dev)
     return _finish(_write_out(t, out), requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False, out=None):
-    _check_device(device)
-    t = _C._full(_size(size, "ones"), 1, _dtype(dtype), None)
+    dev = _check_device(device)
+    t = _C._full(_size(size, "ones"), 1, _dtype(dtype), dev)
     return _finish(_write_out(t, out), requires_grad)
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=None):
-    _check_device(device)
+    dev = _check_device(device)
     if not isinstance(fill_value, (numbers.Number, Tensor, np.generic)):
         raise TypeError(f"full(): argument 'fill_value' (position 2) must be Number, not {type(fill_value).__name__}")
     if dtype is None:
@@ -163,7 +175,7 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=
             dtype = _C.int64
         else:
             dtype = _C.get_default_dtype()
-    t = _C._full(_size((size,), "full"), fill_value, dtype, None)
+    t = _C._full(_size((size,), "full"), fill_value, dtype, dev)
     return _finish(_write_out(t, out), requires_grad)
 
 
@@ -175,11 +187,12 @@ def _write_out(t, out):
     return out.copy_(t)
 
 
-def _like_layout(input, dtype):
+def _like_layout(input, dtype, device=None):
     """An uninitialized tensor with input's shape and, when input is dense, its strides (memory order)."""
     dtype = input.dtype if dtype is None else dtype
+    dev = input.device if device is None else _check_device(device)
     if input.is_contiguous() or input.numel() == 0:
-        return _C._empty(list(input.shape), dtype, None)
+        return _C._empty(list(input.shape), dtype, dev)
     order = sorted(range(input.dim()), key=lambda d: -input.stride(d))
     expected, dense = 1, True
     for d in reversed(order):
@@ -187,29 +200,29 @@ def _like_layout(input, dtype):
             dense = False
         expected *= input.shape[d]
     if not dense:
-        return _C._empty(list(input.shape), dtype, None)
-    flat = _C._empty([input.numel()], dtype, None)
+        return _C._empty(list(input.shape), dtype, dev)
+    flat = _C._empty([input.numel()], dtype, dev)
     return flat.as_strided(list(input.shape), list(input.stride()), 0)
 
 
 def empty_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return _finish(_like_layout(input, dtype), requires_grad)
+    return _finish(_like_layout(input, dtype, device), requires_grad)
 
 
 def zeros_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return _finish(_like_layout(input, dtype).zero_(), requires_grad)
+    return _finish(_like_layout(input, dtype, device).zero_(), requires_grad)
 
 
 def ones_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return _finish(_like_layout(input, dtype).fill_(1), requires_grad)
+    return _finish(_like_layout(input, dtype, device).fill_(1), requires_grad)
 
 
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return _finish(_like_layout(input, dtype).fill_(fill_value), requires_grad)
+    return _finish(_like_layout(input, dtype, device).fill_(fill_value), requires_grad)
 
 
 def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False, out=None):
-    _check_device(device)
+    dev = _check_device(device)
     if end is None:
         start, end = 0, start
     vals = (start, end, step)
@@ -217,18 +230,18 @@ def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=
         floating = any(isinstance(v, float) or (isinstance(v, Tensor) and v.is_floating_point()) for v in vals)
         dtype = _C.get_default_dtype() if floating else _C.int64
     vals = [v.item() if isinstance(v, Tensor) else v for v in vals]
-    return _finish(_write_out(_C._arange(*vals, dtype, None), out), requires_grad)
+    return _finish(_write_out(_C._arange(*vals, dtype, dev), out), requires_grad)
 
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False, out=None):
-    _check_device(device)
-    t = _C._linspace(float(start), float(end), int(steps), _dtype(dtype), None)
+    dev = _check_device(device)
+    t = _C._linspace(float(start), float(end), int(steps), _dtype(dtype), dev)
     return _finish(_write_out(t, out), requires_grad)
 
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, out=None):
-    _check_device(device)
-    return _finish(_write_out(_C._eye(n, n if m is None else m, _dtype(dtype), None), out), requires_grad)
+    dev = _check_device(device)
+    return _finish(_write_out(_C._eye(n, n if m is None else m, _dtype(dtype), dev), out), requires_grad)
 
 
 # ---- random numbers ----
@@ -283,20 +296,20 @@ _C.Generator.set_state = _gen_set_state
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None):
-    _check_device(device)
+    dev = _check_device(device)
     t = _C._empty(_size(size, "rand"), _dtype(dtype), None).uniform_(0.0, 1.0, generator=generator)
-    return _finish(_write_out(t, out), requires_grad)
+    return _finish(_write_out(_on(t, dev), out), requires_grad)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None):
-    _check_device(device)
+    dev = _check_device(device)
     t = _C._empty(_size(size, "randn"), _dtype(dtype), None).normal_(0.0, 1.0, generator=generator)
-    return _finish(_write_out(t, out), requires_grad)
+    return _finish(_write_out(_on(t, dev), out), requires_grad)
 
 
 def randint(*args, size=None, generator=None, dtype=None, device=None, requires_grad=False, out=None):
     """randint(high, size) or randint(low, high, size)."""
-    _check_device(device)
+    dev = _check_device(device)
     args = list(args)
     if size is None:
         if not args or isinstance(args[-1], numbers.Integral):
@@ -309,13 +322,13 @@ def randint(*args, size=None, generator=None, dtype=None, device=None, requires_
     else:
         raise TypeError("randint() expects (high, size) or (low, high, size)")
     t = _C._empty(_size((size,), "randint"), _C.int64 if dtype is None else dtype, None)
-    return _finish(_write_out(t._random_(int(low), int(high), generator), out), requires_grad)
+    return _finish(_write_out(_on(t._random_(int(low), int(high), generator), dev), out), requires_grad)
 
 
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False, out=None):
-    _check_device(device)
-    return _finish(_write_out(_C._randperm(int(n), _C.int64 if dtype is None else dtype, generator, None), out),
-                   requires_grad)
+    dev = _check_device(device)
+    t = _C._randperm(int(n), _C.int64 if dtype is None else dtype, generator, None)
+    return _finish(_write_out(_on(t, dev), out), requires_grad)
 
 
 def rand_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):

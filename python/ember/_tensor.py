@@ -84,7 +84,7 @@ def __contains__(self, element):
 
 @_method
 def __array__(self, dtype=None, copy=None):
-    a = self.detach()._numpy_view() if not self.requires_grad else self._numpy_view()
+    a = self.detach()._numpy_view() if not self.requires_grad else self._numpy_view()  # CUDA: TypeError, as PyTorch
     return a if dtype is None else a.astype(dtype, copy=False)
 
 
@@ -95,7 +95,7 @@ def _t_numpy(self, *, force=False):
 
 @_method
 def _t_tolist(self):
-    return self.detach()._numpy_view().tolist()
+    return self.detach().cpu()._numpy_view().tolist()
 
 
 @_method
@@ -163,9 +163,13 @@ def _t_to(self, *args, **kwargs):
     dtype, device, copy = _parse_to(args, dict(kwargs))
     out = self
     if device is not None:
-        dev = _C.device(device) if not isinstance(device, _C.device) else device
-        if dev.type != self.device.type:
-            raise RuntimeError(f"Cannot move a tensor to '{dev}': this build of ember supports only the CPU")
+        dev = device if isinstance(device, _C.device) else _C.device(
+            f"cuda:{device}" if isinstance(device, int) else device)
+        if dev != self.device and not (dev.index is None and dev.type == self.device.type == "cpu"):
+            if dev.type == "cuda":
+                from . import cuda
+                cuda._lazy_init()
+            return self._to_device(dev, dtype, copy)
     if dtype is not None and dtype != self.dtype:
         return out._to_dtype(dtype, False)
     return out.clone() if copy else out
@@ -204,12 +208,12 @@ def _t_type_as(self, other):
 
 @_method
 def _t_cpu(self, memory_format=None):
-    return self
+    return self if self.device.type == "cpu" else self._to_device("cpu", None, False)
 
 
 @_method
-def _t_cuda(self, device=None, non_blocking=False):
-    raise RuntimeError("ember was built without CUDA support")
+def _t_cuda(self, device=None, non_blocking=False, memory_format=None):
+    return self.to("cuda" if device is None else device if not isinstance(device, int) else f"cuda:{device}")
 
 
 # ---- overloaded reductions ----

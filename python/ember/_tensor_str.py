@@ -163,7 +163,7 @@ def tensor_repr(t, prefix="tensor("):
     else:
         if t.dtype not in (default, _C.int64, _C.bool):
             suffixes.append("dtype=" + repr(t.dtype))
-        a = t.detach()._numpy_view()
+        a = t.detach().cpu()._numpy_view()
         summarize = a.size > PRINT_OPTS.threshold
         fmt = _Formatter(_summarized(a) if summarize else a, t.dtype.is_floating_point)
         body = _array_str(a, indent, summarize, fmt)

@@ -41,6 +41,12 @@ Tensor validate(const Tensor& grad, const GradMeta& meta, const Node& producer, 
     g = sum_to(g, meta.shape);
   }
   if (g.dtype() != meta.dtype && is_floating(meta.dtype)) g = to_dtype(g, meta.dtype);
+  if (__builtin_expect(g.device() != meta.device, 0)) {
+    // As PyTorch: a 0-d gradient may come from another device; anything else is an error.
+    EMBER_CHECK(g.dim() == 0, "Function ", producer.name(), " returned an invalid gradient at index ", index,
+                " - expected device ", meta.device.str(), " but got ", g.device().str());
+    g = to_device(g, meta.device, g.dtype());
+  }
   return g;
 }
 

@@ -97,8 +97,8 @@ Allocator* g_allocators[int(DeviceType::NumTypes)] = {&cpu_allocator(), nullptr}
 
 Allocator* get_allocator(DeviceType type) {
   Allocator* a = g_allocators[int(type)];
-  EMBER_CHECK(a != nullptr, "ember was built without support for device type '",
-              type == DeviceType::CUDA ? "cuda" : "?", "'");
+  EMBER_CHECK(a != nullptr, "ember: no allocator for device type '", type == DeviceType::CUDA ? "cuda" : "?",
+              "': the CUDA backend is not loaded (ember.cuda.init() loads it, in a build that has it)");
   return a;
 }
 

@@ -15,10 +15,16 @@ class Allocator {
   virtual ~Allocator() = default;
   virtual void* allocate(size_t nbytes) = 0;
   virtual void deallocate(void* ptr, size_t nbytes) = 0;
+  // Devices with several instances (CUDA) allocate on `device`, whose index -1
+  // ("the current one") is replaced by the index actually used.
+  virtual void* allocate_on(size_t nbytes, Device& device) { return allocate(nbytes); }
+  // `device` with index -1 replaced by the current one.
+  virtual Device resolve(Device device) const { return device; }
 };
 
 EMBER_API Allocator* get_allocator(DeviceType type);
-// A backend (the CUDA module) installs its allocator when it loads.
+// A backend (the CUDA module) installs its allocator when it loads; until then
+// asking for that device type's allocator is an error that says so.
 EMBER_API void set_allocator(DeviceType type, Allocator* allocator);
 
 struct CpuAllocatorStats {

@@ -9,7 +9,8 @@
 
 namespace ember {
 
-enum class ErrorKind { Runtime, Index, Type, Value, NotImplemented };
+// OutOfMemory is ember.cuda.OutOfMemoryError (a RuntimeError subclass).
+enum class ErrorKind { Runtime, Index, Type, Value, NotImplemented, OutOfMemory };
 
 class EMBER_API Error : public std::runtime_error {
  public:

@@ -20,8 +20,10 @@ class Storage : public RefCounted {
   static intrusive_ptr<Storage> create(size_t nbytes, Device device);
   static void operator delete(void* p) { ::operator delete(p); }  // unsized: inline storages are larger
 
-  Storage(size_t nbytes, Device device)
-      : data_(get_allocator(device.type)->allocate(nbytes)), nbytes_(nbytes), device_(device) {}
+  Storage(size_t nbytes, Device device) : nbytes_(nbytes), device_(device) {
+    Allocator* a = get_allocator(device.type);
+    data_ = device.is_cpu() ? a->allocate(nbytes) : a->allocate_on(nbytes, device_);
+  }
   // Wraps external memory; `deleter(ctx)` runs when the last tensor lets go.
   Storage(void* data, size_t nbytes, Device device, Deleter deleter, void* ctx)
       : data_(data), nbytes_(nbytes), device_(device), deleter_(deleter), ctx_(ctx) {}

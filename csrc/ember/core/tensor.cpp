@@ -16,6 +16,24 @@ TensorImpl::TensorImpl(intrusive_ptr<Storage> storage, ScalarType dtype, DimVect
 
 TensorImpl::~TensorImpl() = default;
 
+void TensorImpl::throw_not_on_cpu(Device d) {
+  throw_error(ErrorKind::NotImplemented,
+              str("ember: this op has no ", d.type == DeviceType::CUDA ? "CUDA" : "device", " kernel: it was given a "
+                  "tensor on ", d.str(), " and runs on the CPU only. Move the tensors with .cpu() first."));
+}
+
+void check_same_device(const char* op, std::initializer_list<const Tensor*> tensors) {
+  const Tensor* first = nullptr;
+  for (const Tensor* t : tensors) {
+    if (!t || !t->defined()) continue;
+    if (!first) first = t;
+    else if (t->device() != first->device())
+      throw_error(ErrorKind::Runtime,
+                  str("Expected all tensors to be on the same device, but found at least two devices, ",
+                      first->device().str(), " and ", t->device().str(), "! (in ", op, ")"));
+  }
+}
+
 void TensorImpl::set_geometry(DimVector sizes, DimVector strides, int64_t storage_offset) {
   sizes_ = std::move(sizes);
   strides_ = std::move(strides);

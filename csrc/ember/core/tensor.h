@@ -2,11 +2,13 @@
 // Tensor = a handle to a TensorImpl (shape, strides, offset, dtype, device,
 // version counter, autograd metadata) over a refcounted Storage.
 // Copying a Tensor copies the handle; views are TensorImpls sharing a Storage.
+#include <initializer_list>
 #include <memory>
 
 #include "ember/core/device.h"
 #include "ember/core/dim_vector.h"
 #include "ember/core/dtype.h"
+#include "ember/core/error.h"
 #include "ember/core/intrusive_ptr.h"
 #include "ember/core/macros.h"
 #include "ember/core/storage.h"
@@ -37,9 +39,18 @@ class EMBER_API TensorImpl : public RefCounted {
   Device device() const { return storage_->device(); }
   bool is_contiguous() const { return is_contiguous_; }
   const intrusive_ptr<Storage>& storage() const { return storage_; }
+  // The first element, for CPU code: a tensor on another device here means an
+  // op without a kernel for that device got it, which must be an error, not a
+  // read of device memory (one compare, on the storage's cache line).
   void* data() const {
+    if (__builtin_expect(!storage_->device().is_cpu(), 0)) throw_not_on_cpu(storage_->device());
+    return device_data();
+  }
+  // The first element wherever it lives (device kernels, DLPack, data_ptr()).
+  void* device_data() const {
     return static_cast<char*>(storage_->data()) + storage_offset_ * itemsize(dtype_);
   }
+  [[noreturn]] static void throw_not_on_cpu(Device d);
 
   // Replaces shape/strides/offset in place (resize of an output, set_ of .data).
   void set_geometry(DimVector sizes, DimVector strides, int64_t storage_offset);
@@ -98,7 +109,8 @@ class EMBER_API Tensor {
   Device device() const { return impl_->device(); }
   bool is_contiguous() const { return impl_->is_contiguous(); }
   int64_t storage_offset() const { return impl_->storage_offset(); }
-  void* raw_data() const { return impl_->data(); }
+  void* raw_data() const { return impl_->data(); }             // CPU memory only (checked)
+  void* device_data() const { return impl_->device_data(); }  // any device
   Tensor contiguous() const;  // self if already contiguous, else a contiguous copy
   template <typename T>
   T* data_ptr() const {
@@ -113,6 +125,9 @@ class EMBER_API Tensor {
 
 // "float32 tensor of shape [2, 3]"-style description for messages
 EMBER_API std::string describe(const Tensor& t);
+
+// RuntimeError in PyTorch's words unless every defined tensor is on one device.
+EMBER_API void check_same_device(const char* op, std::initializer_list<const Tensor*> tensors);
 
 // Contiguous strides for a shape (row-major).
 EMBER_API DimVector contiguous_strides(const DimVector& sizes);

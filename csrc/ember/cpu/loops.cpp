@@ -9,6 +9,7 @@ namespace ember {
 
 StridedLoop StridedLoop::make(const Tensor& out, std::initializer_list<const Tensor*> inputs) {
   StridedLoop L;
+  L.device = out.device();  // the front ends have checked that the inputs are on it
   // Fast path: everything contiguous with the output's shape is one flat run.
   bool flat = out.is_contiguous();
   for (const Tensor* t : inputs) flat = flat && t->is_contiguous() && t->sizes() == out.sizes();
@@ -16,11 +17,11 @@ StridedLoop StridedLoop::make(const Tensor& out, std::initializer_list<const Ten
     L.numel = out.numel();
     L.shape = DimVector{L.numel};
     L.strides[0] = DimVector{itemsize(out.dtype())};
-    L.data[0] = static_cast<char*>(out.raw_data());
+    L.data[0] = static_cast<char*>(out.device_data());
     L.noperands = 1;
     for (const Tensor* t : inputs) {
       L.strides[L.noperands] = DimVector{itemsize(t->dtype())};
-      L.data[L.noperands++] = static_cast<char*>(t->raw_data());
+      L.data[L.noperands++] = static_cast<char*>(t->device_data());
     }
     return L;
   }
@@ -36,7 +37,7 @@ StridedLoop StridedLoop::make(const Tensor& out, std::initializer_list<const Ten
     for (int d = 0; d < int(t.dim()); ++d)
       st[off + d] = t.sizes()[d] == 1 && L.shape[off + d] != 1 ? 0 : t.strides()[d] * item;
     L.strides[k] = std::move(st);
-    L.data[k] = static_cast<char*>(t.raw_data());
+    L.data[k] = static_cast<char*>(t.device_data());
   };
   add(out);
   for (const Tensor* t : inputs) add(*t);
@@ -48,6 +49,7 @@ void StridedLoop::add_scalar_operand(void* ptr) {
   int k = noperands++;
   strides[k] = DimVector(shape.size(), 0);
   data[k] = static_cast<char*>(ptr);
+  host_scalars |= uint8_t(1u << k);
 }
 
 void StridedLoop::finish() {
@@ -90,6 +92,8 @@ void StridedLoop::finish() {
 void StridedLoop::swap_operands(int i, int j) {
   std::swap(strides[i], strides[j]);
   std::swap(data[i], data[j]);
+  const uint8_t bi = (host_scalars >> i) & 1u, bj = (host_scalars >> j) & 1u;
+  host_scalars = uint8_t((host_scalars & ~((1u << i) | (1u << j))) | (bi << j) | (bj << i));
 }
 
 }  // namespace ember

@@ -24,6 +24,11 @@ struct StridedLoop {
   std::array<DimVector, kMaxOperands> strides;          // in bytes
   std::array<char*, kMaxOperands> data{};
   int64_t numel = 1;
+  // Where the tensor operands live. Device kernels read the same plan; bit k of
+  // host_scalars marks operand k as a scalar in host memory (add_scalar_operand),
+  // which a device kernel must take by value.
+  Device device;
+  uint8_t host_scalars = 0;
 
   // operands[0] is the output; inputs are broadcast to its shape.
   static StridedLoop make(const Tensor& out, std::initializer_list<const Tensor*> inputs);
@@ -39,6 +44,7 @@ struct StridedLoop {
   template <typename F>
   void run(const F& fn, int64_t grain = kGrainSize) const {
     if (numel == 0) return;
+    if (__builtin_expect(!device.is_cpu(), 0)) TensorImpl::throw_not_on_cpu(device);
     parallel_for(0, numel, grain, [&](int64_t b, int64_t e) { run_range(b, e, fn); });
   }
 

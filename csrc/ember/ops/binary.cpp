@@ -4,6 +4,7 @@
 
 #include "ember/autograd/autograd.h"
 #include "ember/ops/elementwise.h"
+#include "ember/ops/stubs.h"
 
 namespace ember {
 
@@ -155,9 +156,6 @@ void run_bitwise(BinaryOp op, const StridedLoop& L) {
   }
 }
 
-using BinaryFn = void (*)(BinaryOp op, const StridedLoop& loop, ScalarType compute);
-DispatchStub<BinaryFn> binary_stub("binary");
-
 void cpu_binary(BinaryOp op, const StridedLoop& L, ScalarType ct) {
   if (is_logical(op)) {
     switch (op) {
@@ -180,6 +178,9 @@ void cpu_binary(BinaryOp op, const StridedLoop& L, ScalarType ct) {
   }
 }
 
+}  // namespace
+DispatchStub<BinaryFn> binary_stub("binary");
+namespace {
 const bool registered = (binary_stub.set(DeviceType::CPU, cpu_binary), true);
 
 // Dtype the op computes in, and the dtype of its result.
@@ -224,7 +225,7 @@ Device common_device(const Operand& a, const Operand& b, const char* name) {
     if (a.tensor.dim() == 0 && da.is_cpu()) return db;
     if (b.tensor.dim() == 0 && db.is_cpu()) return da;
     EMBER_ERROR("Expected all tensors to be on the same device, but found at least two devices, ",
-                da.str(), " and ", db.str(), "! (when checking argument for ", name, ")");
+                da.str(), " and ", db.str(), "!");
   }
   return da;
 }
@@ -234,9 +235,26 @@ void check_int_pow(BinaryOp op, ScalarType ct, const Operand& b) {
   EMBER_CHECK(!(b.is_scalar && b.scalar.to_int() < 0), "Integers to negative integer powers are not allowed.");
 }
 
+// A 0-d CPU tensor in an op on another device takes part as a number.
+bool off_device(const Operand& o, Device d) { return !o.is_scalar && o.tensor.device() != d; }
+Operand as_number(const Operand& o) {
+  Scalar s;
+  EMBER_DISPATCH_ALL(o.tensor.dtype(), "item", [&] {
+    scalar_t v = *static_cast<const scalar_t*>(o.tensor.raw_data());
+    if constexpr (std::is_same_v<scalar_t, bool>) s = Scalar(v);
+    else if constexpr (std::is_floating_point_v<scalar_t>) s = Scalar(double(v));
+    else s = Scalar(int64_t(v));
+  });
+  return Operand(s);
+}
+
 // Runs the kernel for `out = op(a, b)`; `out` has the broadcast shape and dtype `ot`.
 void run_binary(BinaryOp op, ScalarType ct, const Operand& a, const Operand& b, const Tensor& out) {
   if (out.numel() == 0) return;
+  // (On the CPU every tensor operand is on the CPU: common_device let nothing else through.)
+  const Device d = out.device();
+  if (__builtin_expect(!d.is_cpu(), 0) && (off_device(a, d) || off_device(b, d)))
+    return run_binary(op, ct, off_device(a, d) ? as_number(a) : a, off_device(b, d) ? as_number(b) : b, out);
   Tensor ta, tb;
   if (!a.is_scalar) ta = to_dtype(a.tensor, ct);
   if (!b.is_scalar) tb = to_dtype(b.tensor, ct);
@@ -260,7 +278,7 @@ void run_binary(BinaryOp op, ScalarType ct, const Operand& a, const Operand& b, 
   } else {
     L = StridedLoop::make(out, {&ta, &tb});
   }
-  binary_stub[out.device()](op, L, ct);
+  binary_stub.get(out.device(), op)(op, L, ct);
 }
 
 DimVector operand_shape(const Operand& a, const Operand& b) {

@@ -5,12 +5,14 @@
 #include "ember/core/dispatch.h"
 #include "ember/cpu/loops.h"
 #include "ember/ops/ops.h"
+#include "ember/ops/stubs.h"
 
 namespace ember {
 
 // ---- copy: dst = src (src already broadcast-compatible), any dtype pair -------------------
-using CopyFn = void (*)(const Tensor& dst, const Tensor& src);
 DispatchStub<CopyFn> copy_stub("copy_");
+DispatchStub<FillFn> fill_stub("fill_");
+DispatchStub<ArangeFn> arange_stub("arange");
 
 namespace {
 
@@ -30,8 +32,6 @@ void cpu_copy(const Tensor& dst, const Tensor& src) {
   });
 }
 
-using FillFn = void (*)(const Tensor& self, Scalar value);
-DispatchStub<FillFn> fill_stub("fill_");
 
 void cpu_fill(const Tensor& self, Scalar value) {
   auto L = StridedLoop::make(self, {});
@@ -48,24 +48,61 @@ void cpu_fill(const Tensor& self, Scalar value) {
   });
 }
 
+void cpu_arange(const Tensor& out, Scalar start, Scalar step) {
+  const int64_t n = out.numel();
+  EMBER_DISPATCH_NUMERIC(out.dtype(), "arange", [&] {
+    scalar_t* p = out.data_ptr<scalar_t>();
+    if constexpr (std::is_floating_point_v<scalar_t>) {
+      const double s = start.to_double(), st = step.to_double();
+      for (int64_t i = 0; i < n; ++i) p[i] = scalar_t(s + double(i) * st);
+    } else {
+      const int64_t si = start.to_int(), sti = step.to_int();
+      for (int64_t i = 0; i < n; ++i) p[i] = scalar_t(si + i * sti);
+    }
+  });
+}
+
 const bool registered = [] {
   copy_stub.set(DeviceType::CPU, cpu_copy);
   fill_stub.set(DeviceType::CPU, cpu_fill);
+  arange_stub.set(DeviceType::CPU, cpu_arange);
   return true;
 }();
 
+DeviceMemcpyFn g_device_memcpy = nullptr;
+
+// dst = src across devices. The bytes travel once, as one contiguous block in
+// dst's dtype; broadcasting, conversion and strides are handled by the copy
+// kernels of the side that has the data.
+void cross_device_copy(const Tensor& dst, const Tensor& src) {
+  EMBER_CHECK(g_device_memcpy != nullptr, "copy_: cannot copy from ", src.device().str(), " to ",
+              dst.device().str(), ": the CUDA backend is not loaded");
+  GradModeGuard no_grad(false);
+  Tensor staged = src.sizes() == dst.sizes() ? src : expand(src, dst.sizes().vec());
+  if (staged.dtype() != dst.dtype() || !staged.is_contiguous()) {
+    Tensor t = empty(dst.sizes(), dst.dtype(), src.device());
+    copy_stub[src.device()](t, staged);
+    staged = t;
+  }
+  Tensor landing = dst.is_contiguous() ? dst : empty(dst.sizes(), dst.dtype(), dst.device());
+  g_device_memcpy(landing.device_data(), dst.device(), staged.device_data(), src.device(),
+                  size_t(dst.numel()) * itemsize(dst.dtype()));
+  if (!landing.is_same(dst)) copy_stub[dst.device()](dst, landing);
+}
+
 }  // namespace
+
+void set_device_memcpy(DeviceMemcpyFn fn) { g_device_memcpy = fn; }
 
 namespace {
 Tensor& copy_impl(Tensor& dst, const Tensor& src) {
-  EMBER_CHECK(dst.device() == src.device() || dst.device().is_cpu() == src.device().is_cpu(),
-              "copy_: cannot copy from ", src.device().str(), " to ", dst.device().str());
   if (src.sizes() != dst.sizes()) {
     DimVector b = broadcast_shapes(dst.sizes(), src.sizes());
     EMBER_CHECK(b == dst.sizes(), "output with shape ", dst.sizes(), " doesn't match the broadcast shape ", b);
   }
   if (dst.numel() == 0) return dst;
-  copy_stub[dst.device()](dst, src);
+  if (dst.device() == src.device()) copy_stub[dst.device()](dst, src);
+  else cross_device_copy(dst, src);
   dst.impl()->bump_version();
   return dst;
 }
@@ -129,6 +166,24 @@ Tensor to_dtype(const Tensor& self, ScalarType dtype, bool copy) {
   return out;
 }
 
+Tensor to_device(const Tensor& self, Device device, ScalarType dtype, bool copy) {
+  if (!device.is_cpu() && device.index < 0) device = get_allocator(device.type)->resolve(device);
+  if (device == self.device()) return to_dtype(self, dtype, copy);
+  Tensor out = empty(self.sizes(), dtype, device);
+  {
+    GradModeGuard no_grad(false);
+    copy_impl(out, self);
+  }
+  if (grad_enabled() && requires_grad(self) && is_floating(dtype)) {
+    const ScalarType from = self.dtype();
+    const Device from_device = self.device();
+    record("ToCopyBackward0", {&self}, out, [from, from_device](Node*, const std::vector<Tensor>& g) {
+      return std::vector<Tensor>{to_device(g[0], from_device, from)};
+    }, false);
+  }
+  return out;
+}
+
 Tensor contiguous(const Tensor& self) { return self.is_contiguous() ? self : clone(self); }
 Tensor Tensor::contiguous() const { return ember::contiguous(*this); }
 
@@ -147,20 +202,14 @@ Tensor arange(Scalar start, Scalar end, Scalar step, ScalarType dtype, Device de
     n = sti > 0 ? (ei - si + sti - 1) / sti : (si - ei - sti - 1) / -sti;
   }
   Tensor out = empty({std::max<int64_t>(n, 0)}, dtype, device);
-  EMBER_DISPATCH_NUMERIC(dtype, "arange", [&] {
-    scalar_t* p = out.data_ptr<scalar_t>();
-    if constexpr (std::is_floating_point_v<scalar_t>) {
-      for (int64_t i = 0; i < n; ++i) p[i] = scalar_t(s + double(i) * st);
-    } else {
-      const int64_t si = start.to_int(), sti = step.to_int();
-      for (int64_t i = 0; i < n; ++i) p[i] = scalar_t(si + i * sti);
-    }
-  });
+  if (n > 0) arange_stub[device](out, start, step);
   return out;
 }
 
 Tensor linspace(double start, double end, int64_t steps, ScalarType dtype, Device device) {
   EMBER_CHECK(steps >= 0, "number of steps must be non-negative");
+  // Other devices: the same values, computed here and copied over.
+  if (!device.is_cpu()) return to_device(linspace(start, end, steps, dtype, Device{}), device, dtype);
   Tensor out = empty({steps}, dtype, device);
   // As PyTorch: the first half counts up from start, the second half down
   // from end (both endpoints exact), each as one fused multiply-add in the
@@ -181,6 +230,7 @@ Tensor linspace(double start, double end, int64_t steps, ScalarType dtype, Devic
 Tensor eye(int64_t n, int64_t m, ScalarType dtype, Device device) {
   EMBER_CHECK(n >= 0, "n must be greater or equal to 0, got ", n);
   EMBER_CHECK(m >= 0, "m must be greater or equal to 0, got ", m);
+  if (!device.is_cpu()) return to_device(eye(n, m, dtype, Device{}), device, dtype);
   Tensor out = zeros({n, m}, dtype, device);
   EMBER_DISPATCH_ALL(dtype, "eye", [&] {
     scalar_t* p = out.data_ptr<scalar_t>();

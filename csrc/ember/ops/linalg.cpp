@@ -7,6 +7,7 @@
 #include "ember/autograd/autograd.h"
 #include "ember/cpu/parallel.h"
 #include "ember/ops/elementwise.h"
+#include "ember/ops/stubs.h"
 
 namespace ember {
 namespace {
@@ -69,11 +70,21 @@ void gemm(const Tensor& a, const Tensor& b, const Tensor& out) {
   });
 }
 
+// The CPU slot of gemm_stub: 2-D, or 3-D as one GEMM per batch entry.
+void cpu_gemm(const Tensor& a, const Tensor& b, const Tensor& out) {
+  if (a.dim() == 2) return gemm(a, b, out);
+  for (int64_t i = 0; i < a.sizes()[0]; ++i) gemm(select(a, 0, i), select(b, 0, i), select(out, 0, i));
+}
+
+}  // namespace
+DispatchStub<GemmFn> gemm_stub("mm/bmm");
+namespace {
+const bool registered = (gemm_stub.set(DeviceType::CPU, cpu_gemm), true);
+
 void check_same_dtype(const Tensor& a, const Tensor& b, const char* op) {
   EMBER_CHECK(a.dtype() == b.dtype(), "expected m1 and m2 to have the same dtype, but got: ", dtype_name(a.dtype()),
               " != ", dtype_name(b.dtype()), " (in ", op, ")");
-  EMBER_CHECK(a.device() == b.device(), "Expected all tensors to be on the same device, but found at least two "
-              "devices, ", a.device().str(), " and ", b.device().str(), "! (when checking argument for ", op, ")");
+  check_same_device(op, {&a, &b});
   EMBER_CHECK(a.dtype() != ScalarType::Bool, "\"", op, "\" not implemented for 'Bool'");
 }
 
@@ -98,7 +109,7 @@ Tensor mm(const Tensor& a, const Tensor& b, const OptTensor& out) {
   Tensor result = empty({a.sizes()[0], b.sizes()[1]}, a.dtype(), a.device());
   {
     GradModeGuard no_grad(false);
-    gemm(a, b, result);
+    gemm_stub[a.device()](a, b, result);
   }
   if (grad_enabled() && any_requires_grad({&a, &b})) {
     EMBER_CHECK(!out, "mm(): functions with out=... arguments don't support automatic differentiation, but one of "
@@ -123,7 +134,7 @@ Tensor bmm(const Tensor& a, const Tensor& b, const OptTensor& out) {
   Tensor result = empty({bs, m, n}, a.dtype(), a.device());
   {
     GradModeGuard no_grad(false);
-    for (int64_t i = 0; i < bs; ++i) gemm(select(a, 0, i), select(b, 0, i), select(result, 0, i));
+    gemm_stub[a.device()](a, b, result);
   }
   if (grad_enabled() && any_requires_grad({&a, &b})) {
     record("BmmBackward0", {&a, &b}, result,

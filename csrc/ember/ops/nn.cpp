@@ -195,12 +195,14 @@ Tensor addmm(const Tensor& bias, const Tensor& a, const Tensor& b) {
   EMBER_CHECK(a.dtype() == b.dtype() && a.dtype() == bias.dtype(),
               "expected m1, m2 and self to have the same dtype, but got: ", dtype_name(a.dtype()), ", ",
               dtype_name(b.dtype()), " and ", dtype_name(bias.dtype()));
+  check_same_device("addmm", {&bias, &a, &b});
   const int64_t M = a.sizes()[0], K = a.sizes()[1], N = b.sizes()[1];
   Tensor out = empty({M, N}, a.dtype(), a.device());
   {
     GradModeGuard no_grad(false);
     copy_(out, bias);  // checks that bias broadcasts to (M, N)
-    if (!is_floating(a.dtype()) || K == 0 || M == 0 || N == 0 || M * N * K <= 512) {  // tiny: no BLAS call
+    // Tiny products skip the BLAS call; other devices add an mm (their GEMM table entry) to the bias.
+    if (!a.device().is_cpu() || !is_floating(a.dtype()) || K == 0 || M == 0 || N == 0 || M * N * K <= 512) {
       out = add(out, mm(a, b));
     } else {
       // BLAS computes out = a @ b + out in one pass (beta = 1), as PyTorch's addmm.

@@ -30,6 +30,8 @@ EMBER_API Tensor& zero_(Tensor& self);
 // dst[...] = src, broadcasting src and converting its dtype.
 EMBER_API Tensor& copy_(Tensor& dst, const Tensor& src);
 EMBER_API Tensor to_dtype(const Tensor& self, ScalarType dtype, bool copy = false);
+// self on `device` (index -1: the current one) in `dtype`; self when nothing changes and !copy.
+EMBER_API Tensor to_device(const Tensor& self, Device device, ScalarType dtype, bool copy = false);
 EMBER_API Tensor contiguous(const Tensor& self);
 EMBER_API Tensor clone(const Tensor& self);
 

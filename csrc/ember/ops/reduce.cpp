@@ -9,6 +9,7 @@
 #include "ember/autograd/autograd.h"
 #include "ember/cpu/vec_math.h"
 #include "ember/ops/elementwise.h"
+#include "ember/ops/stubs.h"
 
 namespace ember {
 namespace {
@@ -132,6 +133,17 @@ void sum_kernel(const Tensor& x, Layout layout, int64_t M, int64_t R, Out* out) 
   }
 }
 
+void cpu_sum(const Tensor& x, bool outer, int64_t M, int64_t R, const Tensor& out) {
+  EMBER_DISPATCH_NUMERIC(x.dtype(), "sum", [&] {
+    sum_kernel<scalar_t, scalar_t>(x, outer ? Layout::Outer : Layout::Inner, M, R, out.data_ptr<scalar_t>());
+  });
+}
+
+}  // namespace
+DispatchStub<SumFn> sum_stub("sum");
+namespace {
+const bool registered = (sum_stub.set(DeviceType::CPU, cpu_sum), true);
+
 // Generic fold (prod, max, min) over either layout.
 template <typename T, typename F>
 void fold_kernel(const Tensor& x, Layout layout, int64_t M, int64_t R, T init, T* out, F f) {
@@ -219,15 +231,13 @@ Tensor sum_impl(const Tensor& self, const Dims& dims, bool keepdim, std::optiona
     zero_(out);
   } else {
     auto [x, layout] = arrange(src, p);
-    EMBER_DISPATCH_NUMERIC(src.dtype(), "sum", [&] {
-      using T = scalar_t;
-      if (ot == src.dtype()) sum_kernel<T, T>(x, layout, p.M, p.R, out.data_ptr<T>());
-      else {
-        Tensor tmp = empty({p.M}, src.dtype(), self.device());
-        sum_kernel<T, T>(x, layout, p.M, p.R, tmp.data_ptr<T>());
-        copy_(out, tmp);
-      }
-    });
+    SumFn kernel = sum_stub[self.device()];
+    if (ot == src.dtype()) kernel(x, layout == Layout::Outer, p.M, p.R, out);
+    else {
+      Tensor tmp = empty({p.M}, src.dtype(), self.device());
+      kernel(x, layout == Layout::Outer, p.M, p.R, tmp);
+      copy_(out, tmp);
+    }
   }
   return finish_shape(out, p, keepdim);
 }

@@ -5,6 +5,7 @@
 #include "ember/autograd/autograd.h"
 #include "ember/cpu/vec_math.h"
 #include "ember/ops/elementwise.h"
+#include "ember/ops/stubs.h"
 
 namespace ember {
 
@@ -94,9 +95,6 @@ void run_exact_unary(UnaryOp op, const StridedLoop& L) {
   }
 }
 
-using UnaryFn = void (*)(UnaryOp op, const StridedLoop& loop, ScalarType dtype);
-DispatchStub<UnaryFn> unary_stub("unary");
-
 // Contiguous float32 runs of the hottest functions use the vectorized kernels.
 template <typename VecFn>
 void float32_runs(const StridedLoop& L, VecFn vec_fn, float (*scalar)(float)) {
@@ -126,6 +124,9 @@ void cpu_unary(UnaryOp op, const StridedLoop& L, ScalarType t) {
   }
 }
 
+}  // namespace
+DispatchStub<UnaryFn> unary_stub("unary");
+namespace {
 const bool registered = (unary_stub.set(DeviceType::CPU, cpu_unary), true);
 
 // (dtype the kernel computes in, dtype of the result)
@@ -153,11 +154,11 @@ void run_unary(UnaryOp op, ScalarType ct, const Tensor& in, const Tensor& out) {
   Tensor src = to_dtype(in, ct);
   if (out.dtype() == ct) {
     auto L = StridedLoop::make(out, {&src});
-    unary_stub[out.device()](op, L, ct);
+    unary_stub.get(out.device(), op)(op, L, ct);
   } else {
     Tensor tmp = empty(out.sizes(), ct, out.device());
     auto L = StridedLoop::make(tmp, {&src});
-    unary_stub[out.device()](op, L, ct);
+    unary_stub.get(out.device(), op)(op, L, ct);
     Tensor o = out;
     copy_(o, tmp);
   }

@@ -1,6 +1,7 @@
 // where(cond, a, b) and clamp(x, min, max): the elementwise ops with three operands.
 #include "ember/autograd/autograd.h"
 #include "ember/ops/elementwise.h"
+#include "ember/ops/stubs.h"
 
 namespace ember {
 namespace {
@@ -10,8 +11,6 @@ Tensor as_tensor_of(const Operand& o, ScalarType t, Device d) {
   return o.is_scalar ? scalar_tensor(o.scalar, t, d) : to_dtype(o.tensor, t);
 }
 
-using WhereFn = void (*)(const StridedLoop& loop, ScalarType dtype);
-DispatchStub<WhereFn> where_stub("where");
 
 void cpu_where(const StridedLoop& L, ScalarType t) {
   EMBER_DISPATCH_ALL(t, "where", [&] {
@@ -20,8 +19,6 @@ void cpu_where(const StridedLoop& L, ScalarType t) {
   });
 }
 
-using ClampFn = void (*)(const StridedLoop& loop, ScalarType dtype, bool has_min, bool has_max);
-DispatchStub<ClampFn> clamp_stub("clamp");
 
 void cpu_clamp(const StridedLoop& L, ScalarType t, bool has_min, bool has_max) {
   // Operand 2 is min, 3 is max (a dummy when absent). NaN in x propagates.
@@ -40,6 +37,10 @@ void cpu_clamp(const StridedLoop& L, ScalarType t, bool has_min, bool has_max) {
   });
 }
 
+}  // namespace
+DispatchStub<WhereFn> where_stub("where");
+DispatchStub<ClampFn> clamp_stub("clamp");
+namespace {
 const bool registered = [] {
   where_stub.set(DeviceType::CPU, cpu_where);
   clamp_stub.set(DeviceType::CPU, cpu_clamp);
@@ -64,6 +65,7 @@ Tensor where_impl(const Tensor& cond, const Operand& a, const Operand& b) {
   }
   ScalarType t = rt.result();
   Device d = cond.device();
+  check_same_device("where", {&cond, a.is_scalar ? nullptr : &a.tensor, b.is_scalar ? nullptr : &b.tensor});
   Tensor ta = as_tensor_of(a, t, d), tb = as_tensor_of(b, t, d);
   Tensor out = empty(shape, t, d);
   if (out.numel()) {
@@ -112,9 +114,12 @@ ScalarType clamp_dtype(const Tensor& self, const std::optional<Operand>& lo, con
 void run_clamp(const Tensor& self, const std::optional<Operand>& lo, const std::optional<Operand>& hi,
                ScalarType t, const Tensor& out) {
   if (out.numel() == 0) return;
+  check_same_device("clamp", {&self, &out, lo && !lo->is_scalar ? &lo->tensor : nullptr,
+                              hi && !hi->is_scalar ? &hi->tensor : nullptr});
   Tensor x = to_dtype(self, t);
-  Tensor tlo = lo ? as_tensor_of(*lo, t, self.device()) : scalar_tensor(Scalar(int64_t(0)), t);
-  Tensor thi = hi ? as_tensor_of(*hi, t, self.device()) : scalar_tensor(Scalar(int64_t(0)), t);
+  // A missing bound is a dummy operand on the same device (the kernel ignores it).
+  Tensor tlo = lo ? as_tensor_of(*lo, t, self.device()) : scalar_tensor(Scalar(int64_t(0)), t, self.device());
+  Tensor thi = hi ? as_tensor_of(*hi, t, self.device()) : scalar_tensor(Scalar(int64_t(0)), t, self.device());
   auto L = StridedLoop::make(out, {&x, &tlo, &thi});
   clamp_stub[out.device()](L, t, bool(lo), bool(hi));
 }

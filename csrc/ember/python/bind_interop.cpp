@@ -38,7 +38,7 @@ void release_storage(PyObject* capsule) {
 
 // A NumPy array viewing the tensor's memory; its base keeps the storage alive.
 py::array to_numpy(const Tensor& t) {
-  EMBER_CHECK(t.device().is_cpu(), "can't convert ", t.device().str(), " device type tensor to numpy. Use "
+  EMBER_CHECK_TYPE(t.device().is_cpu(), "can't convert ", t.device().str(), " device type tensor to numpy. Use "
               "Tensor.cpu() to copy the tensor to host memory first.");
   Storage* s = t.impl()->storage().get();
   s->incref();
@@ -141,7 +141,7 @@ Managed* make_managed(const Tensor& t) {
   auto* ctx = new ExportCtx{t, t.sizes().vec(), t.strides().vec()};
   auto* m = new Managed();
   DLTensor& dl = m->dl_tensor;
-  dl.data = t.raw_data();
+  dl.data = t.device_data();
   dl.device = {t.device().is_cpu() ? kDLCPU : kDLCUDA, t.device().is_cpu() ? 0 : std::max<int>(0, t.device().index)};
   dl.ndim = int32_t(t.dim());
   dl.dtype = dl_dtype(t.dtype());

@@ -142,7 +142,7 @@ void bind_tensor(py::module_& m) {
   cls.def_property_readonly("is_cpu", [](const Tensor& t) { return t.device().is_cpu(); });
   cls.def("is_contiguous", [](const Tensor& t) { return t.is_contiguous(); });
   cls.def("is_floating_point", [](const Tensor& t) { return is_floating(t.dtype()); });
-  cls.def("data_ptr", [](const Tensor& t) { return reinterpret_cast<intptr_t>(t.raw_data()); });
+  cls.def("data_ptr", [](const Tensor& t) { return reinterpret_cast<intptr_t>(t.device_data()); });
   cls.def("storage_offset", [](const Tensor& t) { return t.storage_offset(); });
   cls.def("_version_value", [](const Tensor& t) { return t.impl()->version(); });
   cls.def("item", &item);
@@ -292,6 +292,9 @@ void bind_tensor(py::module_& m) {
   cls.def("fill_", [](Tensor& t, py::handle v) -> Tensor& { return fill_(t, to_scalar(v)); });
   cls.def("zero_", [](Tensor& t) -> Tensor& { return zero_(t); });
   cls.def("_to_dtype", [](const Tensor& t, py::handle dtype, bool copy) { return to_dtype(t, to_dtype_arg(dtype), copy); });
+  cls.def("_to_device", [](const Tensor& t, py::handle device, py::handle dtype, bool copy) {
+    return to_device(t, to_device_arg(device), dtype.is_none() ? t.dtype() : to_dtype_arg(dtype), copy);
+  });
   cls.def("uniform_", [](Tensor& t, double from, double to, Generator* g) -> Tensor& { return uniform_(t, from, to, g); },
           py::arg("from") = 0.0, py::arg("to") = 1.0, py::kw_only(), py::arg("generator") = nullptr);
   cls.def("normal_", [](Tensor& t, double mean, double std, Generator* g) -> Tensor& { return normal_(t, mean, std, g); },

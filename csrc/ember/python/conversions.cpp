@@ -103,7 +103,7 @@ Scalar to_scalar(py::handle h) {
   if (is_tensor(h)) {
     Tensor t = as_tensor_unchecked(h);
     EMBER_CHECK(t.numel() == 1, "a Tensor with ", t.numel(), " elements cannot be converted to Scalar");
-    Tensor c = contiguous(t);
+    Tensor c = t.device().is_cpu() ? contiguous(t) : to_device(t, Device{}, t.dtype());
     Scalar r;
     EMBER_DISPATCH_ALL(t.dtype(), "item", [&] {
       scalar_t v = *static_cast<scalar_t*>(c.raw_data());

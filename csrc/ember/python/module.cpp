@@ -18,6 +18,11 @@ PYBIND11_MODULE(_C, m) {
   using namespace ember;
   m.doc() = "ember's C++ core";
   m.attr("__version__") = ember::version();
+  // ember.cuda.OutOfMemoryError lives here so that any module can raise it
+  // without loading the CUDA backend.
+  static PyObject* oom = PyErr_NewExceptionWithDoc("ember.cuda.OutOfMemoryError",
+                                                   "CUDA out of memory (a RuntimeError).", PyExc_RuntimeError, nullptr);
+  m.attr("_OutOfMemoryError") = py::handle(oom);
   py::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);
@@ -28,6 +33,7 @@ PYBIND11_MODULE(_C, m) {
         case ErrorKind::Type: type = PyExc_TypeError; break;
         case ErrorKind::Value: type = PyExc_ValueError; break;
         case ErrorKind::NotImplemented: type = PyExc_NotImplementedError; break;
+        case ErrorKind::OutOfMemory: type = oom; break;
         default: break;
       }
       PyErr_SetString(type, e.what());

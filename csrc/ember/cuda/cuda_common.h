@@ -1,0 +1,52 @@
+#pragma once
+// What the CUDA module's files share: error checks, the current device and
+// stream, a device guard. Host code only (compiled by the C++ compiler or nvcc).
+#include <cuda_runtime.h>
+
+#include "ember/core/device.h"
+#include "ember/core/error.h"
+
+namespace ember::cuda {
+
+// A CUDA runtime error as a RuntimeError that names the call and CUDA's words.
+[[noreturn]] void throw_cuda_error(cudaError_t err, const char* what);
+#define EMBER_CUDA_CHECK(expr)                                              \
+  do {                                                                      \
+    cudaError_t _err = (expr);                                              \
+    if (__builtin_expect(_err != cudaSuccess, 0)) ::ember::cuda::throw_cuda_error(_err, #expr); \
+  } while (0)
+
+int device_count();      // 0 without a driver or a GPU (never throws)
+int current_device();    // the calling thread's current device
+void set_device(int index);
+// The stream that work on `device` goes to from this thread (the legacy default stream unless
+// ember.cuda.stream(s) set another).
+cudaStream_t current_stream(int device);
+void set_current_stream(int device, cudaStream_t stream);
+
+// Makes `index` the current device for a scope (no-op when it already is).
+class DeviceGuard {
+ public:
+  explicit DeviceGuard(int index);
+  ~DeviceGuard();
+  DeviceGuard(const DeviceGuard&) = delete;
+  DeviceGuard& operator=(const DeviceGuard&) = delete;
+
+ private:
+  int prev_ = -1;
+};
+
+// Registers the allocator, the kernels, cuBLAS GEMM and the cross-device copy
+// with the core (allocator.cpp, kernels.cu, blas.cpp, module.cpp).
+void register_allocator();
+void register_kernels();
+void register_blas();
+
+// Allocator statistics and control (per device).
+int64_t memory_allocated(int device);
+int64_t max_memory_allocated(int device);
+int64_t memory_reserved(int device);
+void reset_peak_memory_stats(int device);
+void empty_cache();
+
+}  // namespace ember::cuda

@@ -1,0 +1,48 @@
+#pragma once
+// The per-device kernel tables of the ops whose front ends are
+// device-independent (see core/dispatch.h). The core fills the CPU slots; the
+// CUDA module fills the CUDA slots when it loads. An op with no table here has
+// only a CPU kernel: given a tensor on another device it raises (the checked
+// data pointer in core/tensor.h), it never reads device memory.
+#include "ember/core/dispatch.h"
+#include "ember/core/scalar.h"
+#include "ember/cpu/loops.h"
+#include "ember/ops/ops.h"
+
+namespace ember {
+
+// out = op(in) over a loop; `dtype` is the dtype the kernel computes in (== out's).
+using UnaryFn = void (*)(UnaryOp op, const StridedLoop& loop, ScalarType dtype);
+// out = op(a, b); inputs in `compute`, out in `compute` or bool (comparisons).
+using BinaryFn = void (*)(BinaryOp op, const StridedLoop& loop, ScalarType compute);
+// out = cond ? a : b (operands: out, cond (bool), a, b).
+using WhereFn = void (*)(const StridedLoop& loop, ScalarType dtype);
+// out = clamp(x, min, max) (operands: out, x, min, max; a missing bound is a dummy).
+using ClampFn = void (*)(const StridedLoop& loop, ScalarType dtype, bool has_min, bool has_max);
+// dst = src, same device, any dtype pair, src broadcast to dst's shape.
+using CopyFn = void (*)(const Tensor& dst, const Tensor& src);
+using FillFn = void (*)(const Tensor& self, Scalar value);
+// out[i] = start + i * step (out contiguous, 1-D, numeric).
+using ArangeFn = void (*)(const Tensor& out, Scalar start, Scalar step);
+// out[M] = row sums of x, x contiguous (M, R) (outer == false) or (R, M) (outer == true); x and out share a dtype.
+using SumFn = void (*)(const Tensor& x, bool outer, int64_t M, int64_t R, const Tensor& out);
+// out = a @ b for 2-D a (m, k), b (k, n) or 3-D batches; out contiguous, float dtypes or ints.
+using GemmFn = void (*)(const Tensor& a, const Tensor& b, const Tensor& out);
+
+extern EMBER_API DispatchStub<UnaryFn> unary_stub;
+extern EMBER_API DispatchStub<BinaryFn> binary_stub;
+extern EMBER_API DispatchStub<WhereFn> where_stub;
+extern EMBER_API DispatchStub<ClampFn> clamp_stub;
+extern EMBER_API DispatchStub<CopyFn> copy_stub;
+extern EMBER_API DispatchStub<FillFn> fill_stub;
+extern EMBER_API DispatchStub<ArangeFn> arange_stub;
+extern EMBER_API DispatchStub<SumFn> sum_stub;
+extern EMBER_API DispatchStub<GemmFn> gemm_stub;
+
+// Byte copies between devices (host <-> device, device <-> device), set by a
+// backend when it loads; copy_ builds cross-device copies of any layout and
+// dtype from it. Returns once the bytes have arrived.
+using DeviceMemcpyFn = void (*)(void* dst, Device dst_device, const void* src, Device src_device, size_t nbytes);
+EMBER_API void set_device_memcpy(DeviceMemcpyFn fn);
+
+}  // namespace ember

@@ -1,0 +1,66 @@
+// A fake "cuda" device backed by host memory, for test_cuda_plumbing.py: the CPU
+// kernels fill the CUDA slots of the dispatch tables and see the device's memory
+// as CPU tensors, so the device plumbing (allocator slot, cross-device copies,
+// device checks, autograd device moves, ops without a CUDA kernel) runs without
+// a GPU. Test scaffolding only.
+#include <ember/extension.h>
+#include <ember/ops/stubs.h>
+#include <cstring>
+#include <cstdlib>
+
+using namespace ember;
+
+namespace {
+struct FakeAlloc : Allocator {
+  int64_t live = 0;
+  void* allocate(size_t n) override { live += n; return n ? std::malloc(n) : nullptr; }
+  void deallocate(void* p, size_t n) override { live -= n; std::free(p); }
+  void* allocate_on(size_t n, Device& d) override { if (d.index < 0) d.index = 0; return allocate(n); }
+  Device resolve(Device d) const override { if (d.index < 0) d.index = 0; return d; }
+};
+FakeAlloc g_alloc;
+
+void noop(void*) {}
+// The same memory seen as a CPU tensor.
+Tensor as_cpu(const Tensor& t) {
+  if (!t.defined()) return t;
+  auto s = make_intrusive<Storage>(t.impl()->storage()->data(), t.impl()->storage()->nbytes(), Device{}, noop, nullptr);
+  return Tensor(make_intrusive<TensorImpl>(s, t.dtype(), t.sizes(), t.strides(), t.storage_offset()));
+}
+StridedLoop cpu_loop(const StridedLoop& L) { StridedLoop c = L; c.device = Device{}; return c; }
+
+UnaryFn cpu_unary; BinaryFn cpu_binary; WhereFn cpu_where; ClampFn cpu_clamp; CopyFn cpu_copy; FillFn cpu_fill;
+ArangeFn cpu_arange; SumFn cpu_sum; GemmFn cpu_gemm;
+
+void f_unary(UnaryOp op, const StridedLoop& L, ScalarType t) { cpu_unary(op, cpu_loop(L), t); }
+void f_binary(BinaryOp op, const StridedLoop& L, ScalarType t) { cpu_binary(op, cpu_loop(L), t); }
+void f_where(const StridedLoop& L, ScalarType t) { cpu_where(cpu_loop(L), t); }
+void f_clamp(const StridedLoop& L, ScalarType t, bool a, bool b) { cpu_clamp(cpu_loop(L), t, a, b); }
+void f_copy(const Tensor& d, const Tensor& s) { cpu_copy(as_cpu(d), as_cpu(s)); }
+void f_fill(const Tensor& t, Scalar v) { cpu_fill(as_cpu(t), v); }
+void f_arange(const Tensor& t, Scalar a, Scalar b) { cpu_arange(as_cpu(t), a, b); }
+void f_sum(const Tensor& x, bool o, int64_t M, int64_t R, const Tensor& out) { cpu_sum(as_cpu(x), o, M, R, as_cpu(out)); }
+void f_gemm(const Tensor& a, const Tensor& b, const Tensor& o) {
+  EMBER_CHECK_KIND(NotImplemented, is_floating(a.dtype()), "\"mm_cuda\" not implemented for '", dtype_short_name(a.dtype()), "'");
+  cpu_gemm(as_cpu(a), as_cpu(b), as_cpu(o));
+}
+void f_memcpy(void* d, Device, const void* s, Device, size_t n) { std::memcpy(d, s, n); }
+
+void install() {
+  set_allocator(DeviceType::CUDA, &g_alloc);
+  Device c{};
+  cpu_unary = unary_stub[c]; cpu_binary = binary_stub[c]; cpu_where = where_stub[c]; cpu_clamp = clamp_stub[c];
+  cpu_copy = copy_stub[c]; cpu_fill = fill_stub[c]; cpu_arange = arange_stub[c]; cpu_sum = sum_stub[c]; cpu_gemm = gemm_stub[c];
+  unary_stub.set(DeviceType::CUDA, f_unary); binary_stub.set(DeviceType::CUDA, f_binary);
+  where_stub.set(DeviceType::CUDA, f_where); clamp_stub.set(DeviceType::CUDA, f_clamp);
+  copy_stub.set(DeviceType::CUDA, f_copy); fill_stub.set(DeviceType::CUDA, f_fill);
+  arange_stub.set(DeviceType::CUDA, f_arange); sum_stub.set(DeviceType::CUDA, f_sum); gemm_stub.set(DeviceType::CUDA, f_gemm);
+  set_device_memcpy(f_memcpy);
+}
+int64_t live() { return g_alloc.live; }
+}  // namespace
+
+EMBER_EXTENSION(EMBER_EXTENSION_NAME, m) {
+  m.def("install", &install);
+  m.def("live", &live);
+}

@@ -1,0 +1,365 @@
+"""The CUDA backend against the CPU: every op with a CUDA kernel on a device
+axis, gradients, the caching allocator, out-of-memory recovery, cross-device
+errors, streams and events. Needs a GPU: marked `cuda`, skipped without one."""
+import numpy as np
+import pytest
+
+import ember
+from ember import nn
+from helpers import ALL, BOOL, F32, F64, FLOATS, I32, I64, INTS, NAME, NUMERIC, TOL, draw, rng
+
+pytestmark = [pytest.mark.cuda,
+              pytest.mark.skipif(not ember.cuda.is_available(), reason="needs a CUDA GPU")]
+
+DEV = "cuda"
+
+
+def cpu(a):
+    return ember.from_numpy(np.array(a, order="C"))  # 0-d arrays stay 0-d
+
+
+def on_gpu(a):
+    return cpu(a).to(DEV)
+
+
+def check(gpu, ref):
+    """A CUDA result against the CPU result of the same op: device, dtype, shape, values."""
+    assert gpu.device.type == DEV, gpu.device
+    assert gpu.dtype == ref.dtype and tuple(gpu.shape) == tuple(ref.shape)
+    g, c = gpu.cpu().numpy(), ref.numpy()
+    if ref.dtype in FLOATS:
+        tol = dict(rtol=1e-5, atol=1e-5) if ref.dtype == F32 else dict(rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(g, c, equal_nan=True, **tol)
+    else:
+        np.testing.assert_array_equal(g, c)
+
+
+# ---- moving tensors ------------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", ALL, ids=[NAME[d] for d in ALL])
+def test_round_trip(dtype):
+    a = draw(rng(), (3, 4), dtype)
+    x = cpu(a)
+    y = x.to(DEV)
+    assert y.is_cuda and y.device == ember.device("cuda:0") and str(y.device) == "cuda:0"
+    np.testing.assert_array_equal(y.cpu().numpy(), a)
+    assert y.to(DEV) is y and y.cuda() is y and y.to("cuda:0") is y
+
+
+def test_copies_of_any_layout_and_dtype():
+    a = draw(rng(), (4, 5), F64)
+    x = cpu(a)
+    check(x.t().to(DEV), x.t())                               # non-contiguous source
+    check(x.to(DEV, ember.float32), x.float())                # conversion on the way
+    dst = ember.zeros(5, 4, device=DEV)
+    dst.t().copy_(x)                                          # strided destination, CPU source
+    check(dst, x.t().float().contiguous())
+    back = ember.zeros(4, 5, dtype=ember.int64)
+    back.copy_(x.to(DEV))                                     # CUDA -> CPU with conversion
+    np.testing.assert_array_equal(back.numpy(), a.astype(np.int64))
+    row = ember.zeros(3, 5, device=DEV)
+    row.copy_(cpu(a[0]))                         # broadcast across devices
+    check(row, cpu(np.tile(a[0], (3, 1))).float())
+
+
+def test_item_tolist_repr_and_numpy():
+    x = ember.tensor([1.5, -2.0], device=DEV)
+    assert x[0].item() == 1.5 and x.tolist() == [1.5, -2.0]
+    assert "device='cuda:0'" in repr(x)
+    with pytest.raises(TypeError, match="can't convert cuda:0 device type tensor to numpy"):
+        x.numpy()
+
+
+# ---- factories -----------------------------------------------------------------------------
+@pytest.mark.parametrize("make", [
+    lambda d: ember.zeros(2, 3, device=d),
+    lambda d: ember.ones(2, 3, dtype=ember.int32, device=d),
+    lambda d: ember.full((2, 3), 7.5, device=d),
+    lambda d: ember.full((4,), True, device=d),
+    lambda d: ember.arange(10, device=d),
+    lambda d: ember.arange(0.5, 3.0, 0.25, device=d),
+    lambda d: ember.arange(10, 0, -3, dtype=ember.float64, device=d),
+    lambda d: ember.linspace(-1, 1, 7, device=d),
+    lambda d: ember.eye(3, 4, device=d),
+    lambda d: ember.zeros_like(ember.ones(2, 2, device=d)),
+    lambda d: ember.full_like(ember.ones(2, 2, device=d), 3),
+], ids=["zeros", "ones", "full", "full-bool", "arange", "arange-float", "arange-down", "linspace", "eye",
+        "zeros_like", "full_like"])
+def test_factories(make):
+    check(make(DEV), make("cpu"))
+
+
+# ---- elementwise ---------------------------------------------------------------------------
+UNARY = [("neg", NUMERIC, "real"), ("abs", NUMERIC, "real"), ("exp", ALL, "real"), ("log", ALL, "pos"),
+         ("log2", FLOATS, "pos"), ("log10", FLOATS, "pos"), ("log1p", FLOATS, "gt-1"), ("expm1", FLOATS, "real"),
+         ("sqrt", ALL, "pos"), ("rsqrt", FLOATS, "pos"), ("sin", FLOATS, "real"), ("cos", FLOATS, "real"),
+         ("tan", FLOATS, "tan"), ("tanh", FLOATS, "real"), ("sigmoid", FLOATS, "real"), ("relu", NUMERIC, "real"),
+         ("sign", ALL, "real"), ("floor", ALL, "real"), ("ceil", ALL, "real"), ("round", NUMERIC, "real"),
+         ("trunc", ALL, "real"), ("reciprocal", FLOATS, "nonzero"), ("square", NUMERIC, "real"),
+         ("logical_not", ALL, "real"), ("asin", FLOATS, "unit"), ("acos", FLOATS, "unit"), ("atan", FLOATS, "real"),
+         ("sinh", FLOATS, "real"), ("cosh", FLOATS, "real"), ("erf", FLOATS, "real"), ("frac", FLOATS, "real")]
+
+
+@pytest.mark.parametrize("name, dtype, domain", [(n, d, dom) for n, ds, dom in UNARY for d in ds],
+                         ids=[f"{n}-{NAME[d]}" for n, ds, _ in UNARY for d in ds])
+def test_unary(name, dtype, domain):
+    a = draw(rng(1), (5, 7), dtype, domain)
+    f = getattr(ember, name)
+    check(f(on_gpu(a)), f(cpu(a)))
+    check(f(on_gpu(a).t()), f(cpu(a).t()))  # strided input
+
+
+BINARY = [("add", ALL), ("sub", NUMERIC), ("mul", ALL), ("div", NUMERIC), ("floor_divide", FLOATS),
+          ("remainder", NUMERIC), ("fmod", FLOATS), ("pow", FLOATS), ("maximum", ALL), ("minimum", ALL),
+          ("atan2", FLOATS), ("eq", ALL), ("ne", ALL), ("lt", ALL), ("le", ALL), ("gt", ALL), ("ge", ALL),
+          ("logical_and", ALL), ("logical_or", ALL), ("logical_xor", ALL), ("bitwise_and", (I64, I32, BOOL)),
+          ("bitwise_or", (I64, I32, BOOL)), ("bitwise_xor", (I64, I32, BOOL))]
+SHAPES = [((3, 4), (3, 4)), ((3, 4), (4,)), ((3, 1), (1, 4)), ((), (2, 3)), ((2, 1, 3), (4, 1))]
+
+
+@pytest.mark.parametrize("name, dtype", [(n, d) for n, ds in BINARY for d in ds],
+                         ids=[f"{n}-{NAME[d]}" for n, ds in BINARY for d in ds])
+@pytest.mark.parametrize("shapes", SHAPES, ids=[f"{a}x{b}" for a, b in SHAPES])
+def test_binary(name, dtype, shapes):
+    g = rng(2)
+    domain = "nonzero" if name in ("div", "remainder", "fmod", "floor_divide") else \
+        "pos" if name == "pow" else "int"
+    a, b = draw(g, shapes[0], dtype, "int" if name != "pow" else "pos"), draw(g, shapes[1], dtype, domain)
+    f = getattr(ember, name)
+    check(f(on_gpu(a), on_gpu(b)), f(cpu(a), cpu(b)))
+
+
+@pytest.mark.parametrize("dtype", NUMERIC, ids=[NAME[d] for d in NUMERIC])
+def test_binary_with_python_numbers_and_cpu_scalars(dtype):
+    a = draw(rng(3), (4, 3), dtype, "nonzero")
+    x, xc = on_gpu(a), cpu(a)
+    check(x + 2, xc + 2)
+    check(2.5 * x, 2.5 * xc)
+    check(1 - x, 1 - xc)
+    check(x / 3, xc / 3)
+    check(x > 0, xc > 0)
+    s = ember.tensor(2)                 # a 0-d CPU tensor takes part in a CUDA op, as in PyTorch
+    check(x * s, xc * s)
+    check(s - x, s - xc)
+
+
+def test_in_place_and_out():
+    a = draw(rng(4), (3, 4), F32)
+    x, xc = on_gpu(a), cpu(a)
+    x.add_(1).mul_(2)
+    xc.add_(1).mul_(2)
+    check(x, xc)
+    out = ember.empty(3, 4, device=DEV)
+    ember.add(x, x, out=out)
+    check(out, xc + xc)
+
+
+def test_where_and_clamp():
+    g = rng(5)
+    c, a, b = g.random((3, 4)) < 0.5, draw(g, (3, 4), F32), draw(g, (4,), F32)
+    check(ember.where(on_gpu(c), on_gpu(a), on_gpu(b)), ember.where(*map(ember.from_numpy, (c, a, b))))
+    check(ember.where(on_gpu(c), on_gpu(a), 0.0), ember.where(cpu(c), cpu(a), 0.0))
+    x = draw(g, (5, 6), F64)
+    check(ember.clamp(on_gpu(x), -1, 1), ember.clamp(cpu(x), -1, 1))
+    check(ember.clamp(on_gpu(x), min=0.5), ember.clamp(cpu(x), min=0.5))
+    check(ember.clamp(on_gpu(x), max=0.5), ember.clamp(cpu(x), max=0.5))
+    lo = draw(g, (6,), F64)
+    check(ember.clamp(on_gpu(x), min=on_gpu(lo)), ember.clamp(cpu(x), min=cpu(lo)))
+    check(on_gpu(x).clamp_(-0.5, 0.5), cpu(x).clamp_(-0.5, 0.5))
+
+
+# ---- reductions ----------------------------------------------------------------------------
+REDUCE = [((7,), None), ((5, 6), None), ((5, 6), 1), ((5, 6), 0), ((4, 5, 6), (0, 2)), ((3, 100000), 1),
+          ((100000, 3), 0), ((1 << 20,), None), ((2, 3), ()), ((0, 3), 0)]
+
+
+@pytest.mark.parametrize("dtype", NUMERIC + (BOOL,), ids=[NAME[d] for d in NUMERIC + (BOOL,)])
+@pytest.mark.parametrize("shape, dim", REDUCE, ids=[f"{s}-{d}" for s, d in REDUCE])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_sum(shape, dim, dtype, keepdim):
+    a = draw(rng(6), shape, dtype, "int")
+    x, xc = on_gpu(a), cpu(a)
+    if dim is None:
+        check(x.sum(), xc.sum())
+    else:
+        check(x.sum(dim, keepdim=keepdim), xc.sum(dim, keepdim=keepdim))
+    if dtype in FLOATS and dim is not None and dim != ():
+        check(x.mean(dim, keepdim=keepdim), xc.mean(dim, keepdim=keepdim))
+
+
+def test_sum_of_a_transposed_tensor_and_mean():
+    a = draw(rng(7), (300, 200), F64)
+    x, xc = on_gpu(a), cpu(a)
+    check(x.t().sum(0), xc.t().sum(0))
+    check(x.mean(), xc.mean())
+
+
+# ---- matmul --------------------------------------------------------------------------------
+MATMUL = [((3, 4), (4, 5)), ((4,), (4,)), ((3, 4), (4,)), ((4,), (4, 5)), ((2, 3, 4), (2, 4, 5)),
+          ((2, 3, 4), (4, 5)), ((2, 1, 3, 4), (5, 4, 2)), ((64, 128), (128, 32)), ((3, 0), (0, 4))]
+
+
+@pytest.mark.parametrize("dtype", FLOATS, ids=[NAME[d] for d in FLOATS])
+@pytest.mark.parametrize("sa, sb", MATMUL, ids=[f"{a}@{b}" for a, b in MATMUL])
+def test_matmul(sa, sb, dtype):
+    g = rng(8)
+    a, b = draw(g, sa, dtype), draw(g, sb, dtype)
+    gpu = ember.matmul(on_gpu(a), on_gpu(b))
+    ref = ember.matmul(cpu(a), cpu(b))
+    assert gpu.device.type == DEV
+    np.testing.assert_allclose(gpu.cpu().numpy(), ref.numpy(), rtol=1e-4 if dtype == F32 else 1e-12, atol=1e-4)
+
+
+@pytest.mark.parametrize("dtype", FLOATS, ids=[NAME[d] for d in FLOATS])
+def test_mm_bmm_with_transposed_operands(dtype):
+    g = rng(9)
+    a, b = draw(g, (6, 5), dtype), draw(g, (7, 6), dtype)
+    A, B = on_gpu(a), on_gpu(b)
+    np.testing.assert_allclose(ember.mm(A.t(), B.t()).cpu().numpy(), a.T @ b.T, rtol=1e-4, atol=1e-4)
+    p, q = draw(g, (3, 4, 5), dtype), draw(g, (3, 6, 4), dtype)
+    np.testing.assert_allclose(ember.bmm(on_gpu(p).mT, on_gpu(q).mT).cpu().numpy(),
+                               np.swapaxes(p, 1, 2) @ np.swapaxes(q, 1, 2), rtol=1e-4, atol=1e-4)
+
+
+def test_integer_matmul_is_not_implemented_on_cuda():
+    x = ember.ones(2, 2, dtype=ember.int64, device=DEV)
+    with pytest.raises(NotImplementedError, match="mm_cuda"):
+        x @ x
+
+
+# ---- autograd ------------------------------------------------------------------------------
+def test_gradients_match_the_cpu():
+    g = rng(10)
+    w0, x0 = draw(g, (4, 3), F64), draw(g, (5, 4), F64)
+    grads = {}
+    for dev in ("cpu", DEV):
+        w = cpu(w0).to(dev).requires_grad_()
+        x = cpu(x0).to(dev)
+        loss = (ember.tanh(x @ w).clamp(-0.5, 0.5) * 2 + 1).pow(2).mean()
+        loss.backward()
+        assert w.grad.device.type == dev.split(":")[0]
+        grads[dev] = w.grad.cpu().numpy()
+    np.testing.assert_allclose(grads[DEV], grads["cpu"], rtol=1e-10, atol=1e-12)
+
+
+def test_gradient_flows_back_across_devices():
+    w = ember.ones(3, requires_grad=True)            # a CPU leaf
+    (w.to(DEV) * 2).sum().backward()
+    assert w.grad.device.type == "cpu"
+    np.testing.assert_array_equal(w.grad.numpy(), [2.0, 2.0, 2.0])
+
+
+def test_module_to_moves_parameters_and_buffers():
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
+    params = list(model.parameters())
+    model.to(DEV)
+    assert all(p.is_cuda for p in model.parameters())
+    assert ember.device("cuda", 0) == model[0].weight.device
+    assert [id(p) for p in model.parameters()] == [id(p) for p in params]  # identity kept
+    x = ember.ones(5, 3, device=DEV)
+    out = model(x)
+    assert out.is_cuda and tuple(out.shape) == (5, 2)
+    model.cpu()
+    assert not any(p.is_cuda for p in model.parameters())
+
+
+def test_linear_layer_forward_and_backward_match_the_cpu():
+    g = rng(11)
+    x0 = draw(g, (16, 64), F32)
+    grads, outs = {}, {}
+    for dev in ("cpu", DEV):
+        ember.manual_seed(0)
+        layer = nn.Linear(64, 32).to(dev)               # addmm: bias + mm on CUDA
+        out = layer(cpu(x0).to(dev))
+        ((out - 1) ** 2).mean().backward()
+        outs[dev] = out.detach().cpu().numpy()
+        grads[dev] = (layer.weight.grad.cpu().numpy(), layer.bias.grad.cpu().numpy())
+    np.testing.assert_allclose(outs[DEV], outs["cpu"], rtol=1e-4, atol=1e-5)
+    for a, b in zip(grads[DEV], grads["cpu"]):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_cat_and_stack_are_copies():
+    a, b = draw(rng(12), (2, 3), F32), draw(rng(13), (4, 3), F32)
+    check(ember.cat([on_gpu(a), on_gpu(b)]), ember.cat([cpu(a), cpu(b)]))
+    check(ember.stack([on_gpu(a), on_gpu(a)], 1), ember.stack([cpu(a), cpu(a)], 1))
+
+
+# ---- the allocator -------------------------------------------------------------------------
+def test_allocator_reuses_blocks_and_counts():
+    ember.cuda.synchronize()
+    base = ember.cuda.memory_allocated()
+    x = ember.empty(1 << 20, device=DEV)                      # 4 MiB
+    assert ember.cuda.memory_allocated() >= base + (4 << 20)
+    ptr = x.data_ptr()
+    reserved = ember.cuda.memory_reserved()
+    del x
+    assert ember.cuda.memory_allocated() == base
+    y = ember.empty(1 << 20, device=DEV)
+    assert y.data_ptr() == ptr                                # the cached block, no new cudaMalloc
+    assert ember.cuda.memory_reserved() == reserved
+    ember.cuda.reset_peak_memory_stats()
+    assert ember.cuda.max_memory_allocated() == ember.cuda.memory_allocated()
+    z = ember.empty(2 << 20, device=DEV)
+    assert ember.cuda.max_memory_allocated() >= ember.cuda.memory_allocated()
+    del y, z
+    ember.cuda.empty_cache()
+    assert ember.cuda.memory_reserved() == ember.cuda.memory_allocated()
+
+
+def test_out_of_memory_raises_and_recovers():
+    free, total = ember.cuda.mem_get_info()
+    with pytest.raises(ember.cuda.OutOfMemoryError, match="CUDA out of memory. Tried to allocate") as e:
+        ember.empty(total, dtype=ember.float64, device=DEV)    # 8x the GPU
+    assert isinstance(e.value, RuntimeError) and "free" in str(e.value)
+    x = ember.ones(1000, device=DEV)                           # still usable
+    assert x.sum().item() == 1000.0
+
+
+# ---- errors --------------------------------------------------------------------------------
+@pytest.mark.parametrize("op", [
+    lambda a, b: a + b, lambda a, b: ember.mul(b, a), lambda a, b: a @ b.t(),
+    lambda a, b: ember.where(a > 0, a, b), lambda a, b: ember.clamp(a, min=b),
+], ids=["add", "mul", "matmul", "where", "clamp"])
+def test_mixed_devices_are_an_error(op):
+    a, b = ember.ones(2, 2, device=DEV), ember.ones(2, 2)
+    with pytest.raises(RuntimeError, match="Expected all tensors to be on the same device, but found at least "
+                                           "two devices, (cuda:0 and cpu|cpu and cuda:0)!"):
+        op(a, b)
+
+
+@pytest.mark.parametrize("op", [
+    lambda x: x.prod(), lambda x: x.max(), lambda x: ember.softmax(x, 0), lambda x: x.cumsum(0),
+    lambda x: x[ember.tensor([0], device=DEV)], lambda x: x.uniform_(),
+], ids=["prod", "max", "softmax", "cumsum", "index", "uniform_"])
+def test_ops_without_a_cuda_kernel_raise(op):
+    x = ember.ones(3, device=DEV)
+    with pytest.raises((NotImplementedError, RuntimeError), match="cuda|CUDA"):
+        op(x)
+
+
+# ---- streams and events --------------------------------------------------------------------
+def test_events_time_work_and_streams_order_it():
+    start, end = ember.cuda.Event(enable_timing=True), ember.cuda.Event(enable_timing=True)
+    x = ember.ones(1 << 20, device=DEV)
+    start.record()
+    for _ in range(10):
+        x = x * 1.0001
+    end.record()
+    end.synchronize()
+    assert start.elapsed_time(end) >= 0.0
+    s = ember.cuda.Stream()
+    with ember.cuda.stream(s):
+        assert ember.cuda.current_stream() == s
+        y = (x + 1).sum()
+    assert ember.cuda.current_stream() != s
+    s.synchronize()
+    assert y.item() > 0
+
+
+def test_device_queries():
+    assert ember.cuda.device_count() >= 1
+    assert 0 <= ember.cuda.current_device() < ember.cuda.device_count()
+    assert ember.cuda.get_device_capability()[0] >= 5
+    assert isinstance(ember.cuda.get_device_name(), str)
+    ember.cuda.set_device(0)
+    ember.cuda.synchronize()
