@@ -106,10 +106,12 @@ Stats batch_stats(const T* px, const Planes& p, const Tensor& like, Tensor* runn
     v64[c] = n > 1 ? sq / double(n - 1) : NAN;  // unbiased, for the running variance
   });
   GradModeGuard no_grad(false);
-  if (running_mean && running_mean->defined())
-    copy_(*running_mean, add(mul(mean64, Scalar(momentum)), mul(*running_mean, Scalar(1.0 - momentum))));
-  if (running_var && running_var->defined())
-    copy_(*running_var, add(mul(var64, Scalar(momentum)), mul(*running_var, Scalar(1.0 - momentum))));
+  // in double and rounded once, as PyTorch's CPU kernel updates them
+  const auto move = [&](Tensor& running, const Tensor& batch) {
+    copy_(running, add(mul(batch, Scalar(momentum)), mul(to_dtype(running, ScalarType::Float64), Scalar(1.0 - momentum))));
+  };
+  if (running_mean && running_mean->defined()) move(*running_mean, mean64);
+  if (running_var && running_var->defined()) move(*running_var, var64);
   return st;
 }
 
