@@ -12,6 +12,7 @@
 // so double backward works. Group norm follows the same plan with one
 // statistic per (sample, group) and PyTorch's group-norm backward.
 #include <cmath>
+#include <tuple>
 #include <vector>
 
 #include "ember/autograd/autograd.h"
@@ -56,6 +57,24 @@ inline double sum_of(int64_t n, const F& f) {
     for (int k = 0; k < 8; ++k) acc[k] += f(i + k);
   for (; i < n; ++i) acc[0] += f(i);
   return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+// sum of x[i] * y[i] and sum of y[i] in one pass (a backward's two channel sums).
+template <typename T>
+inline std::pair<double, double> dot_and_sum(const T* x, const T* y, int64_t n) {
+  double d[8] = {0, 0, 0, 0, 0, 0, 0, 0}, t[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int k = 0; k < 8; ++k) {
+      d[k] += double(x[i + k]) * double(y[i + k]);
+      t[k] += double(y[i + k]);
+    }
+  for (; i < n; ++i) {
+    d[0] += double(x[i]) * double(y[i]);
+    t[0] += double(y[i]);
+  }
+  const auto total = [](const double* a) { return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7])); };
+  return {total(d), total(t)};
 }
 
 // The shape (1, C, 1, ...) that broadcasts a per-channel vector against x.
@@ -273,8 +292,7 @@ void group_backward(const T* pg, const T* px, const T* pm, const T* pi, const T*
   over_rows(q.N * q.C, S, [&](int64_t nc) {
     const T* gr = pg + nc * S;
     const T* xr = px + nc * S;
-    ds[size_t(nc)] = sum_of(S, [&](int64_t s) { return double(gr[s]) * double(xr[s]); });
-    db[size_t(nc)] = sum_of(S, [&](int64_t s) { return double(gr[s]); });
+    std::tie(ds[size_t(nc)], db[size_t(nc)]) = dot_and_sum(xr, gr, S);
   });
   if (pdx) {
     const double M = double(q.row());
