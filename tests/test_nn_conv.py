@@ -103,6 +103,25 @@ def test_conv2d_forward_and_gradients(xs, ws, stride, padding, dilation, groups)
     check_grad(lambda x, w: fn(x, w, None), lambda x, w: ref(x, w, None), [x, w], wrt=(0, 1))  # no bias
 
 
+DIRECT = [  # float32 stride-1 convs with few taps (the direct kernel): rows and channel blocks of every size
+    ((3, 1, 28, 28), (6, 1, 5, 5), 2, 1, 1),      # LeNet's first conv
+    ((3, 6, 14, 14), (16, 6, 5, 5), 0, 1, 1),     # LeNet's second
+    ((2, 3, 9, 37), (19, 3, 3, 3), 1, 1, 1),      # 37 = 16 + 16 + 5 columns; 19 = 16 + 3 channels
+    ((2, 4, 8, 18), (34, 2, 3, 2), (1, 0), (2, 1), 2),  # groups, dilation, 17 channels per group
+]
+
+
+@pytest.mark.parametrize("xs,ws,padding,dilation,groups", DIRECT, ids=[str(i) for i in range(len(DIRECT))])
+def test_conv2d_float32_direct_kernel(xs, ws, padding, dilation, groups):
+    g = np.random.default_rng(11)
+    x, w, b = g.normal(size=xs), g.normal(size=ws), g.normal(size=ws[0])
+    pad = tuple((p, p) for p in pair(padding))
+    ref = lambda x, w, b: ref_conv2d(x, w, b, (1, 1), pad, pair(dilation), groups)
+    fn = lambda x, w, b: F.conv2d(x, w, b, padding=padding, dilation=dilation, groups=groups)
+    check_float32(fn, ref, [x, w, b], rtol=1e-4, atol=1e-4)
+    check_float32(lambda x, w: fn(x, w, None), lambda x, w: ref(x, w, None), [x, w], rtol=1e-4, atol=1e-4)
+
+
 def test_conv2d_non_contiguous_input_and_weight():
     g = np.random.default_rng(2)
     xa, wa = g.normal(size=(2, 3, 8, 14)), g.normal(size=(4, 3, 3, 3))

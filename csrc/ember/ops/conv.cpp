@@ -16,6 +16,7 @@
 
 #include "ember/autograd/autograd.h"
 #include "ember/cpu/parallel.h"
+#include "ember/ops/conv_direct.h"
 #include "ember/ops/elementwise.h"
 #include "ember/ops/ops.h"
 
@@ -286,6 +287,14 @@ void over_chunks(const Geom& g, int64_t cn, const F& fn) {
   });
 }
 
+// The direct kernel (conv_direct.h) for float32 stride-1 convs with few taps
+// per output (LeNet's 25 and 150): there it beats im2col + GEMM by skipping
+// the copy; with many taps OpenBLAS's cache blocking wins.
+bool use_direct(const Tensor& x, const Geom& g) {
+  return x.dtype() == ScalarType::Float32 && g.wide() && g.K() <= 512 && conv_direct::available() &&
+         !in_parallel_region();
+}
+
 // y (N, O, OH, OW) = conv(x, w) + bias
 Tensor conv_kernel(const Tensor& x_, const Tensor& w_, const OptTensor& bias, const Geom& g) {
   Tensor y = empty({g.N, g.O, g.OH, g.OW}, x_.dtype(), x_.device());
@@ -294,8 +303,15 @@ Tensor conv_kernel(const Tensor& x_, const Tensor& w_, const OptTensor& bias, co
   const int64_t K = g.K(), Og = g.O / g.G, L = g.L(), LC = g.LC(), cn = chunk_items(g), runs = runs_for(g, cn);
   const bool wide = g.wide(), padded = wide && (g.pH || g.pW);
   const int64_t cols_len = g.C * g.kH * g.kW * cn * LC, tmp_len = g.O * cn * LC;
-  Tensor scratch = empty({runs * (cols_len + tmp_len)}, x.dtype(), x.device());
   Tensor xp = padded ? empty({g.N * g.C * g.Hp() * g.Wp()}, x.dtype(), x.device()) : x;
+  if (use_direct(x, g)) {
+    if (padded) pad_planes(x.data_ptr<float>(), xp.data_ptr<float>(), g);
+    const conv_direct::Shape s{g.N, g.C, g.Hp(), g.Wp(), g.O, g.kH, g.kW, g.dH, g.dW, g.G, g.OH, g.OW};
+    conv_direct::forward_f32(xp.data_ptr<float>(), w.data_ptr<float>(), b.defined() ? b.data_ptr<float>() : nullptr,
+                             y.data_ptr<float>(), s);
+    return y;
+  }
+  Tensor scratch = empty({runs * (cols_len + tmp_len)}, x.dtype(), x.device());
   EMBER_DISPATCH_FLOATING(x.dtype(), "conv2d", [&] {
     using T = scalar_t;
     const T* pb = b.defined() ? b.data_ptr<T>() : nullptr;
