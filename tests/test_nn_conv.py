@@ -120,6 +120,23 @@ def test_conv2d_float32_direct_kernel(xs, ws, padding, dilation, groups):
     fn = lambda x, w, b: F.conv2d(x, w, b, padding=padding, dilation=dilation, groups=groups)
     check_float32(fn, ref, [x, w, b], rtol=1e-4, atol=1e-4)
     check_float32(lambda x, w: fn(x, w, None), lambda x, w: ref(x, w, None), [x, w], rtol=1e-4, atol=1e-4)
+    # the weight gradient of <cot, conv(x, w)> in float32, against the float64 tap-by-tap correlation
+    x32, w32 = x.astype(np.float32), w.astype(np.float32)
+    wt = ember.tensor(w32, requires_grad=True)
+    out = fn(ember.tensor(x32), wt, None)
+    cot = g.normal(size=tuple(out.shape)).astype(np.float32)
+    out.backward(ember.tensor(cot))
+    xp = np.pad(x32.astype(np.float64), ((0, 0), (0, 0)) + pad)
+    (dh, dw), (O, Cg, kH, kW) = pair(dilation), w.shape
+    OH, OW = cot.shape[2:]
+    want = np.zeros(w.shape)
+    for gi in range(groups):
+        go, gc = slice(gi * (O // groups), (gi + 1) * (O // groups)), slice(gi * Cg, (gi + 1) * Cg)
+        for i in range(kH):
+            for j in range(kW):
+                patch = xp[:, gc, i * dh:i * dh + OH, j * dw:j * dw + OW]
+                want[go, :, i, j] = np.einsum("noij,ncij->oc", cot[:, go].astype(np.float64), patch)
+    np.testing.assert_allclose(np.asarray(wt.grad), want, rtol=1e-4, atol=1e-3)
 
 
 def test_conv2d_non_contiguous_input_and_weight():

@@ -295,6 +295,10 @@ bool use_direct(const Tensor& x, const Geom& g) {
          !in_parallel_region();
 }
 
+conv_direct::Shape direct_shape(const Geom& g) {
+  return {g.N, g.C, g.Hp(), g.Wp(), g.O, g.kH, g.kW, g.dH, g.dW, g.G, g.OH, g.OW};
+}
+
 // y (N, O, OH, OW) = conv(x, w) + bias
 Tensor conv_kernel(const Tensor& x_, const Tensor& w_, const OptTensor& bias, const Geom& g) {
   Tensor y = empty({g.N, g.O, g.OH, g.OW}, x_.dtype(), x_.device());
@@ -306,9 +310,8 @@ Tensor conv_kernel(const Tensor& x_, const Tensor& w_, const OptTensor& bias, co
   Tensor xp = padded ? empty({g.N * g.C * g.Hp() * g.Wp()}, x.dtype(), x.device()) : x;
   if (use_direct(x, g)) {
     if (padded) pad_planes(x.data_ptr<float>(), xp.data_ptr<float>(), g);
-    const conv_direct::Shape s{g.N, g.C, g.Hp(), g.Wp(), g.O, g.kH, g.kW, g.dH, g.dW, g.G, g.OH, g.OW};
     conv_direct::forward_f32(xp.data_ptr<float>(), w.data_ptr<float>(), b.defined() ? b.data_ptr<float>() : nullptr,
-                             y.data_ptr<float>(), s);
+                             y.data_ptr<float>(), direct_shape(g));
     return y;
   }
   Tensor scratch = empty({runs * (cols_len + tmp_len)}, x.dtype(), x.device());
@@ -406,9 +409,14 @@ Tensor weight_kernel(const Tensor& x_, const Tensor& y_, const Geom& g) {
   const int64_t K = g.K(), Og = g.O / g.G, L = g.L(), LC = g.LC(), cn = chunk_items(g), runs = runs_for(g, cn);
   const bool wide = g.wide(), padded = wide && (g.pH || g.pW);
   const int64_t cols_len = g.C * g.kH * g.kW * cn * LC, yl_len = cn * LC * g.O, wt_len = g.O * K;
+  Tensor xp = padded ? empty({g.N * g.C * g.Hp() * g.Wp()}, x.dtype(), x.device()) : x;
+  if (use_direct(x, g)) {
+    if (padded) pad_planes(x.data_ptr<float>(), xp.data_ptr<float>(), g);
+    conv_direct::weight_grad_f32(xp.data_ptr<float>(), y.data_ptr<float>(), w.data_ptr<float>(), direct_shape(g));
+    return w;
+  }
   Tensor scratch = empty({runs * (cols_len + yl_len + wt_len)}, x.dtype(), x.device());
   Tensor sums = zeros({runs * wt_len}, x.dtype(), x.device());
-  Tensor xp = padded ? empty({g.N * g.C * g.Hp() * g.Wp()}, x.dtype(), x.device()) : x;
   EMBER_DISPATCH_FLOATING(x.dtype(), "conv2d", [&] {
     using T = scalar_t;
     if (padded) pad_planes(x.data_ptr<T>(), xp.data_ptr<T>(), g);
