@@ -92,6 +92,7 @@ void init() {
   if (g_initialized) return;
   register_allocator();
   register_kernels();
+  register_nn_kernels();
   register_blas();
   set_device_memcpy(device_memcpy);
   g_initialized = true;

@@ -5,6 +5,7 @@
 
 #include "ember/autograd/autograd.h"
 #include "ember/ops/elementwise.h"
+#include "ember/ops/stubs.h"
 
 namespace ember {
 namespace {
@@ -374,11 +375,20 @@ Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index) {
   Tensor out;
   {
     GradModeGuard no_grad(false);
+    // Off the CPU, a gather with the index broadcast across the other dims (one device kernel).
+    auto select = [&](const Tensor& x) {
+      if (x.device().is_cpu()) return ember::index(x, ix);
+      Dims shape(x.dim(), 1);
+      shape[dim] = -1;
+      DimVector out_shape = x.sizes();
+      out_shape[dim] = t.tensor.numel();
+      return gather(x, dim, expand(reshape(t.tensor, shape), out_shape.vec()));
+    };
     if (self.dim() == 0) {  // a 0-d tensor is indexed as if it had one element
-      Tensor r = ember::index(reshape(self, {1}), ix);
+      Tensor r = select(reshape(self, {1}));
       out = index.dim() == 0 ? reshape(r, {}) : r;
     } else {
-      out = ember::index(self, ix);
+      out = select(self);
     }
   }
   if (grad_enabled() && requires_grad(self)) {
@@ -418,6 +428,40 @@ Tensor restricted_view(const Tensor& self, int64_t dim, const Tensor& index, con
 }  // namespace
 
 namespace {
+
+// The CPU slot of gather_scatter_stub. Scatter runs serially: repeated indices must combine deterministically.
+void cpu_gather_scatter(IndexMode mode, const StridedLoop& L, ScalarType dtype, int64_t dim, int64_t size,
+                        int64_t stride_bytes) {
+  EMBER_DISPATCH_ALL(dtype, mode == IndexMode::Gather ? "gather" : "scatter", [&] {
+    using T = scalar_t;
+    L.run(
+        [&](char** p, const int64_t* s, int64_t n) {
+          for (int64_t i = 0; i < n; ++i) {
+            int64_t ix = *reinterpret_cast<const int64_t*>(p[2] + i * s[2]);
+            EMBER_CHECK(ix >= 0 && ix < size, "index ", ix, " is out of bounds for dimension ", dim, " with size ",
+                        size);
+            if (mode == IndexMode::Gather) {
+              *reinterpret_cast<T*>(p[0] + i * s[0]) = *reinterpret_cast<const T*>(p[1] + i * s[1] + ix * stride_bytes);
+              continue;
+            }
+            T* o = reinterpret_cast<T*>(p[0] + i * s[0] + ix * stride_bytes);
+            T v = *reinterpret_cast<const T*>(p[1] + i * s[1]);
+            if (mode == IndexMode::Scatter) *o = v;
+            else if (mode == IndexMode::ScatterAdd) *o = T(*o + v);
+            else *o = T(*o * v);
+          }
+        },
+        mode == IndexMode::Gather ? kGrainSize : INT64_MAX);
+  });
+}
+
+}  // namespace
+DispatchStub<GatherScatterFn> gather_scatter_stub("gather/scatter");
+namespace {
+const bool gather_scatter_registered = (gather_scatter_stub.set(DeviceType::CPU, cpu_gather_scatter), true);
+}  // namespace
+
+namespace {
 Tensor gather_impl(const Tensor& self, int64_t dim, const Tensor& index_in) {
   EMBER_CHECK(index_in.dtype() == ScalarType::Int64 || index_in.dtype() == ScalarType::Int32,
               "gather(): Expected dtype int32/int64 for index");
@@ -427,15 +471,8 @@ Tensor gather_impl(const Tensor& self, int64_t dim, const Tensor& index_in) {
   if (out.numel() == 0) return out;
   const int64_t size = self.dim() ? self.sizes()[dim] : 1;
   const int64_t stride_bytes = (self.dim() ? self.strides()[dim] : 0) * itemsize(self.dtype());
-  const int64_t width = itemsize(self.dtype());
   auto L = StridedLoop::make(out, {&src, &index});
-  L.run([&](char** p, const int64_t* s, int64_t n) {
-    for (int64_t i = 0; i < n; ++i) {
-      int64_t ix = *reinterpret_cast<const int64_t*>(p[2] + i * s[2]);
-      EMBER_CHECK(ix >= 0 && ix < size, "index ", ix, " is out of bounds for dimension ", dim, " with size ", size);
-      std::memcpy(p[0] + i * s[0], p[1] + i * s[1] + ix * stride_bytes, width);
-    }
-  });
+  gather_scatter_stub[self.device()](IndexMode::Gather, L, self.dtype(), dim, size, stride_bytes);
   return out;
 }
 
@@ -449,7 +486,7 @@ Tensor& scatter_impl_(Tensor& self, int64_t dim, const Tensor& index_in, const O
   Tensor dst = restricted_view(self, dim, index, "scatter");
   if (index.numel() == 0) return self;
   Tensor values;
-  if (src.is_scalar) values = expand(scalar_tensor(src.scalar, self.dtype()), index.sizes().vec());
+  if (src.is_scalar) values = expand(scalar_tensor(src.scalar, self.dtype(), self.device()), index.sizes().vec());
   else {
     EMBER_CHECK(src.tensor.dtype() == self.dtype(), "scatter(): Expected self.dtype to be equal to src.dtype");
     for (int64_t d = 0; d < index.dim(); ++d)
@@ -460,23 +497,9 @@ Tensor& scatter_impl_(Tensor& self, int64_t dim, const Tensor& index_in, const O
   const int64_t size = self.dim() ? self.sizes()[dim] : 1;
   const int64_t stride_bytes = (self.dim() ? self.strides()[dim] : 0) * itemsize(self.dtype());
   auto L = StridedLoop::make(dst, {&values, &index});
-  EMBER_DISPATCH_ALL(self.dtype(), "scatter", [&] {
-    using T = scalar_t;
-    L.run(
-        [&](char** p, const int64_t* s, int64_t n) {
-          for (int64_t i = 0; i < n; ++i) {
-            int64_t ix = *reinterpret_cast<const int64_t*>(p[2] + i * s[2]);
-            EMBER_CHECK(ix >= 0 && ix < size, "index ", ix, " is out of bounds for dimension ", dim, " with size ",
-                        size);
-            T* o = reinterpret_cast<T*>(p[0] + i * s[0] + ix * stride_bytes);
-            T v = *reinterpret_cast<const T*>(p[1] + i * s[1]);
-            if (reduce.empty()) *o = v;
-            else if (reduce == "add") *o = T(*o + v);
-            else *o = T(*o * v);
-          }
-        },
-        INT64_MAX);  // serial: repeated indices must combine deterministically
-  });
+  const IndexMode mode = reduce.empty() ? IndexMode::Scatter : reduce == "add" ? IndexMode::ScatterAdd
+                                                                               : IndexMode::ScatterMul;
+  gather_scatter_stub[self.device()](mode, L, self.dtype(), dim, size, stride_bytes);
   self.impl()->bump_version();
   return self;
 }
