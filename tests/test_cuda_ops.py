@@ -433,6 +433,57 @@ def test_gather_index_out_of_bounds_raises():
         ember.gather(x, 0, ember.tensor([[0, 5, 1, 2]], device=DEV))
 
 
+# ---- optimizers -----------------------------------------------------------------------------
+OPTIMIZERS = [
+    ("SGD", dict(lr=0.1)), ("SGD", dict(lr=0.1, momentum=0.9)),
+    ("SGD", dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01)),
+    ("SGD", dict(lr=0.1, momentum=0.8, dampening=0.3, maximize=True)),
+    ("Adam", dict(lr=0.01)), ("Adam", dict(lr=0.01, weight_decay=0.1, amsgrad=True)),
+    ("Adam", dict(lr=0.01, betas=(0.3, 0.5), maximize=True)), ("AdamW", dict(lr=0.01, weight_decay=0.1)),
+]
+
+
+@pytest.mark.parametrize("dtype", FLOATS, ids=[NAME[d] for d in FLOATS])
+@pytest.mark.parametrize("name, kw", OPTIMIZERS, ids=[f"{n}-{i}" for i, (n, _) in enumerate(OPTIMIZERS)])
+def test_fused_optimizer_steps_match_the_cpu_bit_for_bit(name, kw, dtype):
+    g = rng(27)
+    shapes = [(70000,), (3, 4), (1,), (0,)]         # several chunks, small tensors, an empty one
+    inits = [draw(g, s, dtype) for s in shapes]
+    grads = [[draw(g, s, dtype) for s in shapes] for _ in range(3)]
+    result = {}
+    for dev in ("cpu", DEV):
+        params = [cpu(a).to(dev).requires_grad_() for a in inits]
+        opt = getattr(ember.optim, name)(params, **kw)
+        for step in grads:
+            for p, gr in zip(params, step):
+                p.grad = cpu(gr).to(dev)
+            opt.step()
+        result[dev] = [p.detach().cpu().numpy() for p in params]
+    for a, b in zip(result[DEV], result["cpu"]):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_training_step_matches_the_cpu():
+    import ember.nn.functional as F
+    g = rng(28)
+    x0, y0 = draw(g, (32, 10), F32), g.integers(0, 4, size=32)
+    out = {}
+    for dev in ("cpu", DEV):
+        ember.manual_seed(0)
+        model = nn.Sequential(nn.Linear(10, 16), nn.ReLU(), nn.Linear(16, 4)).to(dev)
+        opt = ember.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        x, y = cpu(x0).to(dev), cpu(y0).to(dev)
+        for _ in range(3):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+        acc = (model(x).argmax(1) == y).float().mean()
+        out[dev] = (loss.item(), acc.item(), model[0].weight.detach().cpu().numpy())
+    assert out[DEV][0] == pytest.approx(out["cpu"][0], rel=1e-5) and out[DEV][1] == out["cpu"][1]
+    np.testing.assert_allclose(out[DEV][2], out["cpu"][2], rtol=1e-4, atol=1e-5)
+
+
 # ---- the allocator -------------------------------------------------------------------------
 def test_allocator_reuses_blocks_and_counts():
     ember.cuda.synchronize()
@@ -485,6 +536,13 @@ def test_ops_without_a_cuda_kernel_raise(op):
     with pytest.raises((NotImplementedError, RuntimeError), match="cuda|CUDA"):
         op(x)
 
+
+def test_optimizers_without_a_cuda_kernel_raise_before_counting_the_step():
+    p = ember.ones(3, device=DEV, requires_grad=True)
+    p.grad = ember.ones(3, device=DEV)
+    opt = ember.optim.RMSprop([p])
+    with pytest.raises(NotImplementedError, match="RMSprop: ember has no cuda:0 kernel"):
+        opt.step()
 
 
 # ---- streams and events --------------------------------------------------------------------

@@ -93,6 +93,7 @@ void init() {
   register_allocator();
   register_kernels();
   register_nn_kernels();
+  register_optim_kernels();
   register_blas();
   set_device_memcpy(device_memcpy);
   g_initialized = true;
