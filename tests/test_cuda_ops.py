@@ -484,6 +484,52 @@ def test_a_training_step_matches_the_cpu():
     np.testing.assert_allclose(out[DEV][2], out["cpu"][2], rtol=1e-4, atol=1e-5)
 
 
+# ---- random numbers ---------------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", FLOATS, ids=[NAME[d] for d in FLOATS])
+def test_uniform_normal_bernoulli_draw_the_right_distributions(dtype):
+    ember.manual_seed(1)
+    x = ember.empty(200001, dtype=dtype, device=DEV)
+    u = x.uniform_(-2, 3).cpu().numpy()
+    assert u.min() >= -2 and u.max() < 3 and abs(u.mean() - 0.5) < 0.02 and abs(u.std() - 5 / 12 ** 0.5) < 0.02
+    z = x.normal_(1.5, 2).cpu().numpy()
+    assert abs(z.mean() - 1.5) < 0.03 and abs(z.std() - 2) < 0.03
+    b = x.bernoulli_(0.3).cpu().numpy()
+    assert set(np.unique(b)) <= {0.0, 1.0} and abs(b.mean() - 0.3) < 0.01
+    assert x.bernoulli_(0).cpu().numpy().sum() == 0 and x.bernoulli_(1).cpu().numpy().min() == 1
+    t = ember.zeros(50, 40, dtype=dtype, device=DEV).t()           # a non-contiguous target
+    assert (t.uniform_(1, 2).cpu().numpy() >= 1).all()
+    assert ember.rand(3, device=DEV).is_cuda                       # factories draw on the CPU and copy
+
+
+def test_random_draws_repeat_after_manual_seed():
+    ember.manual_seed(5)
+    a = ember.empty(1000, device=DEV).normal_().cpu().numpy()
+    b = ember.empty(1000, device=DEV).normal_().cpu().numpy()
+    ember.manual_seed(5)
+    np.testing.assert_array_equal(ember.empty(1000, device=DEV).normal_().cpu().numpy(), a)
+    assert not np.array_equal(a, b)
+    with pytest.raises(RuntimeError, match="generator argument is only supported for CPU tensors"):
+        ember.empty(3, device=DEV).uniform_(generator=ember.Generator())
+
+
+def test_cuda_manual_seed_and_initial_seed():
+    ember.cuda.manual_seed(123)
+    assert ember.cuda.initial_seed() == 123
+    a = ember.empty(7, device=DEV).uniform_().cpu().numpy()
+    ember.cuda.manual_seed(123)
+    np.testing.assert_array_equal(ember.empty(7, device=DEV).uniform_().cpu().numpy(), a)
+
+
+def test_dropout_on_cuda():
+    ember.manual_seed(2)
+    x = ember.ones(100000, device=DEV, requires_grad=True)
+    y = nn.Dropout(0.25)(x)
+    v = y.detach().cpu().numpy()
+    assert set(np.unique(v)) <= {0.0, np.float32(1 / 0.75)} and abs((v == 0).mean() - 0.25) < 0.01
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.cpu().numpy(), v)
+
+
 # ---- the allocator -------------------------------------------------------------------------
 def test_allocator_reuses_blocks_and_counts():
     ember.cuda.synchronize()
@@ -529,8 +575,8 @@ def test_mixed_devices_are_an_error(op):
 
 @pytest.mark.parametrize("op", [
     lambda x: x.prod(), lambda x: x.cumsum(0), lambda x: x[ember.tensor([0], device=DEV)],
-    lambda x: x[x > 0], lambda x: x.uniform_(),
-], ids=["prod", "cumsum", "index", "bool-mask", "uniform_"])
+    lambda x: x[x > 0], lambda x: x.random_(), lambda x: ember.bernoulli(x),
+], ids=["prod", "cumsum", "index", "bool-mask", "random_", "bernoulli"])
 def test_ops_without_a_cuda_kernel_raise(op):
     x = ember.ones(3, device=DEV)
     with pytest.raises((NotImplementedError, RuntimeError), match="cuda|CUDA"):

@@ -59,6 +59,13 @@ void f_gather_scatter(IndexMode m, const StridedLoop& L, ScalarType t, int64_t d
 // GroupData holds the device's (host) pointers; the CPU step kernels read them directly.
 void f_sgd(const optim::GroupData& g, const SgdOptions& o, const std::vector<char>& f) { cpu_sgd(g, o, f); }
 void f_adam(const optim::GroupData& g, const AdamOptions& o, const std::vector<double>& s) { cpu_adam(g, o, s); }
+// The CPU generator stands in for the device's (the routing is what is tested).
+void f_random(RandomOp op, const Tensor& t, double a, double b) {
+  Tensor c = as_cpu(t);
+  if (op == RandomOp::Uniform) uniform_(c, a, b, nullptr);
+  else if (op == RandomOp::Normal) normal_(c, a, b, nullptr);
+  else bernoulli_(c, a, nullptr);
+}
 void f_memcpy(void* d, Device, const void* s, Device, size_t n) { std::memcpy(d, s, n); }
 
 void install() {
@@ -74,6 +81,7 @@ void install() {
   arange_stub.set(DeviceType::CUDA, f_arange); sum_stub.set(DeviceType::CUDA, f_sum); gemm_stub.set(DeviceType::CUDA, f_gemm);
   softmax_stub.set(DeviceType::CUDA, f_softmax); nll_stub.set(DeviceType::CUDA, f_nll);
   extreme_stub.set(DeviceType::CUDA, f_extreme); gather_scatter_stub.set(DeviceType::CUDA, f_gather_scatter);
+  random_stub.set(DeviceType::CUDA, f_random);
   optim::sgd_stub.set(DeviceType::CUDA, f_sgd); optim::adam_stub.set(DeviceType::CUDA, f_adam);
   set_device_memcpy(f_memcpy);
 }

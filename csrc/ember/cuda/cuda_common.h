@@ -42,7 +42,12 @@ void register_allocator();
 void register_kernels();
 void register_nn_kernels();
 void register_optim_kernels();
+void register_random_kernels();
 void register_blas();
+
+// The devices' random generators (random.cu).
+void manual_seed(int device, uint64_t seed);
+uint64_t initial_seed(int device);
 
 // Allocator statistics and control (per device).
 int64_t memory_allocated(int device);

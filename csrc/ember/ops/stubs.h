@@ -44,6 +44,10 @@ using ExtremeFn = void (*)(const Tensor& x, bool outer, int64_t M, int64_t R, bo
 enum class IndexMode { Gather, Scatter, ScatterAdd, ScatterMul };
 using GatherScatterFn = void (*)(IndexMode mode, const StridedLoop& loop, ScalarType dtype, int64_t dim, int64_t size,
                                  int64_t stride_bytes);
+// Fills contiguous `self` from the device's own generator: Uniform in [a, b), Normal (mean a, std b), or
+// Bernoulli (p = a; self bool). Devices other than the CPU only (the CPU draws reproduce PyTorch's, random.cpp).
+enum class RandomOp { Uniform, Normal, Bernoulli };
+using RandomFn = void (*)(RandomOp op, const Tensor& self, double a, double b);
 
 extern EMBER_API DispatchStub<UnaryFn> unary_stub;
 extern EMBER_API DispatchStub<BinaryFn> binary_stub;
@@ -58,6 +62,7 @@ extern EMBER_API DispatchStub<SoftmaxFn> softmax_stub;
 extern EMBER_API DispatchStub<NllFn> nll_stub;
 extern EMBER_API DispatchStub<ExtremeFn> extreme_stub;
 extern EMBER_API DispatchStub<GatherScatterFn> gather_scatter_stub;
+extern EMBER_API DispatchStub<RandomFn> random_stub;
 
 // Byte copies between devices (host <-> device, device <-> device), set by a
 // backend when it loads; copy_ builds cross-device copies of any layout and
