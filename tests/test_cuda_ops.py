@@ -414,6 +414,7 @@ def test_gather_scatter_index_select(dtype):
     check(ember.index_select(x, 0, on_gpu(sel[:2]).int()), ember.index_select(xc, 0, cpu(sel[:2]).int()))
     m = g.random((4, 5)) < 0.5
     check(x.masked_fill(on_gpu(m), 1), xc.masked_fill(cpu(m), 1))
+    check(x.masked_select(on_gpu(m)), xc.masked_select(cpu(m)))      # forward only: its backward is index_put_
 
 
 def test_indexing_gradients():
@@ -425,6 +426,22 @@ def test_indexing_gradients():
     check_with_grads(lambda x, s: x.scatter_add(0, cpu(idx).to(x.device), s), a, src)
     m = g.random((4, 5)) < 0.5
     check_with_grads(lambda x: x.masked_fill(cpu(m).to(x.device), 0.5), a)
+
+
+INDEXING = [lambda x, i, m: x[i], lambda x, i, m: x[:, i[:2]], lambda x, i, m: x[..., i[1:] - 3],
+            lambda x, i, m: x[1:, i.reshape(2, 2)], lambda x, i, m: x[None, 2, i], lambda x, i, m: x[i.cpu()],
+            lambda x, i, m: x[m], lambda x, i, m: x[m[:, 0]], lambda x, i, m: x[:, m[0]],
+            lambda x, i, m: x[m.cpu()]]
+
+
+@pytest.mark.parametrize("f", INDEXING, ids=["int", "slice-int", "ellipsis-negative", "2d-index", "none-int-tensor",
+                                             "cpu-index", "mask", "row-mask", "column-mask", "cpu-mask"])
+def test_indexing_with_one_tensor(f):
+    g = rng(29)
+    a, i, m = draw(g, (4, 5, 3), F64), np.array([3, 0, 3, 1]), g.random((4, 5)) < 0.5
+    (out, grads), (ref, ref_grads) = grads_on_both(lambda x: f(x, cpu(i).to(x.device), cpu(m).to(x.device)), a)
+    check(out, ref)
+    check(grads[0], ref_grads[0])
 
 
 def test_gather_index_out_of_bounds_raises():
@@ -574,9 +591,9 @@ def test_mixed_devices_are_an_error(op):
 
 
 @pytest.mark.parametrize("op", [
-    lambda x: x.prod(), lambda x: x.cumsum(0), lambda x: x[ember.tensor([0], device=DEV)],
-    lambda x: x[x > 0], lambda x: x.random_(), lambda x: ember.bernoulli(x),
-], ids=["prod", "cumsum", "index", "bool-mask", "random_", "bernoulli"])
+    lambda x: x.prod(), lambda x: x.cumsum(0), lambda x: x[ember.tensor([0], device=DEV), ember.tensor([0])],
+    lambda x: x.__setitem__(x > 0, 1.0), lambda x: x.random_(), lambda x: ember.bernoulli(x),
+], ids=["prod", "cumsum", "two-tensor-indices", "index_put", "random_", "bernoulli"])
 def test_ops_without_a_cuda_kernel_raise(op):
     x = ember.ones(3, device=DEV)
     with pytest.raises((NotImplementedError, RuntimeError), match="cuda|CUDA"):

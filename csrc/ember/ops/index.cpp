@@ -247,9 +247,82 @@ Tensor to_gather_order(const Tensor& v, const Gather& g) {
   return contiguous(permute(v, inverse));
 }
 
+// Off the CPU, one tensor index (integer, or a boolean mask) among basic ones:
+// the basic indices as a view, then an index_select along the indexed dim(s)
+// (a mask's dims flattened into one; its true positions found on the CPU, a
+// synchronization, as PyTorch's nonzero). Several tensor indices raise.
+Tensor index_on_device(const Tensor& self, const std::vector<TensorIndex>& indices) {
+  int64_t which = -1, consumed = 0;
+  for (size_t i = 0; i < indices.size(); ++i) {
+    const TensorIndex& ix = indices[i];
+    if (ix.kind == TensorIndex::Kind::Tensor) {
+      EMBER_CHECK_KIND(NotImplemented, which < 0, "indexing a ", self.device().str(), " tensor with more than one "
+                       "tensor index is not supported by ember yet (only the CPU has that kernel)");
+      check_index_dtype(ix.tensor);
+      which = int64_t(i);
+      consumed += ix.tensor.dtype() == ScalarType::Bool ? ix.tensor.dim() : 1;
+    } else if (ix.kind == TensorIndex::Kind::Bool) {
+      throw_error(ErrorKind::NotImplemented, str("indexing a ", self.device().str(), " tensor with True/False is "
+                                                 "not supported by ember yet (only the CPU has that kernel)"));
+    } else if (ix.kind == TensorIndex::Kind::Int || ix.kind == TensorIndex::Kind::Slice) {
+      ++consumed;
+    }
+  }
+  const Tensor t = indices[size_t(which)].tensor;
+  const bool mask = t.dtype() == ScalarType::Bool;
+  const int64_t k = mask ? t.dim() : 1;  // dims of self the tensor index covers
+  EMBER_CHECK_INDEX(consumed <= self.dim(), "too many indices for tensor of dimension ", self.dim());
+  // The same indices with the tensor replaced by full slices; d: where its dims land in that view.
+  std::vector<TensorIndex> basic;
+  int64_t d = 0;
+  for (size_t i = 0; i < indices.size(); ++i) {
+    const TensorIndex& ix = indices[i];
+    if (int64_t(i) == which) {
+      for (int64_t j = 0; j < k; ++j) basic.push_back(TensorIndex{TensorIndex::Kind::Slice});
+      continue;
+    }
+    basic.push_back(ix);
+    if (int64_t(i) < which) {
+      if (ix.kind == TensorIndex::Kind::Slice || ix.kind == TensorIndex::Kind::None) ++d;
+      else if (ix.kind == TensorIndex::Kind::Ellipsis) d += self.dim() - consumed;
+    }
+  }
+  Tensor v = index(self, basic);
+  DimVector shape = v.sizes();
+  if (mask) {
+    for (int64_t j = 0; j < k; ++j)
+      EMBER_CHECK_INDEX(t.sizes()[j] == shape[d + j], "The shape of the mask ", t.sizes(), " at index ", j,
+                        " does not match the shape of the indexed tensor ", shape, " at index ", d + j);
+    Dims flat_shape(shape.begin(), shape.begin() + d);
+    flat_shape.push_back(-1);
+    flat_shape.insert(flat_shape.end(), shape.begin() + d + k, shape.end());
+    Tensor positions;
+    {
+      GradModeGuard no_grad(false);
+      positions = reshape(nonzero(reshape(to_device(t, Device{}, t.dtype()), {-1})), {-1});
+    }
+    return index_select(reshape(v, flat_shape), d, to_device(positions, self.device(), ScalarType::Int64));
+  }
+  const int64_t size = shape[d];
+  Tensor idx = reshape(to_device(t, self.device(), ScalarType::Int64), {-1});
+  {  // negative indices count from the end, as on the CPU
+    GradModeGuard no_grad(false);
+    idx = where(binary(BinaryOp::Lt, idx, Scalar(int64_t(0))), Operand(add(idx, Scalar(size))), Operand(idx));
+  }
+  Tensor r = index_select(v, d, idx);
+  Dims out_shape(shape.begin(), shape.begin() + d);
+  out_shape.insert(out_shape.end(), t.sizes().begin(), t.sizes().end());
+  out_shape.insert(out_shape.end(), shape.begin() + d + 1, shape.end());
+  return reshape(r, out_shape);
+}
+
 }  // namespace
 
 Tensor index(const Tensor& self, const std::vector<TensorIndex>& indices) {
+  if (!self.device().is_cpu())
+    for (const TensorIndex& ix : indices)
+      if (ix.kind == TensorIndex::Kind::Tensor || ix.kind == TensorIndex::Kind::Bool)
+        return index_on_device(self, indices);
   IndexPlan p = plan_index(self, indices);  // basic indices: views, recorded by the view ops
   if (p.adv.empty()) return p.view.is_same(self) ? alias(self) : p.view;
   AdvIndex ai{p.adv, p.adv_dims};
