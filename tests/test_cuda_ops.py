@@ -582,7 +582,13 @@ def test_out_of_memory_raises_and_recovers():
 @pytest.mark.parametrize("op", [
     lambda a, b: a + b, lambda a, b: ember.mul(b, a), lambda a, b: a @ b.t(),
     lambda a, b: ember.where(a > 0, a, b), lambda a, b: ember.clamp(a, min=b),
-], ids=["add", "mul", "matmul", "where", "clamp"])
+    lambda a, b: ember.gather(a, 0, b.long()), lambda a, b: ember.gather(b, 0, a.long()),
+    lambda a, b: a.scatter(0, a.long(), b), lambda a, b: a.scatter_add(0, b.long(), a),
+    lambda a, b: ember.index_select(a, 0, b[0].long()),
+    lambda a, b: ember.nn.functional.nll_loss(a, b[0].long()),
+    lambda a, b: ember.nn.functional.nll_loss(a, a[0].long(), weight=b[0]),
+], ids=["add", "mul", "matmul", "where", "clamp", "gather-index", "gather-self", "scatter-src", "scatter_add-index",
+        "index_select", "nll_loss-target", "nll_loss-weight"])
 def test_mixed_devices_are_an_error(op):
     a, b = ember.ones(2, 2, device=DEV), ember.ones(2, 2)
     with pytest.raises(RuntimeError, match="Expected all tensors to be on the same device, but found at least "

@@ -440,6 +440,7 @@ Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index) {
   EMBER_CHECK_INDEX(index.dim() <= 1, "index_select(): Index is supposed to be a vector");
   EMBER_CHECK(index.dtype() == ScalarType::Int64 || index.dtype() == ScalarType::Int32,
               "index_select(): Expected dtype int32 or int64 for index");
+  check_same_device("index_select", {&self, &index});
   dim = wrap_dim(dim, self.dim());
   std::vector<TensorIndex> ix(dim, TensorIndex{TensorIndex::Kind::Slice});
   TensorIndex t{TensorIndex::Kind::Tensor};
@@ -538,6 +539,7 @@ namespace {
 Tensor gather_impl(const Tensor& self, int64_t dim, const Tensor& index_in) {
   EMBER_CHECK(index_in.dtype() == ScalarType::Int64 || index_in.dtype() == ScalarType::Int32,
               "gather(): Expected dtype int32/int64 for index");
+  check_same_device("gather", {&self, &index_in});
   Tensor index = to_dtype(index_in, ScalarType::Int64);
   Tensor src = restricted_view(self, dim, index, "gather");
   Tensor out = empty(index.sizes(), self.dtype(), self.device());
@@ -553,6 +555,7 @@ Tensor& scatter_impl_(Tensor& self, int64_t dim, const Tensor& index_in, const O
                       const std::string& reduce) {
   EMBER_CHECK(index_in.dtype() == ScalarType::Int64 || index_in.dtype() == ScalarType::Int32,
               "scatter(): Expected dtype int32/int64 for index");
+  check_same_device("scatter", {&self, &index_in, src.is_scalar ? nullptr : &src.tensor});
   Tensor index = to_dtype(index_in, ScalarType::Int64);
   EMBER_CHECK(reduce.empty() || reduce == "add" || reduce == "multiply",
               "reduce argument must be either add or multiply.");

@@ -160,6 +160,7 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const OptTensor& weig
   EMBER_CHECK_VALUE(target.dim() <= 1 && (batched ? target.numel() == N && target.dim() == 1 : target.dim() == 0),
                     "Expected input batch_size (", N, ") to match target batch_size (",
                     target.dim() ? target.sizes()[0] : 1, ").");
+  check_same_device("nll_loss", {&input, &target, weight ? &*weight : nullptr});
   if (weight)
     EMBER_CHECK(weight->dim() == 1 && weight->numel() == C, "weight tensor should be defined either for all ", C,
                 " classes or no classes but got weight tensor of shape: ", weight->sizes());
