@@ -284,6 +284,269 @@ def test_cat_and_stack_are_copies():
     check(ember.stack([on_gpu(a), on_gpu(a)], 1), ember.stack([cpu(a), cpu(a)], 1))
 
 
+# ---- softmax, losses ------------------------------------------------------------------------
+def grads_on_both(f, *arrays, cotangent=True):
+    """f's output and the gradients of its float inputs, on the GPU and on the CPU."""
+    res = {}
+    for dev in ("cpu", DEV):
+        xs = [cpu(a).to(dev) for a in arrays]
+        for x in xs:
+            if x.dtype in FLOATS:
+                x.requires_grad_()
+        out = f(*xs)
+        g = ember.from_numpy(np.linspace(-1, 1, max(out.numel(), 1)).reshape(tuple(out.shape))).to(out.dtype)
+        out.backward(g.to(dev))
+        res[dev] = (out.detach(), [x.grad for x in xs if x.dtype in FLOATS])
+    return res[DEV], res["cpu"]
+
+
+def check_with_grads(f, *arrays):
+    (out, grads), (ref, ref_grads) = grads_on_both(f, *arrays)
+    check(out, ref)
+    for g, r in zip(grads, ref_grads):
+        check(g, r)
+
+
+SOFTMAX = [((5, 7), 1), ((5, 7), 0), ((3, 4, 5), 1), ((2, 3000), -1), ((6,), 0), ((), 0)]
+
+
+@pytest.mark.parametrize("dtype", FLOATS, ids=[NAME[d] for d in FLOATS])
+@pytest.mark.parametrize("shape, dim", SOFTMAX, ids=[f"{s}-{d}" for s, d in SOFTMAX])
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_softmax(name, shape, dim, dtype):
+    a = draw(rng(20), shape, dtype) * 5
+    check_with_grads(lambda x: getattr(ember, name)(x, dim), a)
+
+
+def test_softmax_of_a_strided_view_and_infinities():
+    a = draw(rng(21), (6, 4), F32)
+    a[0, :] = -np.inf
+    a[1, 2] = np.inf
+    check(ember.softmax(on_gpu(a).t(), 0), ember.softmax(cpu(a).t(), 0))
+    check(ember.log_softmax(on_gpu(a), 1), ember.log_softmax(cpu(a), 1))
+
+
+NLL = [dict(), dict(reduction="sum"), dict(reduction="none"), dict(ignore_index=2),
+       dict(weight=True), dict(weight=True, ignore_index=1), dict(weight=True, reduction="none")]
+
+
+@pytest.mark.parametrize("dtype", FLOATS, ids=[NAME[d] for d in FLOATS])
+@pytest.mark.parametrize("kw", NLL, ids=["mean", "sum", "none", "ignore", "weight", "weight-ignore", "weight-none"])
+@pytest.mark.parametrize("shape", [(8, 5), (4, 5, 3), (5,)], ids=["NC", "NCd", "C"])
+def test_nll_loss_and_cross_entropy(shape, kw, dtype):
+    import ember.nn.functional as F
+    g = rng(22)
+    a = draw(g, shape, dtype)
+    t = g.integers(0, 5, size=(shape[0],) + shape[2:] if len(shape) > 1 else ())
+    w = g.uniform(0.5, 2, 5).astype(a.dtype) if kw.get("weight") else None
+    opts = {k: v for k, v in kw.items() if k != "weight"}
+    for loss in (F.nll_loss, F.cross_entropy):
+        res = {}
+        for dev in ("cpu", DEV):
+            x = cpu(a).to(dev).requires_grad_()
+            out = loss(x, cpu(t).to(dev), weight=None if w is None else cpu(w).to(dev), **opts)
+            out.backward(ember.ones_like(out))
+            res[dev] = (out.detach(), x.grad)
+        check(res[DEV][0], res["cpu"][0])
+        check(res[DEV][1], res["cpu"][1])
+
+
+def test_nll_loss_target_out_of_bounds_raises():
+    import ember.nn.functional as F
+    x = ember.zeros(3, 4, device=DEV)
+    with pytest.raises(IndexError, match="Target 7 is out of bounds."):
+        F.nll_loss(x, ember.tensor([0, 7, 1], device=DEV))
+
+
+# ---- max / min ------------------------------------------------------------------------------
+EXTREME = [((7,), None), ((5, 6), 1), ((5, 6), 0), ((4, 5, 6), 1), ((3, 5000), 1), ((5000, 3), 0),
+           ((300, 40), 1), ((1 << 17,), None)]
+
+
+@pytest.mark.parametrize("dtype", ALL, ids=[NAME[d] for d in ALL])
+@pytest.mark.parametrize("shape, dim", EXTREME, ids=[f"{s}-{d}" for s, d in EXTREME])
+def test_max_min_argmax_argmin_amax_amin(shape, dim, dtype):
+    a = draw(rng(23), shape, dtype, "int")        # small integers: many ties (the first index wins)
+    if dtype in FLOATS and a.size > 10:
+        a.reshape(-1)[[3, 9]] = np.nan            # NaN wins
+    x, xc = on_gpu(a), cpu(a)
+    for name in ("argmax", "argmin"):
+        check(getattr(x, name)(dim), getattr(xc, name)(dim))
+    if dim is None:
+        for name in ("max", "min", "amax", "amin"):
+            check(getattr(x, name)(), getattr(xc, name)())
+        return
+    for name in ("max", "min"):
+        (v, i), (vc, ic) = getattr(x, name)(dim, keepdim=True), getattr(xc, name)(dim, keepdim=True)
+        check(v, vc)
+        check(i, ic)
+    check(x.amax(dim), xc.amax(dim))
+    check(x.amin((dim,)), xc.amin((dim,)))
+    check(x.t().argmax(0) if x.dim() == 2 else x.argmax(0), xc.t().argmax(0) if xc.dim() == 2 else xc.argmax(0))
+
+
+@pytest.mark.parametrize("f", [lambda x: x.max(), lambda x: x.amax(1), lambda x: x.min(0)[0],
+                               lambda x: x.amin((0, 1))], ids=["max", "amax", "min-dim", "amin-all"])
+def test_max_min_gradients(f):
+    a = draw(rng(24), (6, 5), F64, "int")        # ties: the gradient is shared as on the CPU
+    check_with_grads(f, a)
+
+
+# ---- indexing with tensors ------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", ALL, ids=[NAME[d] for d in ALL])
+def test_gather_scatter_index_select(dtype):
+    g = rng(25)
+    a = draw(g, (4, 5), dtype, "int")
+    idx = g.integers(0, 4, size=(3, 5))
+    x, xc = on_gpu(a), cpu(a)
+    check(ember.gather(x, 0, on_gpu(idx)), ember.gather(xc, 0, cpu(idx)))
+    check(ember.gather(x.t(), 1, on_gpu(idx.T)), ember.gather(xc.t(), 1, cpu(idx.T)))
+    src = draw(g, (3, 5), dtype, "int")
+    perm = np.stack([g.permutation(4)[:3] for _ in range(5)], 1)   # no repeats: scatter is deterministic
+    check(x.scatter(0, on_gpu(perm), on_gpu(src)), xc.scatter(0, cpu(perm), cpu(src)))
+    check(x.scatter(0, on_gpu(perm), 1), xc.scatter(0, cpu(perm), 1))
+    if dtype != BOOL:
+        check(x.scatter_add(0, on_gpu(idx), on_gpu(src)), xc.scatter_add(0, cpu(idx), cpu(src)))  # repeats add up
+        check(x.scatter(0, on_gpu(idx), on_gpu(src), reduce="multiply"),
+              xc.scatter(0, cpu(idx), cpu(src), reduce="multiply"))
+    sel = np.array([3, 0, 3, 1])
+    check(ember.index_select(x, 1, on_gpu(sel)), ember.index_select(xc, 1, cpu(sel)))
+    check(ember.index_select(x, 0, on_gpu(sel[:2]).int()), ember.index_select(xc, 0, cpu(sel[:2]).int()))
+    m = g.random((4, 5)) < 0.5
+    check(x.masked_fill(on_gpu(m), 1), xc.masked_fill(cpu(m), 1))
+    check(x.masked_select(on_gpu(m)), xc.masked_select(cpu(m)))      # forward only: its backward is index_put_
+
+
+def test_indexing_gradients():
+    g = rng(26)
+    a, idx = draw(g, (4, 5), F64), g.integers(0, 4, size=(6, 5))
+    check_with_grads(lambda x: ember.gather(x, 0, cpu(idx).to(x.device)), a)
+    check_with_grads(lambda x: ember.index_select(x, 1, cpu(np.array([4, 0, 4])).to(x.device)), a)
+    src = draw(g, (6, 5), F64)
+    check_with_grads(lambda x, s: x.scatter_add(0, cpu(idx).to(x.device), s), a, src)
+    m = g.random((4, 5)) < 0.5
+    check_with_grads(lambda x: x.masked_fill(cpu(m).to(x.device), 0.5), a)
+
+
+INDEXING = [lambda x, i, m: x[i], lambda x, i, m: x[:, i[:2]], lambda x, i, m: x[..., i[1:] - 3],
+            lambda x, i, m: x[1:, i.reshape(2, 2)], lambda x, i, m: x[None, 2, i], lambda x, i, m: x[i.cpu()],
+            lambda x, i, m: x[m], lambda x, i, m: x[m[:, 0]], lambda x, i, m: x[:, m[0]],
+            lambda x, i, m: x[m.cpu()]]
+
+
+@pytest.mark.parametrize("f", INDEXING, ids=["int", "slice-int", "ellipsis-negative", "2d-index", "none-int-tensor",
+                                             "cpu-index", "mask", "row-mask", "column-mask", "cpu-mask"])
+def test_indexing_with_one_tensor(f):
+    g = rng(29)
+    a, i, m = draw(g, (4, 5, 3), F64), np.array([3, 0, 3, 1]), g.random((4, 5)) < 0.5
+    (out, grads), (ref, ref_grads) = grads_on_both(lambda x: f(x, cpu(i).to(x.device), cpu(m).to(x.device)), a)
+    check(out, ref)
+    check(grads[0], ref_grads[0])
+
+
+def test_gather_index_out_of_bounds_raises():
+    x = ember.zeros(3, 4, device=DEV)
+    with pytest.raises(RuntimeError, match="index 5 is out of bounds for dimension 0 with size 3"):
+        ember.gather(x, 0, ember.tensor([[0, 5, 1, 2]], device=DEV))
+
+
+# ---- optimizers -----------------------------------------------------------------------------
+OPTIMIZERS = [
+    ("SGD", dict(lr=0.1)), ("SGD", dict(lr=0.1, momentum=0.9)),
+    ("SGD", dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01)),
+    ("SGD", dict(lr=0.1, momentum=0.8, dampening=0.3, maximize=True)),
+    ("Adam", dict(lr=0.01)), ("Adam", dict(lr=0.01, weight_decay=0.1, amsgrad=True)),
+    ("Adam", dict(lr=0.01, betas=(0.3, 0.5), maximize=True)), ("AdamW", dict(lr=0.01, weight_decay=0.1)),
+]
+
+
+@pytest.mark.parametrize("dtype", FLOATS, ids=[NAME[d] for d in FLOATS])
+@pytest.mark.parametrize("name, kw", OPTIMIZERS, ids=[f"{n}-{i}" for i, (n, _) in enumerate(OPTIMIZERS)])
+def test_fused_optimizer_steps_match_the_cpu_bit_for_bit(name, kw, dtype):
+    g = rng(27)
+    shapes = [(70000,), (3, 4), (1,), (0,)]         # several chunks, small tensors, an empty one
+    inits = [draw(g, s, dtype) for s in shapes]
+    grads = [[draw(g, s, dtype) for s in shapes] for _ in range(3)]
+    result = {}
+    for dev in ("cpu", DEV):
+        params = [cpu(a).to(dev).requires_grad_() for a in inits]
+        opt = getattr(ember.optim, name)(params, **kw)
+        for step in grads:
+            for p, gr in zip(params, step):
+                p.grad = cpu(gr).to(dev)
+            opt.step()
+        result[dev] = [p.detach().cpu().numpy() for p in params]
+    for a, b in zip(result[DEV], result["cpu"]):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_training_step_matches_the_cpu():
+    import ember.nn.functional as F
+    g = rng(28)
+    x0, y0 = draw(g, (32, 10), F32), g.integers(0, 4, size=32)
+    out = {}
+    for dev in ("cpu", DEV):
+        ember.manual_seed(0)
+        model = nn.Sequential(nn.Linear(10, 16), nn.ReLU(), nn.Linear(16, 4)).to(dev)
+        opt = ember.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        x, y = cpu(x0).to(dev), cpu(y0).to(dev)
+        for _ in range(3):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+        acc = (model(x).argmax(1) == y).float().mean()
+        out[dev] = (loss.item(), acc.item(), model[0].weight.detach().cpu().numpy())
+    assert out[DEV][0] == pytest.approx(out["cpu"][0], rel=1e-5) and out[DEV][1] == out["cpu"][1]
+    np.testing.assert_allclose(out[DEV][2], out["cpu"][2], rtol=1e-4, atol=1e-5)
+
+
+# ---- random numbers ---------------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", FLOATS, ids=[NAME[d] for d in FLOATS])
+def test_uniform_normal_bernoulli_draw_the_right_distributions(dtype):
+    ember.manual_seed(1)
+    x = ember.empty(200001, dtype=dtype, device=DEV)
+    u = x.uniform_(-2, 3).cpu().numpy()
+    assert u.min() >= -2 and u.max() < 3 and abs(u.mean() - 0.5) < 0.02 and abs(u.std() - 5 / 12 ** 0.5) < 0.02
+    z = x.normal_(1.5, 2).cpu().numpy()
+    assert abs(z.mean() - 1.5) < 0.03 and abs(z.std() - 2) < 0.03
+    b = x.bernoulli_(0.3).cpu().numpy()
+    assert set(np.unique(b)) <= {0.0, 1.0} and abs(b.mean() - 0.3) < 0.01
+    assert x.bernoulli_(0).cpu().numpy().sum() == 0 and x.bernoulli_(1).cpu().numpy().min() == 1
+    t = ember.zeros(50, 40, dtype=dtype, device=DEV).t()           # a non-contiguous target
+    assert (t.uniform_(1, 2).cpu().numpy() >= 1).all()
+    assert ember.rand(3, device=DEV).is_cuda                       # factories draw on the CPU and copy
+
+
+def test_random_draws_repeat_after_manual_seed():
+    ember.manual_seed(5)
+    a = ember.empty(1000, device=DEV).normal_().cpu().numpy()
+    b = ember.empty(1000, device=DEV).normal_().cpu().numpy()
+    ember.manual_seed(5)
+    np.testing.assert_array_equal(ember.empty(1000, device=DEV).normal_().cpu().numpy(), a)
+    assert not np.array_equal(a, b)
+    with pytest.raises(RuntimeError, match="generator argument is only supported for CPU tensors"):
+        ember.empty(3, device=DEV).uniform_(generator=ember.Generator())
+
+
+def test_cuda_manual_seed_and_initial_seed():
+    ember.cuda.manual_seed(123)
+    assert ember.cuda.initial_seed() == 123
+    a = ember.empty(7, device=DEV).uniform_().cpu().numpy()
+    ember.cuda.manual_seed(123)
+    np.testing.assert_array_equal(ember.empty(7, device=DEV).uniform_().cpu().numpy(), a)
+
+
+def test_dropout_on_cuda():
+    ember.manual_seed(2)
+    x = ember.ones(100000, device=DEV, requires_grad=True)
+    y = nn.Dropout(0.25)(x)
+    v = y.detach().cpu().numpy()
+    assert set(np.unique(v)) <= {0.0, np.float32(1 / 0.75)} and abs((v == 0).mean() - 0.25) < 0.01
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.cpu().numpy(), v)
+
+
 # ---- the allocator -------------------------------------------------------------------------
 def test_allocator_reuses_blocks_and_counts():
     ember.cuda.synchronize()
@@ -319,7 +582,13 @@ def test_out_of_memory_raises_and_recovers():
 @pytest.mark.parametrize("op", [
     lambda a, b: a + b, lambda a, b: ember.mul(b, a), lambda a, b: a @ b.t(),
     lambda a, b: ember.where(a > 0, a, b), lambda a, b: ember.clamp(a, min=b),
-], ids=["add", "mul", "matmul", "where", "clamp"])
+    lambda a, b: ember.gather(a, 0, b.long()), lambda a, b: ember.gather(b, 0, a.long()),
+    lambda a, b: a.scatter(0, a.long(), b), lambda a, b: a.scatter_add(0, b.long(), a),
+    lambda a, b: ember.index_select(a, 0, b[0].long()),
+    lambda a, b: ember.nn.functional.nll_loss(a, b[0].long()),
+    lambda a, b: ember.nn.functional.nll_loss(a, a[0].long(), weight=b[0]),
+], ids=["add", "mul", "matmul", "where", "clamp", "gather-index", "gather-self", "scatter-src", "scatter_add-index",
+        "index_select", "nll_loss-target", "nll_loss-weight"])
 def test_mixed_devices_are_an_error(op):
     a, b = ember.ones(2, 2, device=DEV), ember.ones(2, 2)
     with pytest.raises(RuntimeError, match="Expected all tensors to be on the same device, but found at least "
@@ -328,13 +597,21 @@ def test_mixed_devices_are_an_error(op):
 
 
 @pytest.mark.parametrize("op", [
-    lambda x: x.prod(), lambda x: x.max(), lambda x: ember.softmax(x, 0), lambda x: x.cumsum(0),
-    lambda x: x[ember.tensor([0], device=DEV)], lambda x: x.uniform_(),
-], ids=["prod", "max", "softmax", "cumsum", "index", "uniform_"])
+    lambda x: x.prod(), lambda x: x.cumsum(0), lambda x: x[ember.tensor([0], device=DEV), ember.tensor([0])],
+    lambda x: x.__setitem__(x > 0, 1.0), lambda x: x.random_(), lambda x: ember.bernoulli(x),
+], ids=["prod", "cumsum", "two-tensor-indices", "index_put", "random_", "bernoulli"])
 def test_ops_without_a_cuda_kernel_raise(op):
     x = ember.ones(3, device=DEV)
     with pytest.raises((NotImplementedError, RuntimeError), match="cuda|CUDA"):
         op(x)
+
+
+def test_optimizers_without_a_cuda_kernel_raise_before_counting_the_step():
+    p = ember.ones(3, device=DEV, requires_grad=True)
+    p.grad = ember.ones(3, device=DEV)
+    opt = ember.optim.RMSprop([p])
+    with pytest.raises(NotImplementedError, match="RMSprop: ember has no cuda:0 kernel"):
+        opt.step()
 
 
 # ---- streams and events --------------------------------------------------------------------

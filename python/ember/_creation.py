@@ -249,7 +249,10 @@ default_generator = _C.default_generator()
 
 
 def manual_seed(seed):
-    """Seeds the default generator; PyTorch's streams follow (same seed, same numbers)."""
+    """Seeds the default generator; PyTorch's streams follow (same seed, same numbers). Seeds the
+    CUDA devices' generators too, as PyTorch does (ember's own there: docs/cuda.md)."""
+    from . import cuda
+    cuda.manual_seed_all(seed)
     return default_generator.manual_seed(int(seed))
 
 

@@ -5,6 +5,7 @@
 // a GPU. Test scaffolding only.
 #include <ember/extension.h>
 #include <ember/ops/stubs.h>
+#include <ember/optim/multi_tensor.h>
 #include <cstring>
 #include <cstdlib>
 
@@ -30,7 +31,8 @@ Tensor as_cpu(const Tensor& t) {
 StridedLoop cpu_loop(const StridedLoop& L) { StridedLoop c = L; c.device = Device{}; return c; }
 
 UnaryFn cpu_unary; BinaryFn cpu_binary; WhereFn cpu_where; ClampFn cpu_clamp; CopyFn cpu_copy; FillFn cpu_fill;
-ArangeFn cpu_arange; SumFn cpu_sum; GemmFn cpu_gemm;
+ArangeFn cpu_arange; SumFn cpu_sum; GemmFn cpu_gemm; SoftmaxFn cpu_softmax; NllFn cpu_nll; ExtremeFn cpu_extreme;
+GatherScatterFn cpu_gather_scatter; optim::SgdStepFn cpu_sgd; optim::AdamStepFn cpu_adam;
 
 void f_unary(UnaryOp op, const StridedLoop& L, ScalarType t) { cpu_unary(op, cpu_loop(L), t); }
 void f_binary(BinaryOp op, const StridedLoop& L, ScalarType t) { cpu_binary(op, cpu_loop(L), t); }
@@ -44,6 +46,26 @@ void f_gemm(const Tensor& a, const Tensor& b, const Tensor& o) {
   EMBER_CHECK_KIND(NotImplemented, is_floating(a.dtype()), "\"mm_cuda\" not implemented for '", dtype_short_name(a.dtype()), "'");
   cpu_gemm(as_cpu(a), as_cpu(b), as_cpu(o));
 }
+void f_softmax(const Tensor& x, const Tensor& o, int64_t r, int64_t n, bool log) { cpu_softmax(as_cpu(x), as_cpu(o), r, n, log); }
+double f_nll(const Tensor& in, const Tensor& t, const Tensor& w, int64_t ig, const Tensor& l) {
+  return cpu_nll(as_cpu(in), as_cpu(t), as_cpu(w), ig, as_cpu(l));
+}
+void f_extreme(const Tensor& x, bool o, int64_t M, int64_t R, bool mx, const Tensor& v, const Tensor& i) {
+  cpu_extreme(as_cpu(x), o, M, R, mx, as_cpu(v), as_cpu(i));
+}
+void f_gather_scatter(IndexMode m, const StridedLoop& L, ScalarType t, int64_t d, int64_t n, int64_t s) {
+  cpu_gather_scatter(m, cpu_loop(L), t, d, n, s);
+}
+// GroupData holds the device's (host) pointers; the CPU step kernels read them directly.
+void f_sgd(const optim::GroupData& g, const SgdOptions& o, const std::vector<char>& f) { cpu_sgd(g, o, f); }
+void f_adam(const optim::GroupData& g, const AdamOptions& o, const std::vector<double>& s) { cpu_adam(g, o, s); }
+// The CPU generator stands in for the device's (the routing is what is tested).
+void f_random(RandomOp op, const Tensor& t, double a, double b) {
+  Tensor c = as_cpu(t);
+  if (op == RandomOp::Uniform) uniform_(c, a, b, nullptr);
+  else if (op == RandomOp::Normal) normal_(c, a, b, nullptr);
+  else bernoulli_(c, a, nullptr);
+}
 void f_memcpy(void* d, Device, const void* s, Device, size_t n) { std::memcpy(d, s, n); }
 
 void install() {
@@ -51,10 +73,16 @@ void install() {
   Device c{};
   cpu_unary = unary_stub[c]; cpu_binary = binary_stub[c]; cpu_where = where_stub[c]; cpu_clamp = clamp_stub[c];
   cpu_copy = copy_stub[c]; cpu_fill = fill_stub[c]; cpu_arange = arange_stub[c]; cpu_sum = sum_stub[c]; cpu_gemm = gemm_stub[c];
+  cpu_softmax = softmax_stub[c]; cpu_nll = nll_stub[c]; cpu_extreme = extreme_stub[c];
+  cpu_gather_scatter = gather_scatter_stub[c]; cpu_sgd = optim::sgd_stub[c]; cpu_adam = optim::adam_stub[c];
   unary_stub.set(DeviceType::CUDA, f_unary); binary_stub.set(DeviceType::CUDA, f_binary);
   where_stub.set(DeviceType::CUDA, f_where); clamp_stub.set(DeviceType::CUDA, f_clamp);
   copy_stub.set(DeviceType::CUDA, f_copy); fill_stub.set(DeviceType::CUDA, f_fill);
   arange_stub.set(DeviceType::CUDA, f_arange); sum_stub.set(DeviceType::CUDA, f_sum); gemm_stub.set(DeviceType::CUDA, f_gemm);
+  softmax_stub.set(DeviceType::CUDA, f_softmax); nll_stub.set(DeviceType::CUDA, f_nll);
+  extreme_stub.set(DeviceType::CUDA, f_extreme); gather_scatter_stub.set(DeviceType::CUDA, f_gather_scatter);
+  random_stub.set(DeviceType::CUDA, f_random);
+  optim::sgd_stub.set(DeviceType::CUDA, f_sgd); optim::adam_stub.set(DeviceType::CUDA, f_adam);
   set_device_memcpy(f_memcpy);
 }
 int64_t live() { return g_alloc.live; }

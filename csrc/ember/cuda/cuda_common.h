@@ -37,10 +37,17 @@ class DeviceGuard {
 };
 
 // Registers the allocator, the kernels, cuBLAS GEMM and the cross-device copy
-// with the core (allocator.cpp, kernels.cu, blas.cpp, module.cpp).
+// with the core (allocator.cpp, kernels.cu, nn_kernels.cu, optim.cu, blas.cpp, module.cpp).
 void register_allocator();
 void register_kernels();
+void register_nn_kernels();
+void register_optim_kernels();
+void register_random_kernels();
 void register_blas();
+
+// The devices' random generators (random.cu).
+void manual_seed(int device, uint64_t seed);
+uint64_t initial_seed(int device);
 
 // Allocator statistics and control (per device).
 int64_t memory_allocated(int device);

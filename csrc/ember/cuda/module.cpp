@@ -92,6 +92,9 @@ void init() {
   if (g_initialized) return;
   register_allocator();
   register_kernels();
+  register_nn_kernels();
+  register_optim_kernels();
+  register_random_kernels();
   register_blas();
   set_device_memcpy(device_memcpy);
   g_initialized = true;
@@ -146,6 +149,8 @@ PYBIND11_MODULE(_C_cuda, m) {
     EMBER_CUDA_CHECK(cudaMemGetInfo(&free_b, &total));
     return py::make_tuple(free_b, total);
   });
+  m.def("manual_seed", &manual_seed);
+  m.def("initial_seed", &initial_seed);
   m.def("memory_allocated", &memory_allocated);
   m.def("max_memory_allocated", &max_memory_allocated);
   m.def("memory_reserved", &memory_reserved);

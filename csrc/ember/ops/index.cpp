@@ -5,6 +5,7 @@
 
 #include "ember/autograd/autograd.h"
 #include "ember/ops/elementwise.h"
+#include "ember/ops/stubs.h"
 
 namespace ember {
 namespace {
@@ -246,9 +247,82 @@ Tensor to_gather_order(const Tensor& v, const Gather& g) {
   return contiguous(permute(v, inverse));
 }
 
+// Off the CPU, one tensor index (integer, or a boolean mask) among basic ones:
+// the basic indices as a view, then an index_select along the indexed dim(s)
+// (a mask's dims flattened into one; its true positions found on the CPU, a
+// synchronization, as PyTorch's nonzero). Several tensor indices raise.
+Tensor index_on_device(const Tensor& self, const std::vector<TensorIndex>& indices) {
+  int64_t which = -1, consumed = 0;
+  for (size_t i = 0; i < indices.size(); ++i) {
+    const TensorIndex& ix = indices[i];
+    if (ix.kind == TensorIndex::Kind::Tensor) {
+      EMBER_CHECK_KIND(NotImplemented, which < 0, "indexing a ", self.device().str(), " tensor with more than one "
+                       "tensor index is not supported by ember yet (only the CPU has that kernel)");
+      check_index_dtype(ix.tensor);
+      which = int64_t(i);
+      consumed += ix.tensor.dtype() == ScalarType::Bool ? ix.tensor.dim() : 1;
+    } else if (ix.kind == TensorIndex::Kind::Bool) {
+      throw_error(ErrorKind::NotImplemented, str("indexing a ", self.device().str(), " tensor with True/False is "
+                                                 "not supported by ember yet (only the CPU has that kernel)"));
+    } else if (ix.kind == TensorIndex::Kind::Int || ix.kind == TensorIndex::Kind::Slice) {
+      ++consumed;
+    }
+  }
+  const Tensor t = indices[size_t(which)].tensor;
+  const bool mask = t.dtype() == ScalarType::Bool;
+  const int64_t k = mask ? t.dim() : 1;  // dims of self the tensor index covers
+  EMBER_CHECK_INDEX(consumed <= self.dim(), "too many indices for tensor of dimension ", self.dim());
+  // The same indices with the tensor replaced by full slices; d: where its dims land in that view.
+  std::vector<TensorIndex> basic;
+  int64_t d = 0;
+  for (size_t i = 0; i < indices.size(); ++i) {
+    const TensorIndex& ix = indices[i];
+    if (int64_t(i) == which) {
+      for (int64_t j = 0; j < k; ++j) basic.push_back(TensorIndex{TensorIndex::Kind::Slice});
+      continue;
+    }
+    basic.push_back(ix);
+    if (int64_t(i) < which) {
+      if (ix.kind == TensorIndex::Kind::Slice || ix.kind == TensorIndex::Kind::None) ++d;
+      else if (ix.kind == TensorIndex::Kind::Ellipsis) d += self.dim() - consumed;
+    }
+  }
+  Tensor v = index(self, basic);
+  DimVector shape = v.sizes();
+  if (mask) {
+    for (int64_t j = 0; j < k; ++j)
+      EMBER_CHECK_INDEX(t.sizes()[j] == shape[d + j], "The shape of the mask ", t.sizes(), " at index ", j,
+                        " does not match the shape of the indexed tensor ", shape, " at index ", d + j);
+    Dims flat_shape(shape.begin(), shape.begin() + d);
+    flat_shape.push_back(-1);
+    flat_shape.insert(flat_shape.end(), shape.begin() + d + k, shape.end());
+    Tensor positions;
+    {
+      GradModeGuard no_grad(false);
+      positions = reshape(nonzero(reshape(to_device(t, Device{}, t.dtype()), {-1})), {-1});
+    }
+    return index_select(reshape(v, flat_shape), d, to_device(positions, self.device(), ScalarType::Int64));
+  }
+  const int64_t size = shape[d];
+  Tensor idx = reshape(to_device(t, self.device(), ScalarType::Int64), {-1});
+  {  // negative indices count from the end, as on the CPU
+    GradModeGuard no_grad(false);
+    idx = where(binary(BinaryOp::Lt, idx, Scalar(int64_t(0))), Operand(add(idx, Scalar(size))), Operand(idx));
+  }
+  Tensor r = index_select(v, d, idx);
+  Dims out_shape(shape.begin(), shape.begin() + d);
+  out_shape.insert(out_shape.end(), t.sizes().begin(), t.sizes().end());
+  out_shape.insert(out_shape.end(), shape.begin() + d + 1, shape.end());
+  return reshape(r, out_shape);
+}
+
 }  // namespace
 
 Tensor index(const Tensor& self, const std::vector<TensorIndex>& indices) {
+  if (!self.device().is_cpu())
+    for (const TensorIndex& ix : indices)
+      if (ix.kind == TensorIndex::Kind::Tensor || ix.kind == TensorIndex::Kind::Bool)
+        return index_on_device(self, indices);
   IndexPlan p = plan_index(self, indices);  // basic indices: views, recorded by the view ops
   if (p.adv.empty()) return p.view.is_same(self) ? alias(self) : p.view;
   AdvIndex ai{p.adv, p.adv_dims};
@@ -366,6 +440,7 @@ Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index) {
   EMBER_CHECK_INDEX(index.dim() <= 1, "index_select(): Index is supposed to be a vector");
   EMBER_CHECK(index.dtype() == ScalarType::Int64 || index.dtype() == ScalarType::Int32,
               "index_select(): Expected dtype int32 or int64 for index");
+  check_same_device("index_select", {&self, &index});
   dim = wrap_dim(dim, self.dim());
   std::vector<TensorIndex> ix(dim, TensorIndex{TensorIndex::Kind::Slice});
   TensorIndex t{TensorIndex::Kind::Tensor};
@@ -374,11 +449,20 @@ Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index) {
   Tensor out;
   {
     GradModeGuard no_grad(false);
+    // Off the CPU, a gather with the index broadcast across the other dims (one device kernel).
+    auto select = [&](const Tensor& x) {
+      if (x.device().is_cpu()) return ember::index(x, ix);
+      Dims shape(x.dim(), 1);
+      shape[dim] = -1;
+      DimVector out_shape = x.sizes();
+      out_shape[dim] = t.tensor.numel();
+      return gather(x, dim, expand(reshape(t.tensor, shape), out_shape.vec()));
+    };
     if (self.dim() == 0) {  // a 0-d tensor is indexed as if it had one element
-      Tensor r = ember::index(reshape(self, {1}), ix);
+      Tensor r = select(reshape(self, {1}));
       out = index.dim() == 0 ? reshape(r, {}) : r;
     } else {
-      out = ember::index(self, ix);
+      out = select(self);
     }
   }
   if (grad_enabled() && requires_grad(self)) {
@@ -418,24 +502,52 @@ Tensor restricted_view(const Tensor& self, int64_t dim, const Tensor& index, con
 }  // namespace
 
 namespace {
+
+// The CPU slot of gather_scatter_stub. Scatter runs serially: repeated indices must combine deterministically.
+void cpu_gather_scatter(IndexMode mode, const StridedLoop& L, ScalarType dtype, int64_t dim, int64_t size,
+                        int64_t stride_bytes) {
+  EMBER_DISPATCH_ALL(dtype, mode == IndexMode::Gather ? "gather" : "scatter", [&] {
+    using T = scalar_t;
+    L.run(
+        [&](char** p, const int64_t* s, int64_t n) {
+          for (int64_t i = 0; i < n; ++i) {
+            int64_t ix = *reinterpret_cast<const int64_t*>(p[2] + i * s[2]);
+            EMBER_CHECK(ix >= 0 && ix < size, "index ", ix, " is out of bounds for dimension ", dim, " with size ",
+                        size);
+            if (mode == IndexMode::Gather) {
+              *reinterpret_cast<T*>(p[0] + i * s[0]) = *reinterpret_cast<const T*>(p[1] + i * s[1] + ix * stride_bytes);
+              continue;
+            }
+            T* o = reinterpret_cast<T*>(p[0] + i * s[0] + ix * stride_bytes);
+            T v = *reinterpret_cast<const T*>(p[1] + i * s[1]);
+            if (mode == IndexMode::Scatter) *o = v;
+            else if (mode == IndexMode::ScatterAdd) *o = T(*o + v);
+            else *o = T(*o * v);
+          }
+        },
+        mode == IndexMode::Gather ? kGrainSize : INT64_MAX);
+  });
+}
+
+}  // namespace
+DispatchStub<GatherScatterFn> gather_scatter_stub("gather/scatter");
+namespace {
+const bool gather_scatter_registered = (gather_scatter_stub.set(DeviceType::CPU, cpu_gather_scatter), true);
+}  // namespace
+
+namespace {
 Tensor gather_impl(const Tensor& self, int64_t dim, const Tensor& index_in) {
   EMBER_CHECK(index_in.dtype() == ScalarType::Int64 || index_in.dtype() == ScalarType::Int32,
               "gather(): Expected dtype int32/int64 for index");
+  check_same_device("gather", {&self, &index_in});
   Tensor index = to_dtype(index_in, ScalarType::Int64);
   Tensor src = restricted_view(self, dim, index, "gather");
   Tensor out = empty(index.sizes(), self.dtype(), self.device());
   if (out.numel() == 0) return out;
   const int64_t size = self.dim() ? self.sizes()[dim] : 1;
   const int64_t stride_bytes = (self.dim() ? self.strides()[dim] : 0) * itemsize(self.dtype());
-  const int64_t width = itemsize(self.dtype());
   auto L = StridedLoop::make(out, {&src, &index});
-  L.run([&](char** p, const int64_t* s, int64_t n) {
-    for (int64_t i = 0; i < n; ++i) {
-      int64_t ix = *reinterpret_cast<const int64_t*>(p[2] + i * s[2]);
-      EMBER_CHECK(ix >= 0 && ix < size, "index ", ix, " is out of bounds for dimension ", dim, " with size ", size);
-      std::memcpy(p[0] + i * s[0], p[1] + i * s[1] + ix * stride_bytes, width);
-    }
-  });
+  gather_scatter_stub[self.device()](IndexMode::Gather, L, self.dtype(), dim, size, stride_bytes);
   return out;
 }
 
@@ -443,13 +555,14 @@ Tensor& scatter_impl_(Tensor& self, int64_t dim, const Tensor& index_in, const O
                       const std::string& reduce) {
   EMBER_CHECK(index_in.dtype() == ScalarType::Int64 || index_in.dtype() == ScalarType::Int32,
               "scatter(): Expected dtype int32/int64 for index");
+  check_same_device("scatter", {&self, &index_in, src.is_scalar ? nullptr : &src.tensor});
   Tensor index = to_dtype(index_in, ScalarType::Int64);
   EMBER_CHECK(reduce.empty() || reduce == "add" || reduce == "multiply",
               "reduce argument must be either add or multiply.");
   Tensor dst = restricted_view(self, dim, index, "scatter");
   if (index.numel() == 0) return self;
   Tensor values;
-  if (src.is_scalar) values = expand(scalar_tensor(src.scalar, self.dtype()), index.sizes().vec());
+  if (src.is_scalar) values = expand(scalar_tensor(src.scalar, self.dtype(), self.device()), index.sizes().vec());
   else {
     EMBER_CHECK(src.tensor.dtype() == self.dtype(), "scatter(): Expected self.dtype to be equal to src.dtype");
     for (int64_t d = 0; d < index.dim(); ++d)
@@ -460,23 +573,9 @@ Tensor& scatter_impl_(Tensor& self, int64_t dim, const Tensor& index_in, const O
   const int64_t size = self.dim() ? self.sizes()[dim] : 1;
   const int64_t stride_bytes = (self.dim() ? self.strides()[dim] : 0) * itemsize(self.dtype());
   auto L = StridedLoop::make(dst, {&values, &index});
-  EMBER_DISPATCH_ALL(self.dtype(), "scatter", [&] {
-    using T = scalar_t;
-    L.run(
-        [&](char** p, const int64_t* s, int64_t n) {
-          for (int64_t i = 0; i < n; ++i) {
-            int64_t ix = *reinterpret_cast<const int64_t*>(p[2] + i * s[2]);
-            EMBER_CHECK(ix >= 0 && ix < size, "index ", ix, " is out of bounds for dimension ", dim, " with size ",
-                        size);
-            T* o = reinterpret_cast<T*>(p[0] + i * s[0] + ix * stride_bytes);
-            T v = *reinterpret_cast<const T*>(p[1] + i * s[1]);
-            if (reduce.empty()) *o = v;
-            else if (reduce == "add") *o = T(*o + v);
-            else *o = T(*o * v);
-          }
-        },
-        INT64_MAX);  // serial: repeated indices must combine deterministically
-  });
+  const IndexMode mode = reduce.empty() ? IndexMode::Scatter : reduce == "add" ? IndexMode::ScatterAdd
+                                                                               : IndexMode::ScatterMul;
+  gather_scatter_stub[self.device()](mode, L, self.dtype(), dim, size, stride_bytes);
   self.impl()->bump_version();
   return self;
 }

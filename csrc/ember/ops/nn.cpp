@@ -7,14 +7,14 @@
 
 #include "ember/autograd/autograd.h"
 #include "ember/ops/elementwise.h"
+#include "ember/ops/stubs.h"
 
 namespace ember {
 namespace {
 
-// Runs `row(in, out, n)` over every row along `dim`, on a contiguous copy with
-// `dim` innermost; returns the output with the input's shape.
-template <typename F>
-Tensor along_dim(const Tensor& self, int64_t dim, const char* name, F row) {
+// Runs softmax or log_softmax over every row along `dim`, on a contiguous copy
+// with `dim` innermost; returns the output with the input's shape.
+Tensor along_dim(const Tensor& self, int64_t dim, const char* name, bool log) {
   EMBER_CHECK(is_floating(self.dtype()), name, "(): expected a floating-point tensor, got ",
               dtype_name(self.dtype()));
   dim = wrap_dim(dim, self.dim());
@@ -24,13 +24,7 @@ Tensor along_dim(const Tensor& self, int64_t dim, const char* name, F row) {
   Tensor out = empty(x.sizes(), x.dtype(), x.device());
   const int64_t n = self.dim() == 0 ? 1 : x.sizes().back();
   const int64_t rows = n == 0 ? 0 : x.numel() / n;
-  EMBER_DISPATCH_FLOATING(x.dtype(), name, [&] {
-    const scalar_t* px = x.data_ptr<scalar_t>();
-    scalar_t* po = out.data_ptr<scalar_t>();
-    parallel_for(0, rows, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(n, 1)), [&](int64_t r0, int64_t r1) {
-      for (int64_t r = r0; r < r1; ++r) row(px + r * n, po + r * n, n);
-    });
-  });
+  if (rows > 0) softmax_stub[x.device()](x, out, rows, n, log);
   return last ? out : contiguous(transpose(out, dim, -1));
 }
 
@@ -41,17 +35,39 @@ T row_max(const T* x, int64_t n) {
   return m;
 }
 
+void cpu_softmax(const Tensor& x, const Tensor& out, int64_t rows, int64_t n, bool log) {
+  EMBER_DISPATCH_FLOATING(x.dtype(), log ? "log_softmax" : "softmax", [&] {
+    using T = scalar_t;
+    const T* px = x.data_ptr<T>();
+    T* po = out.data_ptr<T>();
+    parallel_for(0, rows, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(n, 1)), [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; ++r) {
+        const T* xr = px + r * n;
+        T* y = po + r * n;
+        const T m = row_max(xr, n);
+        T s = 0;
+        if (log) {
+          for (int64_t i = 0; i < n; ++i) s += std::exp(xr[i] - m);
+          const T lse = std::log(s);
+          for (int64_t i = 0; i < n; ++i) y[i] = xr[i] - m - lse;
+        } else {
+          for (int64_t i = 0; i < n; ++i) s += (y[i] = std::exp(xr[i] - m));
+          const T inv = T(1) / s;
+          for (int64_t i = 0; i < n; ++i) y[i] *= inv;
+        }
+      }
+    });
+  });
+}
+
+}  // namespace
+DispatchStub<SoftmaxFn> softmax_stub("softmax");
+namespace {
+const bool softmax_registered = (softmax_stub.set(DeviceType::CPU, cpu_softmax), true);
 }  // namespace
 
 Tensor softmax(const Tensor& self, int64_t dim) {
-  Tensor out = along_dim(self, dim, "softmax", [](const auto* x, auto* y, int64_t n) {
-    using T = std::remove_const_t<std::remove_pointer_t<decltype(x)>>;
-    const T m = row_max(x, n);
-    T s = 0;
-    for (int64_t i = 0; i < n; ++i) s += (y[i] = std::exp(x[i] - m));
-    const T inv = T(1) / s;
-    for (int64_t i = 0; i < n; ++i) y[i] *= inv;
-  });
+  Tensor out = along_dim(self, dim, "softmax", false);
   if (grad_enabled() && requires_grad(self)) {
     const int64_t d = wrap_dim(dim, self.dim());
     record("SoftmaxBackward0", {&self}, out, [d, Y = SavedTensor(out, true)](Node* node, const std::vector<Tensor>& g) {
@@ -64,14 +80,7 @@ Tensor softmax(const Tensor& self, int64_t dim) {
 }
 
 Tensor log_softmax(const Tensor& self, int64_t dim) {
-  Tensor out = along_dim(self, dim, "log_softmax", [](const auto* x, auto* y, int64_t n) {
-    using T = std::remove_const_t<std::remove_pointer_t<decltype(x)>>;
-    const T m = row_max(x, n);
-    T s = 0;
-    for (int64_t i = 0; i < n; ++i) s += std::exp(x[i] - m);
-    const T lse = std::log(s);
-    for (int64_t i = 0; i < n; ++i) y[i] = x[i] - m - lse;
-  });
+  Tensor out = along_dim(self, dim, "log_softmax", true);
   if (grad_enabled() && requires_grad(self)) {
     const int64_t d = wrap_dim(dim, self.dim());
     record("LogSoftmaxBackward0", {&self}, out, [d, Y = SavedTensor(out, true)](Node* node, const std::vector<Tensor>& g) {
@@ -95,25 +104,36 @@ Reduction parse_reduction(const std::string& r) {
   throw_error(ErrorKind::Value, str(r, " is not a valid value for reduction"));
 }
 
-// input (N, C) log-probabilities, target (N) class indices. Returns the
-// per-sample losses (N) and the total weight of the counted samples.
-template <typename T>
-void nll_forward(const T* in, const int64_t* target, const T* weight, int64_t N, int64_t C, int64_t ignore,
-                 T* losses, double& total_weight) {
-  total_weight = 0;
-  for (int64_t i = 0; i < N; ++i) {
-    const int64_t t = target[i];
-    if (t == ignore) {
-      losses[i] = 0;
-      continue;
+// input (N, C) log-probabilities, target (N) class indices. Writes the
+// per-sample losses (N); returns the total weight of the counted samples.
+double cpu_nll(const Tensor& input, const Tensor& tg, const Tensor& w, int64_t ignore, const Tensor& out) {
+  const int64_t N = tg.numel(), C = N ? input.numel() / N : 0;
+  double total_weight = 0;
+  EMBER_DISPATCH_FLOATING(input.dtype(), "nll_loss", [&] {
+    using T = scalar_t;
+    const T* in = input.data_ptr<T>();
+    const int64_t* target = tg.data_ptr<int64_t>();
+    const T* weight = w.defined() ? w.data_ptr<T>() : nullptr;
+    T* losses = out.data_ptr<T>();
+    for (int64_t i = 0; i < N; ++i) {
+      const int64_t t = target[i];
+      if (t == ignore) {
+        losses[i] = 0;
+        continue;
+      }
+      EMBER_CHECK_INDEX(t >= 0 && t < C, "Target ", t, " is out of bounds.");
+      const T wt = weight ? weight[t] : T(1);
+      losses[i] = -wt * in[i * C + t];
+      total_weight += double(wt);
     }
-    EMBER_CHECK_INDEX(t >= 0 && t < C, "Target ", t, " is out of bounds.");
-    const T w = weight ? weight[t] : T(1);
-    losses[i] = -w * in[i * C + t];
-    total_weight += double(w);
-  }
+  });
+  return total_weight;
 }
 
+}  // namespace
+DispatchStub<NllFn> nll_stub("nll_loss");
+namespace {
+const bool nll_registered = (nll_stub.set(DeviceType::CPU, cpu_nll), true);
 }  // namespace
 
 Tensor nll_loss(const Tensor& input, const Tensor& target, const OptTensor& weight, const std::string& reduction,
@@ -140,6 +160,7 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const OptTensor& weig
   EMBER_CHECK_VALUE(target.dim() <= 1 && (batched ? target.numel() == N && target.dim() == 1 : target.dim() == 0),
                     "Expected input batch_size (", N, ") to match target batch_size (",
                     target.dim() ? target.sizes()[0] : 1, ").");
+  check_same_device("nll_loss", {&input, &target, weight ? &*weight : nullptr});
   if (weight)
     EMBER_CHECK(weight->dim() == 1 && weight->numel() == C, "weight tensor should be defined either for all ", C,
                 " classes or no classes but got weight tensor of shape: ", weight->sizes());
@@ -149,11 +170,7 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const OptTensor& weig
     GradModeGuard no_grad(false);
     Tensor in = contiguous(input), tg = contiguous(target);
     Tensor w = weight ? contiguous(to_dtype(*weight, input.dtype())) : Tensor();
-    EMBER_DISPATCH_FLOATING(input.dtype(), "nll_loss", [&] {
-      nll_forward<scalar_t>(in.data_ptr<scalar_t>(), tg.data_ptr<int64_t>(),
-                            w.defined() ? w.data_ptr<scalar_t>() : nullptr, N, C, ignore_index,
-                            losses.data_ptr<scalar_t>(), total_weight);
-    });
+    if (N > 0) total_weight = nll_stub[input.device()](in, tg, w, ignore_index, losses);
   }
   Tensor out;
   {

@@ -10,6 +10,7 @@
 #include "ember/autograd/autograd.h"
 #include "ember/ops/elementwise.h"
 #include "ember/ops/random_kernels.h"
+#include "ember/ops/stubs.h"
 
 namespace ember {
 namespace {
@@ -60,11 +61,31 @@ void check_cpu(const Tensor& self, const char* op) {
               " are not supported by this build");
 }
 
+// Off the CPU: the device's own generator (stubs.h), into a contiguous buffer
+// when self is not contiguous (bool for bernoulli_). False on the CPU.
+bool device_draw(Tensor& self, RandomOp op, double a, double b, Generator* g, const char* name) {
+  if (self.device().is_cpu()) return false;
+  EMBER_CHECK(g == nullptr, name, ": a generator argument is only supported for CPU tensors; ", self.device().str(),
+              " tensors draw from the device's generator (ember.cuda.manual_seed)");
+  RandomFn fn = random_stub[self.device()];
+  if (op != RandomOp::Bernoulli && self.is_contiguous()) {
+    fn(op, self, a, b);
+  } else {
+    Tensor buf = empty(self.sizes(), op == RandomOp::Bernoulli ? ScalarType::Bool : self.dtype(), self.device());
+    fn(op, buf, a, b);
+    copy_(self, buf);
+  }
+  self.impl()->bump_version();
+  return true;
+}
+
 }  // namespace
+DispatchStub<RandomFn> random_stub("random");
 
 Tensor& uniform_(Tensor& self, double from, double to, Generator* g) {
-  check_cpu(self, "uniform_");
+  check_inplace(self);
   EMBER_CHECK(from <= to, "uniform_ expects to return a [from, to) range, but found from=", from, " > to=", to);
+  if (device_draw(self, RandomOp::Uniform, from, to, g, "uniform_")) return self;
   Generator& gen = gen_or_default(g);
   std::lock_guard<std::mutex> lock(gen.mutex());
   EMBER_DISPATCH_FLOATING(self.dtype(), "check_uniform_bounds", [&] {
@@ -77,8 +98,9 @@ Tensor& uniform_(Tensor& self, double from, double to, Generator* g) {
 }
 
 Tensor& normal_(Tensor& self, double mean, double std, Generator* g) {
-  check_cpu(self, "normal_");
+  check_inplace(self);
   EMBER_CHECK(std >= 0.0, "normal expects std >= 0.0, but found std ", std);
+  if (device_draw(self, RandomOp::Normal, mean, std, g, "normal_")) return self;
   Generator& gen = gen_or_default(g);
   std::lock_guard<std::mutex> lock(gen.mutex());
   const bool contiguous = self.is_contiguous();
@@ -132,8 +154,9 @@ Tensor& random_(Tensor& self, std::optional<int64_t> from, std::optional<int64_t
 }
 
 Tensor& bernoulli_(Tensor& self, double p, Generator* g) {
-  check_cpu(self, "bernoulli_");
+  check_inplace(self);
   EMBER_CHECK(p >= 0 && p <= 1, "bernoulli_ expects p to be in [0, 1], but got p=", p);
+  if (device_draw(self, RandomOp::Bernoulli, p, 0, g, "bernoulli_")) return self;
   Generator& gen = gen_or_default(g);
   std::lock_guard<std::mutex> lock(gen.mutex());
   Tensor dst = self.is_contiguous() ? self : memory_order_view(self);

@@ -193,6 +193,36 @@ void arg_kernel(const Tensor& x, Layout layout, int64_t M, int64_t R, bool is_ma
   });
 }
 
+void cpu_extreme(const Tensor& x, bool outer, int64_t M, int64_t R, bool is_max, const Tensor& values,
+                 const Tensor& idx) {
+  const Layout layout = outer ? Layout::Outer : Layout::Inner;
+  EMBER_DISPATCH_ALL(x.dtype(), is_max ? "max" : "min", [&] {
+    using T = scalar_t;
+    if (idx.defined()) {
+      arg_kernel<T>(x, layout, M, R, is_max, values.defined() ? values.data_ptr<T>() : nullptr,
+                    idx.data_ptr<int64_t>());
+      return;
+    }
+    auto f = [is_max](T a, T b) {
+      if constexpr (std::is_floating_point_v<T>) {
+        if (a != a) return a;
+        if (b != b) return b;
+      }
+      return is_max ? (b > a ? b : a) : (b < a ? b : a);
+    };
+    T init;
+    if constexpr (std::is_same_v<T, bool>) init = !is_max;
+    else init = is_max ? std::numeric_limits<T>::lowest() : std::numeric_limits<T>::max();
+    if constexpr (std::is_floating_point_v<T>) init = is_max ? -INFINITY : INFINITY;
+    fold_kernel<T>(x, layout, M, R, init, values.data_ptr<T>(), f);
+  });
+}
+
+}  // namespace
+DispatchStub<ExtremeFn> extreme_stub("max/min");
+namespace {
+const bool extreme_registered = (extreme_stub.set(DeviceType::CPU, cpu_extreme), true);
+
 Tensor finish_shape(Tensor out, const ReducePlan& p, bool keepdim) {
   return make_view(out, keepdim ? p.out_shape : p.out_shape_squeezed,
                    contiguous_strides(keepdim ? p.out_shape : p.out_shape_squeezed), 0);
@@ -276,21 +306,7 @@ Tensor extreme(const Tensor& self, const Dims& dims, bool keepdim, bool is_max) 
   Tensor out = empty({p.M}, self.dtype(), self.device());
   if (p.M > 0) {
     auto [x, layout] = arrange(self, p);
-    EMBER_DISPATCH_ALL(self.dtype(), name, [&] {
-      using T = scalar_t;
-      auto f = [is_max](T a, T b) {
-        if constexpr (std::is_floating_point_v<T>) {
-          if (a != a) return a;
-          if (b != b) return b;
-        }
-        return is_max ? (b > a ? b : a) : (b < a ? b : a);
-      };
-      T init;
-      if constexpr (std::is_same_v<T, bool>) init = !is_max;
-      else init = is_max ? std::numeric_limits<T>::lowest() : std::numeric_limits<T>::max();
-      if constexpr (std::is_floating_point_v<T>) init = is_max ? -INFINITY : INFINITY;
-      fold_kernel<T>(x, layout, p.M, p.R, init, out.data_ptr<T>(), f);
-    });
+    extreme_stub[self.device()](x, layout == Layout::Outer, p.M, p.R, is_max, out, Tensor());
   }
   return finish_shape(out, p, keepdim);
 }
@@ -305,10 +321,7 @@ std::pair<Tensor, Tensor> extreme_dim(const Tensor& self, std::optional<int64_t>
   Tensor values = want_values ? empty({p.M}, self.dtype(), self.device()) : Tensor();
   if (p.M > 0) {
     auto [x, layout] = arrange(self, p);
-    EMBER_DISPATCH_ALL(self.dtype(), name, [&] {
-      arg_kernel<scalar_t>(x, layout, p.M, p.R, is_max, want_values ? values.data_ptr<scalar_t>() : nullptr,
-                           idx.data_ptr<int64_t>());
-    });
+    extreme_stub[self.device()](x, layout == Layout::Outer, p.M, p.R, is_max, values, idx);
   }
   bool kd = keepdim && dim.has_value();
   return {want_values ? finish_shape(values, p, kd) : Tensor(), finish_shape(idx, p, kd)};

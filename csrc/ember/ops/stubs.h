@@ -28,6 +28,26 @@ using ArangeFn = void (*)(const Tensor& out, Scalar start, Scalar step);
 using SumFn = void (*)(const Tensor& x, bool outer, int64_t M, int64_t R, const Tensor& out);
 // out = a @ b for 2-D a (m, k), b (k, n) or 3-D batches; out contiguous, float dtypes or ints.
 using GemmFn = void (*)(const Tensor& a, const Tensor& b, const Tensor& out);
+// softmax (log == false) or log_softmax of each of `rows` contiguous rows of n values; x and out contiguous, float.
+using SoftmaxFn = void (*)(const Tensor& x, const Tensor& out, int64_t rows, int64_t n, bool log);
+// nll_loss's per-sample losses: losses[i] = -w[t_i] * in[i, t_i], 0 where t_i == ignore; returns the sum of the
+// counted weights. in (N, C) float, target (N) int64, weight (C) or undefined, all contiguous; a target outside
+// [0, C) raises IndexError.
+using NllFn = double (*)(const Tensor& in, const Tensor& target, const Tensor& weight, int64_t ignore,
+                         const Tensor& losses);
+// max (is_max) or min of each run of R values of x, laid out as for SumFn (R >= 1): the values into `values`
+// (x's dtype) and/or their index into `idx` (int64), either may be undefined. NaN wins; ties: the first index.
+using ExtremeFn = void (*)(const Tensor& x, bool outer, int64_t M, int64_t R, bool is_max, const Tensor& values,
+                           const Tensor& idx);
+// gather (operands: out, src, index) or scatter (operands: dst, values, index); the src/dst view has stride 0
+// along `dim`, where the int64 index selects (size, stride_bytes: that dim's). Out-of-range indices raise.
+enum class IndexMode { Gather, Scatter, ScatterAdd, ScatterMul };
+using GatherScatterFn = void (*)(IndexMode mode, const StridedLoop& loop, ScalarType dtype, int64_t dim, int64_t size,
+                                 int64_t stride_bytes);
+// Fills contiguous `self` from the device's own generator: Uniform in [a, b), Normal (mean a, std b), or
+// Bernoulli (p = a; self bool). Devices other than the CPU only (the CPU draws reproduce PyTorch's, random.cpp).
+enum class RandomOp { Uniform, Normal, Bernoulli };
+using RandomFn = void (*)(RandomOp op, const Tensor& self, double a, double b);
 
 extern EMBER_API DispatchStub<UnaryFn> unary_stub;
 extern EMBER_API DispatchStub<BinaryFn> binary_stub;
@@ -38,6 +58,11 @@ extern EMBER_API DispatchStub<FillFn> fill_stub;
 extern EMBER_API DispatchStub<ArangeFn> arange_stub;
 extern EMBER_API DispatchStub<SumFn> sum_stub;
 extern EMBER_API DispatchStub<GemmFn> gemm_stub;
+extern EMBER_API DispatchStub<SoftmaxFn> softmax_stub;
+extern EMBER_API DispatchStub<NllFn> nll_stub;
+extern EMBER_API DispatchStub<ExtremeFn> extreme_stub;
+extern EMBER_API DispatchStub<GatherScatterFn> gather_scatter_stub;
+extern EMBER_API DispatchStub<RandomFn> random_stub;
 
 // Byte copies between devices (host <-> device, device <-> device), set by a
 // backend when it loads; copy_ builds cross-device copies of any layout and

@@ -51,6 +51,7 @@ void fused_adadelta(const TensorList& params, const TensorList& grads, const Ten
   GradModeGuard no_grad(false);
   optim::GroupData g("Adadelta", {{&params, "params", true}, {&grads, "grads", false},
                                   {&square_avgs, "square_avgs", true}, {&acc_deltas, "acc_deltas", true}});
+  optim::require_cpu(g, "Adadelta");
   optim::increment_steps("Adadelta", state_steps, params.size());
   run_adadelta<float>(g, o);
   run_adadelta<double>(g, o);

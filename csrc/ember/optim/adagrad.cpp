@@ -48,6 +48,7 @@ void fused_adagrad(const TensorList& params, const TensorList& grads, const Tens
   GradModeGuard no_grad(false);
   optim::GroupData g("Adagrad",
                      {{&params, "params", true}, {&grads, "grads", false}, {&state_sums, "state_sums", true}});
+  optim::require_cpu(g, "Adagrad");
   const std::vector<double> steps = optim::increment_steps("Adagrad", state_steps, params.size());
   run_adagrad<float>(g, o, steps);
   run_adagrad<double>(g, o, steps);

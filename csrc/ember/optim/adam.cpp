@@ -65,6 +65,16 @@ void run_adam(const optim::GroupData& g, const AdamOptions& o, const std::vector
   }, coupled, optim::lerp_is_small<T>(1 - o.beta1), o.amsgrad);
 }
 
+void cpu_adam(const optim::GroupData& g, const AdamOptions& o, const std::vector<double>& steps) {
+  run_adam<float>(g, o, steps);
+  run_adam<double>(g, o, steps);
+}
+
+}  // namespace
+
+DispatchStub<optim::AdamStepFn> optim::adam_stub("Adam step");
+namespace {
+const bool registered = (optim::adam_stub.set(DeviceType::CPU, cpu_adam), true);
 }  // namespace
 
 void fused_adam(const TensorList& params, const TensorList& grads, const TensorList& exp_avgs,
@@ -77,9 +87,9 @@ void fused_adam(const TensorList& params, const TensorList& grads, const TensorL
       {&exp_avg_sqs, "exp_avg_sqs", true}};
   if (o.amsgrad) lists.push_back({&max_exp_avg_sqs, "max_exp_avg_sqs", true});
   optim::GroupData g(name, lists);
+  const optim::AdamStepFn step = optim::adam_stub[g.device()];  // before the steps are counted
   const std::vector<double> steps = optim::increment_steps(name, state_steps, params.size());
-  run_adam<float>(g, o, steps);
-  run_adam<double>(g, o, steps);
+  step(g, o, steps);
   g.finish();
 }
 

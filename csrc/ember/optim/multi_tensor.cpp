@@ -20,8 +20,9 @@ GroupData::GroupData(const char* optimizer, const std::vector<OperandList>& list
     EMBER_CHECK(p.defined(), optimizer, ": ", lists[0].name, "[", i, "] is None");
     EMBER_CHECK(is_floating(p.dtype()), optimizer, ": ", lists[0].name, "[", i, "] is ", describe(p),
                 "; only float32 and float64 params can be optimized");
-    EMBER_CHECK(p.device().is_cpu(), optimizer, ": ", lists[0].name, "[", i, "] is on ", p.device().str(),
-                "; this build's optimizer kernels run on the CPU only");
+    if (i == 0) device_ = p.device();
+    EMBER_CHECK(p.device() == device_, optimizer, ": ", lists[0].name, "[", i, "] is on ", p.device().str(),
+                " but ", lists[0].name, "[0] is on ", device_.str(), "; a param group's params must share a device");
     numel_[i] = p.numel();
     dtype_[i] = p.dtype();
     for (size_t k = 0; k < nops_; ++k) {
@@ -39,9 +40,14 @@ GroupData::GroupData(const char* optimizer, const std::vector<OperandList>& list
       } else if (lists[k].written) {
         written_.push_back(t);
       }
-      data_[i * nops_ + k] = work.raw_data();
+      data_[i * nops_ + k] = work.device_data();
     }
   }
+}
+
+void require_cpu(const GroupData& g, const char* optimizer) {
+  EMBER_CHECK_KIND(NotImplemented, g.device().is_cpu(), optimizer, ": ember has no ", g.device().str(),
+                   " kernel for this optimizer's step yet (only SGD, Adam and AdamW run on CUDA)");
 }
 
 void GroupData::finish() {

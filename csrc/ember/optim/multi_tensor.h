@@ -15,6 +15,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "ember/core/dispatch.h"
 #include "ember/cpu/parallel.h"
 #include "ember/optim/optim.h"
 
@@ -33,24 +34,38 @@ struct OperandList {
 // A param group's contiguous element pointers: ptr<T>(i, k) is operand k of
 // param i. A non-contiguous operand is updated through a contiguous copy that
 // finish() writes back; finish() also bumps the written tensors' versions.
+// All tensors of a group are on one device (the pointers are that device's).
 class GroupData {
  public:
   GroupData(const char* optimizer, const std::vector<OperandList>& lists);
   size_t size() const { return numel_.size(); }
   int64_t numel(size_t i) const { return numel_[i]; }
   ScalarType dtype(size_t i) const { return dtype_[i]; }
+  Device device() const { return device_; }
   template <typename T>
   T* ptr(size_t i, size_t k) const { return static_cast<T*>(data_[i * nops_ + k]); }
   void finish();
 
  private:
   size_t nops_;
+  Device device_;
   std::vector<void*> data_;
   std::vector<int64_t> numel_;
   std::vector<ScalarType> dtype_;
   std::vector<Tensor> written_, stand_ins_;
   std::vector<std::pair<Tensor, Tensor>> write_back_;  // (original, contiguous copy)
 };
+
+// The per-device update kernels of SGD and Adam/AdamW (the CPU ones in
+// sgd.cpp/adam.cpp, the CUDA ones in cuda/optim.cu). first_step[i]: param i's
+// momentum buffer is new (it takes the gradient); steps[i]: param i's new step.
+using SgdStepFn = void (*)(const GroupData& g, const SgdOptions& o, const std::vector<char>& first_step);
+using AdamStepFn = void (*)(const GroupData& g, const AdamOptions& o, const std::vector<double>& steps);
+extern EMBER_API DispatchStub<SgdStepFn> sgd_stub;
+extern EMBER_API DispatchStub<AdamStepFn> adam_stub;
+
+// Raises NotImplementedError when the group is not on the CPU (the optimizers with only CPU kernels).
+void require_cpu(const GroupData& g, const char* optimizer);
 
 // state["step"] += 1 for each param (0-d float32/float64 tensors, as PyTorch
 // keeps them); returns the new values.

@@ -72,6 +72,7 @@ void fused_rmsprop(const TensorList& params, const TensorList& grads, const Tens
   if (o.centered) lists.push_back({&grad_avgs, "grad_avgs", true});
   if (o.momentum > 0) lists.push_back({&momentum_buffers, "momentum_buffers", true});
   optim::GroupData g("RMSprop", lists);
+  optim::require_cpu(g, "RMSprop");
   optim::increment_steps("RMSprop", state_steps, params.size());
   run_rmsprop<float>(g, o);
   run_rmsprop<double>(g, o);

@@ -48,6 +48,16 @@ void run_sgd(const optim::GroupData& g, const SgdOptions& o, const std::vector<c
   }, o.weight_decay != 0, o.momentum != 0, o.nesterov);
 }
 
+void cpu_sgd(const optim::GroupData& g, const SgdOptions& o, const std::vector<char>& first_step) {
+  run_sgd<float>(g, o, first_step);
+  run_sgd<double>(g, o, first_step);
+}
+
+}  // namespace
+
+DispatchStub<optim::SgdStepFn> optim::sgd_stub("SGD step");
+namespace {
+const bool registered = (optim::sgd_stub.set(DeviceType::CPU, cpu_sgd), true);
 }  // namespace
 
 void fused_sgd(const TensorList& params, const TensorList& grads, TensorList& momentum_buffers,
@@ -67,8 +77,7 @@ void fused_sgd(const TensorList& params, const TensorList& grads, TensorList& mo
     lists.push_back({&momentum_buffers, "momentum_buffers", true});
   }
   optim::GroupData g("SGD", lists);
-  run_sgd<float>(g, o, first_step);
-  run_sgd<double>(g, o, first_step);
+  optim::sgd_stub[g.device()](g, o, first_step);
   g.finish();
 }
 

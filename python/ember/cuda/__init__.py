@@ -21,11 +21,11 @@ _lock = threading.RLock()
 _lib = None          # the loaded ember._C_cuda module
 _load_error = None   # why it could not be loaded
 _initialized = False
-_seed = None         # manual_seed's value (ember has no CUDA random kernels yet)
+_seed = None         # a manual_seed_all seed given before initialization, applied by _lazy_init
 
 __all__ = [
     "is_available", "device_count", "current_device", "set_device", "synchronize", "init", "is_initialized",
-    "manual_seed", "manual_seed_all", "memory_allocated", "max_memory_allocated", "memory_reserved",
+    "manual_seed", "manual_seed_all", "initial_seed", "memory_allocated", "max_memory_allocated", "memory_reserved",
     "reset_peak_memory_stats", "empty_cache", "mem_get_info", "get_device_name", "get_device_capability",
     "OutOfMemoryError", "Event", "Stream", "stream", "current_stream", "default_stream", "device",
 ]
@@ -89,6 +89,9 @@ def _lazy_init():
                                "and installed a driver from http://www.nvidia.com/Download/index.aspx"
                                + (f" (CUDA runtime: {reason})" if reason else ""))
         lib._init()
+        if _seed is not None:
+            for d in range(lib.device_count()):
+                lib.manual_seed(d, _seed)
         _initialized = True
 
 
@@ -151,14 +154,30 @@ def synchronize(device=None):
 
 
 def manual_seed(seed):
-    """Recorded for scripts that seed CUDA; ember has no CUDA random kernels yet (random
-    factories with device='cuda' draw on the CPU generator and copy the result)."""
-    global _seed
-    _seed = int(seed)
+    """Seeds the current device's generator: ember's own counter-based one (docs/cuda.md), used by
+    uniform_/normal_/bernoulli_ (so dropout) on CUDA tensors; its numbers differ from PyTorch's.
+    Before CUDA is initialized, the seed is kept for every device."""
+    seed = int(seed) & ((1 << 64) - 1)
+    if _initialized and _lib is not None:
+        _lib.manual_seed(_lib.current_device(), seed)
+    else:
+        manual_seed_all(seed)
 
 
 def manual_seed_all(seed):
-    manual_seed(seed)
+    global _seed
+    seed = int(seed) & ((1 << 64) - 1)
+    if _initialized and _lib is not None:
+        for d in range(_lib.device_count()):
+            _lib.manual_seed(d, seed)
+    else:
+        _seed = seed
+
+
+def initial_seed():
+    """The current device's seed."""
+    _lazy_init()
+    return _lib.initial_seed(_lib.current_device())
 
 
 def get_device_name(device=None):

@@ -1,0 +1,284 @@
+// The CUDA kernels of softmax/log_softmax, nll_loss, max/min/argmax/argmin/
+// amax/amin and gather/scatter (the tables in ops/stubs.h). Float kernels are
+// instantiated for float and double only; max/min and gather/scatter for each
+// dtype, with the op (or the mode) a runtime switch inside the kernel.
+#include "ember/cuda/loop.cuh"
+
+namespace ember::cuda {
+namespace {
+
+// NaN wins a max/min; otherwise the larger (smaller).
+template <typename T>
+__device__ __forceinline__ bool beats(T cand, T best, bool is_max) {
+  if constexpr (is_float_v<T>) {
+    if (best != best) return false;
+    if (cand != cand) return true;
+  }
+  return is_max ? cand > best : cand < best;
+}
+
+// Block-wide reduction of one value per thread with `op`; every thread gets the result.
+template <typename T, typename Op>
+__device__ T block_reduce(T v, T* shared, Op op) {
+  shared[threadIdx.x] = v;
+  __syncthreads();
+  for (int s = blockDim.x / 2; s > 0; s >>= 1) {
+    if (int(threadIdx.x) < s) shared[threadIdx.x] = op(shared[threadIdx.x], shared[threadIdx.x + s]);
+    __syncthreads();
+  }
+  const T r = shared[0];
+  __syncthreads();
+  return r;
+}
+
+// ---- softmax / log_softmax: one block per row ---------------------------------------------------
+template <typename T>
+__global__ void softmax_k(const T* x, T* y, int64_t rows, int64_t n, bool log) {
+  __shared__ T shared[kThreads];
+  for (int64_t r = blockIdx.x; r < rows; r += gridDim.x) {
+    const T* xr = x + r * n;
+    T* yr = y + r * n;
+    T m = -INFINITY;
+    for (int64_t i = threadIdx.x; i < n; i += blockDim.x) m = (xr[i] > m || xr[i] != xr[i]) ? xr[i] : m;
+    m = block_reduce(m, shared, [](T a, T b) { return (b > a || b != b) ? b : a; });
+    T s = 0;
+    for (int64_t i = threadIdx.x; i < n; i += blockDim.x) s += ::exp(xr[i] - m);
+    s = block_reduce(s, shared, [](T a, T b) { return a + b; });
+    if (log) {
+      const T lse = ::log(s);
+      for (int64_t i = threadIdx.x; i < n; i += blockDim.x) yr[i] = xr[i] - m - lse;
+    } else {
+      const T inv = T(1) / s;
+      for (int64_t i = threadIdx.x; i < n; i += blockDim.x) yr[i] = ::exp(xr[i] - m) * inv;
+    }
+  }
+}
+
+void cuda_softmax(const Tensor& x, const Tensor& out, int64_t rows, int64_t n, bool log) {
+  const Device d = x.device();
+  EMBER_DISPATCH_FLOATING(x.dtype(), log ? "log_softmax_cuda" : "softmax_cuda", [&] {
+    DeviceGuard guard(d.index);
+    const unsigned g = unsigned(std::min<int64_t>(rows, 65535));
+    softmax_k<scalar_t><<<g, kThreads, 0, current_stream(d.index)>>>(
+        static_cast<const scalar_t*>(x.device_data()), static_cast<scalar_t*>(out.device_data()), rows, n, log);
+    check_launch();
+  });
+}
+
+// Copies `n` bytes of device memory to the host once the stream's work before it is done.
+void read_back(void* host, const void* dev, size_t n, int device) {
+  cudaStream_t s = current_stream(device);
+  EMBER_CUDA_CHECK(cudaMemcpyAsync(host, dev, n, cudaMemcpyDeviceToHost, s));
+  EMBER_CUDA_CHECK(cudaStreamSynchronize(s));
+}
+
+// ---- nll_loss: one block (the total weight is summed in a fixed order) ---------------------------
+// status[0]: total weight (double), status[1]: 1 if a target was out of range, status[2]: that target.
+template <typename T>
+__global__ void nll_k(const T* in, const int64_t* target, const T* weight, int64_t N, int64_t C, int64_t ignore,
+                      T* losses, double* status) {
+  __shared__ double shared[kThreads];
+  double total = 0;
+  for (int64_t i = threadIdx.x; i < N; i += blockDim.x) {
+    const int64_t t = target[i];
+    if (t == ignore) {
+      losses[i] = 0;
+      continue;
+    }
+    if (t < 0 || t >= C) {
+      losses[i] = 0;
+      status[1] = 1;
+      reinterpret_cast<int64_t*>(status)[2] = t;
+      continue;
+    }
+    const T w = weight ? weight[t] : T(1);
+    losses[i] = -w * in[i * C + t];
+    total += double(w);
+  }
+  total = block_reduce(total, shared, [](double a, double b) { return a + b; });
+  if (threadIdx.x == 0) status[0] = total;
+}
+
+double cuda_nll(const Tensor& in, const Tensor& target, const Tensor& weight, int64_t ignore, const Tensor& losses) {
+  const Device d = in.device();
+  const int64_t N = target.numel(), C = in.numel() / N;
+  Tensor status = empty({3}, ScalarType::Float64, d);
+  DeviceGuard guard(d.index);
+  cudaStream_t s = current_stream(d.index);
+  EMBER_CUDA_CHECK(cudaMemsetAsync(status.device_data(), 0, 3 * sizeof(double), s));
+  EMBER_DISPATCH_FLOATING(in.dtype(), "nll_loss_cuda", [&] {
+    using T = scalar_t;
+    nll_k<T><<<1, kThreads, 0, s>>>(static_cast<const T*>(in.device_data()),
+                                    static_cast<const int64_t*>(target.device_data()),
+                                    weight.defined() ? static_cast<const T*>(weight.device_data()) : nullptr, N, C,
+                                    ignore, static_cast<T*>(losses.device_data()),
+                                    static_cast<double*>(status.device_data()));
+    check_launch();
+  });
+  double host[3];
+  read_back(host, status.device_data(), sizeof(host), d.index);
+  int64_t bad;
+  std::memcpy(&bad, &host[2], sizeof(bad));
+  EMBER_CHECK_INDEX(host[1] == 0, "Target ", bad, " is out of bounds.");
+  return host[0];
+}
+
+// ---- max/min, argmax/argmin, amax/amin ------------------------------------------------------------
+// One thread per run of R values (element r of run m at x[m * ms + r * rs]): the outer layout, and short runs.
+template <typename T>
+__global__ void extreme_thread_k(const T* x, int64_t M, int64_t R, int64_t ms, int64_t rs, bool is_max, T* values,
+                                 int64_t* idx) {
+  EMBER_GRID_LOOP(m, M) {
+    const T* run = x + m * ms;
+    T best = run[0];
+    int64_t bi = 0;
+    for (int64_t r = 1; r < R; ++r) {
+      const T v = run[r * rs];
+      if (beats(v, best, is_max)) { best = v; bi = r; }
+    }
+    if (values) values[m] = best;
+    if (idx) idx[m] = bi;
+  }
+}
+
+// One block per contiguous run (inner layout, long runs): (value, index) pairs reduced in shared memory,
+// the first index winning ties.
+template <typename T>
+__global__ void extreme_block_k(const T* x, int64_t M, int64_t R, bool is_max, T* values, int64_t* idx) {
+  __shared__ T sv[kThreads];
+  __shared__ int64_t si[kThreads];
+  for (int64_t m = blockIdx.x; m < M; m += gridDim.x) {
+    const T* run = x + m * R;
+    T best = run[0];
+    int64_t bi = -1;  // -1: this thread saw no element, it loses to everything
+    for (int64_t r = threadIdx.x; r < R; r += blockDim.x) {
+      const T v = run[r];
+      if (bi < 0 || beats(v, best, is_max)) { best = v; bi = r; }
+    }
+    sv[threadIdx.x] = best;
+    si[threadIdx.x] = bi;
+    __syncthreads();
+    for (int s = blockDim.x / 2; s > 0; s >>= 1) {
+      if (int(threadIdx.x) < s) {
+        const T a = sv[threadIdx.x], b = sv[threadIdx.x + s];
+        const int64_t ia = si[threadIdx.x], ib = si[threadIdx.x + s];
+        bool take_b = false;
+        if (ib >= 0) {
+          if (ia < 0) take_b = true;
+          else if (beats(b, a, is_max)) take_b = true;
+          else if (!beats(a, b, is_max) && ib < ia) take_b = true;  // equal (or both NaN): the first index
+        }
+        if (take_b) { sv[threadIdx.x] = b; si[threadIdx.x] = ib; }
+      }
+      __syncthreads();
+    }
+    if (threadIdx.x == 0) {
+      if (values) values[m] = sv[0];
+      if (idx) idx[m] = si[0];
+    }
+    __syncthreads();
+  }
+}
+
+void cuda_extreme(const Tensor& x, bool outer, int64_t M, int64_t R, bool is_max, const Tensor& values,
+                  const Tensor& idx) {
+  const Device d = x.device();
+  EMBER_CUDA_DISPATCH(x.dtype(), is_max ? "max" : "min", [&] {
+    using T = scalar_t;
+    const T* px = static_cast<const T*>(x.device_data());
+    T* pv = values.defined() ? static_cast<T*>(values.device_data()) : nullptr;
+    int64_t* pi = idx.defined() ? static_cast<int64_t*>(idx.device_data()) : nullptr;
+    DeviceGuard guard(d.index);
+    cudaStream_t s = current_stream(d.index);
+    if (outer) extreme_thread_k<T><<<blocks_for(M), kThreads, 0, s>>>(px, M, R, 1, M, is_max, pv, pi);
+    else if (R < 64 && M >= 64) extreme_thread_k<T><<<blocks_for(M), kThreads, 0, s>>>(px, M, R, R, 1, is_max, pv, pi);
+    else extreme_block_k<T><<<unsigned(std::min<int64_t>(M, 65535)), kThreads, 0, s>>>(px, M, R, is_max, pv, pi);
+    check_launch();
+  });
+}
+
+// ---- gather / scatter --------------------------------------------------------------------------------
+__device__ __forceinline__ void atomic_add(float* p, float v) { atomicAdd(p, v); }
+__device__ __forceinline__ void atomic_add(double* p, double v) { atomicAdd(p, v); }
+__device__ __forceinline__ void atomic_add(int32_t* p, int32_t v) { atomicAdd(p, v); }
+__device__ __forceinline__ void atomic_add(int64_t* p, int64_t v) {
+  atomicAdd(reinterpret_cast<unsigned long long*>(p), static_cast<unsigned long long>(v));  // two's complement
+}
+__device__ __forceinline__ void atomic_add(bool* p, bool v) { if (v) *p = true; }  // logical or
+
+// *p = *p * v with a compare-and-swap loop on the 4 or 8 bytes of T.
+template <typename T>
+__device__ void atomic_mul(T* p, T v) {
+  if constexpr (std::is_same_v<T, bool>) {
+    if (!v) *p = false;  // logical and
+  } else {
+    using U = std::conditional_t<sizeof(T) == 4, unsigned int, unsigned long long>;
+    U* up = reinterpret_cast<U*>(p);
+    U old = *up, assumed;
+    do {
+      assumed = old;
+      T cur;
+      memcpy(&cur, &assumed, sizeof(T));
+      const T next = T(cur * v);
+      U nu;
+      memcpy(&nu, &next, sizeof(T));
+      old = atomicCAS(up, assumed, nu);
+    } while (assumed != old);
+  }
+}
+
+// status[0] = 1 and status[1] = the index when one is out of range (the element is skipped).
+template <typename T>
+__global__ void gather_scatter_k(Args a, IndexMode mode, int64_t size, int64_t stride_bytes,
+                                 unsigned long long* status) {
+  int64_t off[StridedLoop::kMaxOperands];
+  EMBER_GRID_LOOP(i, a.numel) {
+    offsets(a, i, off);
+    const int64_t ix = load<int64_t>(a, 2, off);
+    if (ix < 0 || ix >= size) {
+      status[0] = 1;
+      status[1] = static_cast<unsigned long long>(ix);
+      continue;
+    }
+    if (mode == IndexMode::Gather) {
+      store<T>(a, off, *reinterpret_cast<const T*>(a.data[1] + off[1] + ix * stride_bytes));
+      continue;
+    }
+    T* o = reinterpret_cast<T*>(a.data[0] + off[0] + ix * stride_bytes);
+    const T v = load<T>(a, 1, off);
+    if (mode == IndexMode::Scatter) *o = v;  // repeated indices: one of the values wins (as PyTorch's CUDA kernel)
+    else if (mode == IndexMode::ScatterAdd) atomic_add(o, v);
+    else atomic_mul(o, v);
+  }
+}
+
+void cuda_gather_scatter(IndexMode mode, const StridedLoop& L, ScalarType dtype, int64_t dim, int64_t size,
+                         int64_t stride_bytes) {
+  if (L.numel == 0) return;
+  const Device d = L.device;
+  Args a = make_args(L);
+  Tensor status = empty({2}, ScalarType::Int64, d);
+  auto* ps = static_cast<unsigned long long*>(status.device_data());
+  DeviceGuard guard(d.index);
+  cudaStream_t s = current_stream(d.index);
+  EMBER_CUDA_CHECK(cudaMemsetAsync(ps, 0, 2 * sizeof(int64_t), s));
+  EMBER_CUDA_DISPATCH(dtype, mode == IndexMode::Gather ? "gather" : "scatter", [&] {
+    gather_scatter_k<scalar_t><<<blocks_for(L.numel), kThreads, 0, s>>>(a, mode, size, stride_bytes, ps);
+    check_launch();
+  });
+  // Out-of-range indices raise as on the CPU, at the cost of waiting for the kernel.
+  int64_t host[2];
+  read_back(host, ps, sizeof(host), d.index);
+  EMBER_CHECK(host[0] == 0, "index ", host[1], " is out of bounds for dimension ", dim, " with size ", size);
+}
+
+}  // namespace
+
+void register_nn_kernels() {
+  softmax_stub.set(DeviceType::CUDA, cuda_softmax);
+  nll_stub.set(DeviceType::CUDA, cuda_nll);
+  extreme_stub.set(DeviceType::CUDA, cuda_extreme);
+  gather_scatter_stub.set(DeviceType::CUDA, cuda_gather_scatter);
+}
+
+}  // namespace ember::cuda
