@@ -6,10 +6,18 @@
 #include "ember/core/error.h"
 
 namespace ember {
+namespace {
+// An input on another device than the output: raised here as well as by the
+// op front ends, so no kernel can ever be handed another device's memory.
+[[noreturn]] __attribute__((cold, noinline)) void mixed_devices(Device out, Device in) {
+  throw_error(ErrorKind::Runtime, str("Expected all tensors to be on the same device, but found at least two devices, ",
+                                      in.str(), " and ", out.str(), "!"));
+}
+}  // namespace
 
 StridedLoop StridedLoop::make(const Tensor& out, std::initializer_list<const Tensor*> inputs) {
   StridedLoop L;
-  L.device = out.device();  // the front ends have checked that the inputs are on it
+  L.device = out.device();
   // Fast path: everything contiguous with the output's shape is one flat run.
   bool flat = out.is_contiguous();
   for (const Tensor* t : inputs) flat = flat && t->is_contiguous() && t->sizes() == out.sizes();
@@ -20,6 +28,7 @@ StridedLoop StridedLoop::make(const Tensor& out, std::initializer_list<const Ten
     L.data[0] = static_cast<char*>(out.device_data());
     L.noperands = 1;
     for (const Tensor* t : inputs) {
+      if (__builtin_expect(t->device() != L.device, 0)) mixed_devices(L.device, t->device());
       L.strides[L.noperands] = DimVector{itemsize(t->dtype())};
       L.data[L.noperands++] = static_cast<char*>(t->device_data());
     }
@@ -30,6 +39,7 @@ StridedLoop StridedLoop::make(const Tensor& out, std::initializer_list<const Ten
   EMBER_CHECK(nd <= 16, "tensors with more than 16 dimensions are not supported");
   L.numel = out.numel();
   auto add = [&](const Tensor& t) {
+    if (__builtin_expect(t.device() != L.device, 0)) mixed_devices(L.device, t.device());
     int k = L.noperands++;
     const int64_t item = itemsize(t.dtype());
     DimVector st(nd, 0);
