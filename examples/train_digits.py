@@ -28,11 +28,12 @@ def make_model():
     )
 
 
-def evaluate(model, loader):
+def evaluate(model, loader, device="cpu"):
     model.eval()
     correct, total, loss_sum = 0, 0, 0.0
     with ember.no_grad():
         for x, y in loader:
+            x, y = x.to(device), y.to(device)
             logits = model(x)
             loss_sum += F.cross_entropy(logits, y, reduction="sum").item()
             correct += (logits.argmax(dim=1) == y).sum().item()
@@ -69,10 +70,12 @@ def main(argv=None, model_factory=make_model, tag="mlp", default_epochs=30):
     parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "out"))
-    parser.add_argument("--device", default="cpu", help="only 'cpu' in this build")
+    parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     args = parser.parse_args(argv)
-    if args.device != "cpu":
-        raise SystemExit(f"--device {args.device}: this build of ember supports only the CPU")
+    device = ember.device(args.device)
+    if device.type == "cuda" and not ember.cuda.is_available():
+        raise SystemExit(f"--device {args.device}: no CUDA GPU is available to ember (ember.cuda.is_available() "
+                         "is False)")
     os.makedirs(args.out, exist_ok=True)
     start = time.time()
 
@@ -86,7 +89,7 @@ def main(argv=None, model_factory=make_model, tag="mlp", default_epochs=30):
                               generator=ember.Generator().manual_seed(args.seed))
     test_loader = DataLoader(test_set, batch_size=256)
 
-    model = model_factory()
+    model = model_factory().to(device)  # the data stay on the CPU; each batch moves to the device
     optimizer = ember.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     scheduler = ember.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=args.lr, epochs=args.epochs,
                                                     steps_per_epoch=len(train_loader))
@@ -97,6 +100,7 @@ def main(argv=None, model_factory=make_model, tag="mlp", default_epochs=30):
         running, seen = 0.0, 0
         bar = tqdm(train_loader, desc=f"epoch {epoch:2d}/{args.epochs}", leave=False, mininterval=0.5)
         for xb, yb in bar:
+            xb, yb = xb.to(device), yb.to(device)
             optimizer.zero_grad()
             loss = F.cross_entropy(model(xb), yb)
             loss.backward()
@@ -105,7 +109,7 @@ def main(argv=None, model_factory=make_model, tag="mlp", default_epochs=30):
             running += loss.item() * yb.numel()
             seen += yb.numel()
             bar.set_postfix(loss=f"{running / seen:.4f}", lr=f"{scheduler.get_last_lr()[0]:.2e}")
-        test_loss, test_acc = evaluate(model, test_loader)
+        test_loss, test_acc = evaluate(model, test_loader, device)
         history["train_loss"].append(running / seen)
         history["test_loss"].append(test_loss)
         history["test_acc"].append(test_acc)
@@ -116,11 +120,11 @@ def main(argv=None, model_factory=make_model, tag="mlp", default_epochs=30):
     ckpt = os.path.join(args.out, f"digits_{tag}.ember")
     ember.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "epoch": args.epochs,
                 "history": history}, ckpt)
-    restored = model_factory()
+    restored = model_factory().to(device)
     state = ember.load(ckpt)
     restored.load_state_dict(state["model"])
     ember.optim.AdamW(restored.parameters(), lr=args.lr).load_state_dict(state["optimizer"])
-    _, restored_acc = evaluate(restored, test_loader)
+    _, restored_acc = evaluate(restored, test_loader, device)
     assert restored_acc == history["test_acc"][-1], "the reloaded checkpoint gives another model"
 
     plot = os.path.join(args.out, f"digits_{tag}_curves.png")

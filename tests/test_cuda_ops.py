@@ -640,3 +640,18 @@ def test_device_queries():
     assert isinstance(ember.cuda.get_device_name(), str)
     ember.cuda.set_device(0)
     ember.cuda.synchronize()
+
+
+def test_train_digits_example_on_cuda(tmp_path):
+    # the main example end to end with --device cuda: Module.to, batches moved per step,
+    # AdamW's fused step, OneCycleLR, argmax accuracy, a checkpoint saved from and loaded
+    # back onto the device
+    import os
+    import sys
+    pytest.importorskip("sklearn")
+    pytest.importorskip("tqdm")
+    pytest.importorskip("matplotlib")
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples"))
+    import train_digits
+    acc = train_digits.main(["--device", "cuda", "--epochs", "3", "--out", str(tmp_path)])
+    assert acc > 0.9

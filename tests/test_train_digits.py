@@ -4,6 +4,8 @@ import sys
 
 import pytest
 
+import ember
+
 pytest.importorskip("sklearn", reason="scikit-learn is in the [examples] extra")
 pytest.importorskip("tqdm", reason="tqdm is in the [examples] extra")
 pytest.importorskip("matplotlib", reason="matplotlib is in the [examples] extra")
@@ -25,3 +27,9 @@ def test_train_digits_cnn_reaches_97_percent(tmp_path):
     assert accuracy >= 0.97
     assert (tmp_path / "digits_cnn.ember").exists()
     assert (tmp_path / "digits_cnn_curves.png").stat().st_size > 10_000
+
+
+@pytest.mark.skipif(ember.cuda.is_available(), reason="this machine has a GPU: test_cuda_ops.py trains on it")
+def test_device_cuda_without_a_gpu_says_so(tmp_path):
+    with pytest.raises(SystemExit, match="no CUDA GPU is available"):
+        train_digits.main(["--device", "cuda", "--epochs", "1", "--out", str(tmp_path)])
