@@ -655,3 +655,14 @@ def test_train_digits_example_on_cuda(tmp_path):
     import train_digits
     acc = train_digits.main(["--device", "cuda", "--epochs", "3", "--out", str(tmp_path)])
     assert acc > 0.9
+
+
+def test_dlpack_round_trip_keeps_cuda_memory():
+    x = ember.arange(12, dtype=ember.float32, device="cuda").reshape(3, 4)
+    assert x.__dlpack_device__() == (2, 0)  # kDLCUDA, device 0
+    y = ember.from_dlpack(x)  # through the versioned capsule
+    assert y.device == x.device and y.data_ptr() == x.data_ptr()
+    z = ember.from_dlpack(x.t().__dlpack__())  # an unversioned capsule of a strided view
+    assert z.device == x.device and z.stride() == (1, 4)
+    y.add_(1)
+    np.testing.assert_array_equal(x.cpu().numpy(), np.arange(12, dtype=np.float32).reshape(3, 4) + 1)

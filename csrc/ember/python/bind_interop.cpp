@@ -157,6 +157,8 @@ Managed* make_managed(const Tensor& t) {
 }
 
 py::object to_dlpack(const Tensor& t, py::handle max_version) {
+  // the consumer may read a CUDA tensor on any stream: the work queued for it finishes first
+  if (!t.device().is_cpu()) py::module_::import("ember.cuda").attr("_before_export")(t.device().index);
   bool versioned = false;
   if (!max_version.is_none()) versioned = py::cast<py::tuple>(max_version)[0].cast<int>() >= 1;
   if (versioned) {
@@ -182,8 +184,14 @@ py::object to_dlpack(const Tensor& t, py::handle max_version) {
 template <typename Managed>
 Tensor wrap_dl(Managed* m) {
   DLTensor& dl = m->dl_tensor;
-  EMBER_CHECK(dl.device.device_type == kDLCPU, "from_dlpack: only CPU tensors are supported by this build "
-              "(device type ", dl.device.device_type, ")");
+  Device device{};
+  if (dl.device.device_type == kDLCUDA) {  // CUDA memory stays where it is; the backend must be up
+    py::module_::import("ember.cuda").attr("_lazy_init")();
+    device = Device{DeviceType::CUDA, int16_t(dl.device.device_id)};
+  } else {
+    EMBER_CHECK(dl.device.device_type == kDLCPU, "from_dlpack: only CPU and CUDA tensors are supported (device type ",
+                dl.device.device_type, ")");
+  }
   ScalarType t = from_dl_dtype(dl.dtype);
   DimVector sizes(dl.shape, dl.shape + dl.ndim);
   DimVector strides = dl.strides ? DimVector(dl.strides, dl.strides + dl.ndim) : contiguous_strides(sizes);
@@ -193,7 +201,7 @@ Tensor wrap_dl(Managed* m) {
     if (sizes[i] > 0) span += (sizes[i] - 1) * strides[i] * itemsize(t);
   }
   void* data = static_cast<char*>(dl.data) + dl.byte_offset;
-  auto storage = make_intrusive<Storage>(data, size_t(span), Device{}, [](void* ctx) {
+  auto storage = make_intrusive<Storage>(data, size_t(span), device, [](void* ctx) {
     auto* mm = static_cast<Managed*>(ctx);
     if (mm->deleter) mm->deleter(mm);
   }, m);

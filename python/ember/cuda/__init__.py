@@ -153,6 +153,13 @@ def synchronize(device=None):
     _lib.synchronize(_resolved(device))
 
 
+def _before_export(index):
+    """DLPack export of a tensor on device `index`: its queued work finishes first."""
+    _lazy_init()
+    if _lib is not None:  # (the tests' fake device has no runtime to wait for)
+        _lib.synchronize(max(index, 0) if index is not None else current_device())
+
+
 def manual_seed(seed):
     """Seeds the current device's generator: ember's own counter-based one (docs/cuda.md), used by
     uniform_/normal_/bernoulli_ (so dropout) on CUDA tensors; its numbers differ from PyTorch's.
