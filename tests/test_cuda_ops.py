@@ -666,3 +666,24 @@ def test_dlpack_round_trip_keeps_cuda_memory():
     assert z.device == x.device and z.stride() == (1, 4)
     y.add_(1)
     np.testing.assert_array_equal(x.cpu().numpy(), np.arange(12, dtype=np.float32).reshape(3, 4) + 1)
+
+
+def test_grad_scaler_on_cuda_skips_inf_steps_and_unscales():
+    model = nn.Linear(3, 1).to("cuda")
+    opt = ember.optim.SGD(model.parameters(), lr=0.1)
+    scaler = ember.amp.GradScaler("cuda", init_scale=64.0, growth_interval=1)
+    x = ember.ones(4, 3, device="cuda")
+    scaler.scale(model(x).sum()).backward()
+    scaler.unscale_(opt)
+    np.testing.assert_allclose(model.weight.grad.cpu().numpy(), np.full((1, 3), 4.0), rtol=1e-6)
+    scaler.step(opt)
+    scaler.update()
+    assert scaler.get_scale() == 128.0
+    w = model.weight.detach().cpu().numpy().copy()
+    opt.zero_grad()
+    scaler.scale(model(x).sum()).backward()
+    model.bias.grad.fill_(float("inf"))
+    scaler.step(opt)
+    scaler.update()
+    assert scaler.get_scale() == 64.0
+    np.testing.assert_array_equal(model.weight.detach().cpu().numpy(), w)

@@ -60,6 +60,7 @@ _C._set_python_helpers(Size, tensor)
 from .serialization import save, load  # noqa: E402
 from . import utils  # noqa: E402
 from . import nn  # noqa: E402
+from . import amp  # noqa: E402
 
 
 def __getattr__(name):

@@ -352,3 +352,5 @@ class Event:
     def __del__(self):
         if getattr(self, "_handle", None) is not None and _lib is not None:
             _lib.event_destroy(self._handle)
+
+from . import amp  # noqa: E402,F401  (pure Python: loads no CUDA library)
