@@ -49,6 +49,18 @@ using GatherScatterFn = void (*)(IndexMode mode, const StridedLoop& loop, Scalar
 enum class RandomOp { Uniform, Normal, Bernoulli };
 using RandomFn = void (*)(RandomOp op, const Tensor& self, double a, double b);
 
+// A 2-D convolution's geometry: input x (N, C, H, W), weight w (O, C/G, kH, kW), output y (N, O, OH, OW);
+// stride s, padding p, dilation d, G groups (conv.cpp).
+struct ConvGeom {
+  int64_t N, C, H, W, O, kH, kW, OH, OW, sH, sW, pH, pW, dH, dW, G;
+};
+// The three bilinear maps of a conv (conv.cpp), each returning a new contiguous tensor; inputs of any layout,
+// float dtypes, one device; bias undefined or 1-D:
+//   conv_stub(x, w, bias)   y = conv(x, w) + bias (O)
+//   conv_input_stub(y, w, bias)  x = the adjoint of conv(., w) applied to y, + bias (C) (conv_transpose2d)
+//   conv_weight_stub(x, y, -)    w = d<y, conv(x, w)>/dw
+using ConvFn = Tensor (*)(const Tensor& a, const Tensor& b, const Tensor& bias, const ConvGeom& g);
+
 extern EMBER_API DispatchStub<UnaryFn> unary_stub;
 extern EMBER_API DispatchStub<BinaryFn> binary_stub;
 extern EMBER_API DispatchStub<WhereFn> where_stub;
@@ -63,6 +75,9 @@ extern EMBER_API DispatchStub<NllFn> nll_stub;
 extern EMBER_API DispatchStub<ExtremeFn> extreme_stub;
 extern EMBER_API DispatchStub<GatherScatterFn> gather_scatter_stub;
 extern EMBER_API DispatchStub<RandomFn> random_stub;
+extern EMBER_API DispatchStub<ConvFn> conv_stub;
+extern EMBER_API DispatchStub<ConvFn> conv_input_stub;
+extern EMBER_API DispatchStub<ConvFn> conv_weight_stub;
 
 // Byte copies between devices (host <-> device, device <-> device), set by a
 // backend when it loads; copy_ builds cross-device copies of any layout and
