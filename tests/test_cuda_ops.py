@@ -526,6 +526,50 @@ def test_conv2d_and_conv_transpose2d_with_gradients(transposed, xs, ws, bs, kw, 
     check_with_grads(lambda x, w, *b: conv(x, w, b[0] if b else None, **kw), *arrays, f32_tol=1e-4)
 
 
+POOL = [
+    ("max", (4, 6, 28, 28), dict(kernel_size=2)),                                 # LeNet's
+    ("max", (2, 3, 9, 8), dict(kernel_size=3, stride=(2, 1), padding=1, dilation=(1, 2), ceil_mode=True)),
+    ("max", (3, 7, 5), dict(kernel_size=(2, 3), stride=1)),
+    ("avg", (4, 6, 28, 28), dict(kernel_size=2)),
+    ("avg", (2, 3, 9, 8), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True)),
+    ("avg", (2, 3, 9, 8), dict(kernel_size=(3, 2), padding=1, count_include_pad=False)),
+    ("avg", (2, 3, 6, 6), dict(kernel_size=2, divisor_override=3)),
+]
+
+
+@pytest.mark.parametrize("dtype", FLOATS, ids=[NAME[d] for d in FLOATS])
+@pytest.mark.parametrize("kind, shape, kw", POOL, ids=[f"{k}-{i}" for i, (k, _, _) in enumerate(POOL)])
+def test_max_and_avg_pool2d_with_gradients(kind, shape, kw, dtype):
+    import ember.nn.functional as F
+    x = draw(rng(41), shape, dtype)
+    if kind == "max":
+        x[..., 0, :3] = x[..., 1, :3]  # ties: the first max wins on both devices
+        check_with_grads(lambda t: F.max_pool2d(t, **kw), x)
+        (out, idx), (ref, ref_idx) = (F.max_pool2d(t, return_indices=True, **kw) for t in (on_gpu(x), cpu(x)))
+        check(idx, ref_idx)
+    else:
+        check_with_grads(lambda t: F.avg_pool2d(t, **kw), x)
+
+
+@pytest.mark.parametrize("f", [
+    lambda t: ember.nn.functional.adaptive_avg_pool2d(t, (3, 2)),
+    lambda t: ember.nn.functional.interpolate(t, scale_factor=2, mode="nearest"),
+    lambda t: ember.nn.functional.interpolate(t, size=(7, 5), mode="bilinear", align_corners=False),
+], ids=["adaptive_avg", "nearest", "bilinear"])
+def test_other_linear_pooling_maps_with_gradients(f):
+    check_with_grads(f, draw(rng(43), (2, 3, 5, 4), F64))
+
+
+def test_max_pool2d_of_integers_and_nan():
+    x = np.arange(2 * 5 * 6, dtype=np.int64).reshape(2, 5, 6) % 7
+    check(ember.nn.functional.max_pool2d(on_gpu(x), 2), ember.nn.functional.max_pool2d(cpu(x), 2))
+    y = draw(rng(42), (1, 4, 4), F32)
+    y[0, 1, 1] = np.nan
+    (a, ia), (b, ib) = (ember.nn.functional.max_pool2d(t, 2, return_indices=True) for t in (on_gpu(y), cpu(y)))
+    check(a, b)
+    check(ia, ib)
+
+
 # ---- random numbers ---------------------------------------------------------------------------
 @pytest.mark.parametrize("dtype", FLOATS, ids=[NAME[d] for d in FLOATS])
 def test_uniform_normal_bernoulli_draw_the_right_distributions(dtype):

@@ -32,7 +32,8 @@ StridedLoop cpu_loop(const StridedLoop& L) { StridedLoop c = L; c.device = Devic
 
 UnaryFn cpu_unary; BinaryFn cpu_binary; WhereFn cpu_where; ClampFn cpu_clamp; CopyFn cpu_copy; FillFn cpu_fill;
 ArangeFn cpu_arange; SumFn cpu_sum; GemmFn cpu_gemm; SoftmaxFn cpu_softmax; NllFn cpu_nll; ExtremeFn cpu_extreme;
-GatherScatterFn cpu_gather_scatter; ConvFn cpu_conv, cpu_conv_input, cpu_conv_weight; optim::SgdStepFn cpu_sgd; optim::AdamStepFn cpu_adam;
+GatherScatterFn cpu_gather_scatter; ConvFn cpu_conv, cpu_conv_input, cpu_conv_weight;
+MaxPoolFn cpu_max_pool; optim::SgdStepFn cpu_sgd; optim::AdamStepFn cpu_adam;
 
 void f_unary(UnaryOp op, const StridedLoop& L, ScalarType t) { cpu_unary(op, cpu_loop(L), t); }
 void f_binary(BinaryOp op, const StridedLoop& L, ScalarType t) { cpu_binary(op, cpu_loop(L), t); }
@@ -71,6 +72,9 @@ Tensor f_conv_input(const Tensor& a, const Tensor& b, const Tensor& bias, const 
 Tensor f_conv_weight(const Tensor& a, const Tensor& b, const Tensor& bias, const ConvGeom& g) {
   return on_device(cpu_conv_weight(as_cpu(a), as_cpu(b), as_cpu(bias), g), a.device());
 }
+void f_max_pool(const Tensor& x, const Pool2dGeom& g, int64_t planes, const Tensor& o, const Tensor& i) {
+  cpu_max_pool(as_cpu(x), g, planes, as_cpu(o), as_cpu(i));
+}
 // GroupData holds the device's (host) pointers; the CPU step kernels read them directly.
 void f_sgd(const optim::GroupData& g, const SgdOptions& o, const std::vector<char>& f) { cpu_sgd(g, o, f); }
 void f_adam(const optim::GroupData& g, const AdamOptions& o, const std::vector<double>& s) { cpu_adam(g, o, s); }
@@ -90,7 +94,8 @@ void install() {
   cpu_copy = copy_stub[c]; cpu_fill = fill_stub[c]; cpu_arange = arange_stub[c]; cpu_sum = sum_stub[c]; cpu_gemm = gemm_stub[c];
   cpu_softmax = softmax_stub[c]; cpu_nll = nll_stub[c]; cpu_extreme = extreme_stub[c];
   cpu_gather_scatter = gather_scatter_stub[c];
-  cpu_conv = conv_stub[c]; cpu_conv_input = conv_input_stub[c]; cpu_conv_weight = conv_weight_stub[c]; cpu_sgd = optim::sgd_stub[c]; cpu_adam = optim::adam_stub[c];
+  cpu_conv = conv_stub[c]; cpu_conv_input = conv_input_stub[c]; cpu_conv_weight = conv_weight_stub[c];
+  cpu_max_pool = max_pool_stub[c]; cpu_sgd = optim::sgd_stub[c]; cpu_adam = optim::adam_stub[c];
   unary_stub.set(DeviceType::CUDA, f_unary); binary_stub.set(DeviceType::CUDA, f_binary);
   where_stub.set(DeviceType::CUDA, f_where); clamp_stub.set(DeviceType::CUDA, f_clamp);
   copy_stub.set(DeviceType::CUDA, f_copy); fill_stub.set(DeviceType::CUDA, f_fill);
@@ -99,7 +104,7 @@ void install() {
   extreme_stub.set(DeviceType::CUDA, f_extreme); gather_scatter_stub.set(DeviceType::CUDA, f_gather_scatter);
   random_stub.set(DeviceType::CUDA, f_random);
   conv_stub.set(DeviceType::CUDA, f_conv); conv_input_stub.set(DeviceType::CUDA, f_conv_input);
-  conv_weight_stub.set(DeviceType::CUDA, f_conv_weight);
+  conv_weight_stub.set(DeviceType::CUDA, f_conv_weight); max_pool_stub.set(DeviceType::CUDA, f_max_pool);
   optim::sgd_stub.set(DeviceType::CUDA, f_sgd); optim::adam_stub.set(DeviceType::CUDA, f_adam);
   set_device_memcpy(f_memcpy);
 }

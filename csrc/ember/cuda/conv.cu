@@ -1,5 +1,8 @@
-// conv2d's three maps on CUDA (the conv_*stub tables; ops/conv.cpp has the
-// geometry, the autograd and the CPU kernels). Each is im2col or col2im plus
+// conv2d's three maps and max_pool2d on CUDA (the conv_*stub and max_pool_stub
+// tables; ops/conv.cpp and ops/pool.cpp have the geometry, the autograd and the
+// CPU kernels; max_pool2d's backward and avg_pool2d are composites there).
+//
+// conv2d: Each is im2col or col2im plus
 // one cuBLAS GEMM batched over the groups, on chunks of the batch whose
 // column matrix stays under kColsBytes:
 //   cols (C*kH*kW, n*L)   the chunk's column matrix (L = OH*OW), grouped by rows
@@ -7,6 +10,8 @@
 //   forward  yt[g] = w[g] @ cols[g]          -> y (+ bias)
 //   input    cols[g] = w[g]^T @ yt[g]        -> col2im (a gather: no atomics, deterministic) (+ bias)
 //   weight   w[g] += yt[g] @ cols[g]^T       summed over the chunks by the GEMM's beta
+#include <limits>
+
 #include "ember/cuda/loop.cuh"
 
 namespace ember::cuda {
@@ -155,9 +160,49 @@ Tensor cuda_conv_weight(const Tensor& x_, const Tensor& y_, const Tensor&, const
   return w;
 }
 
+// ---- max_pool2d: one thread per output, PyTorch's scan order (a larger value or a NaN replaces the best) ----
+template <typename T>
+__global__ void max_pool_k(const T* x, T* y, int64_t* iy, Pool2dGeom g, int64_t planes, T lowest) {
+  EMBER_GRID_LOOP(i, planes * g.OH * g.OW) {
+    const int64_t ow = i % g.OW, oh = (i / g.OW) % g.OH, p = i / (g.OW * g.OH);
+    const T* xp = x + p * g.H * g.W;
+    const int64_t h0 = oh * g.sh - g.ph, w0 = ow * g.sw - g.pw;
+    T best = lowest;
+    int64_t arg = -1;
+    for (int64_t a = 0; a < g.kh; ++a) {
+      const int64_t h = h0 + a * g.dh;
+      if (h < 0 || h >= g.H) continue;
+      for (int64_t b = 0; b < g.kw; ++b) {
+        const int64_t w = w0 + b * g.dw;
+        if (w < 0 || w >= g.W) continue;
+        const T v = xp[h * g.W + w];
+        if (arg < 0) arg = h * g.W + w;  // the first tap in the input, as the CPU kernel starts
+        if (v > best || v != v) {
+          best = v;
+          arg = h * g.W + w;
+        }
+      }
+    }
+    y[i] = best;
+    iy[i] = arg < 0 ? 0 : arg;
+  }
+}
+
+void cuda_max_pool(const Tensor& x, const Pool2dGeom& g, int64_t planes, const Tensor& out, const Tensor& idx) {
+  EMBER_DISPATCH_NUMERIC(x.dtype(), "max_pool2d_cuda", [&] {
+    using T = scalar_t;
+    const T lowest = std::numeric_limits<T>::has_infinity ? -std::numeric_limits<T>::infinity()
+                                                          : std::numeric_limits<T>::lowest();
+    launch(x.device(), planes * g.OH * g.OW, [&](unsigned blocks, cudaStream_t s) {
+      max_pool_k<T><<<blocks, kThreads, 0, s>>>(ptr<T>(x), mut<T>(out), mut<int64_t>(idx), g, planes, lowest);
+    });
+  });
+}
+
 }  // namespace
 
 void register_conv_kernels() {
+  max_pool_stub.set(DeviceType::CUDA, cuda_max_pool);
   conv_stub.set(DeviceType::CUDA, cuda_conv);
   conv_input_stub.set(DeviceType::CUDA, cuda_conv_input);
   conv_weight_stub.set(DeviceType::CUDA, cuda_conv_weight);

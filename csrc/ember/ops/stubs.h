@@ -61,6 +61,15 @@ struct ConvGeom {
 //   conv_weight_stub(x, y, -)    w = d<y, conv(x, w)>/dw
 using ConvFn = Tensor (*)(const Tensor& a, const Tensor& b, const Tensor& bias, const ConvGeom& g);
 
+// A 2-D pooling window's geometry over (H, W) planes (pool.cpp).
+struct Pool2dGeom {
+  int64_t kh, kw, sh, sw, ph, pw, dh, dw, H, W, OH, OW;
+};
+// max_pool2d over `planes` contiguous (H, W) planes of x: each window's max into out and its flat index in the plane
+// into idx (int64), both contiguous (planes, OH, OW); a larger value or a NaN replaces the best so far (the first
+// max wins). Numeric dtypes but bool.
+using MaxPoolFn = void (*)(const Tensor& x, const Pool2dGeom& g, int64_t planes, const Tensor& out, const Tensor& idx);
+
 extern EMBER_API DispatchStub<UnaryFn> unary_stub;
 extern EMBER_API DispatchStub<BinaryFn> binary_stub;
 extern EMBER_API DispatchStub<WhereFn> where_stub;
@@ -78,6 +87,7 @@ extern EMBER_API DispatchStub<RandomFn> random_stub;
 extern EMBER_API DispatchStub<ConvFn> conv_stub;
 extern EMBER_API DispatchStub<ConvFn> conv_input_stub;
 extern EMBER_API DispatchStub<ConvFn> conv_weight_stub;
+extern EMBER_API DispatchStub<MaxPoolFn> max_pool_stub;
 
 // Byte copies between devices (host <-> device, device <-> device), set by a
 // backend when it loads; copy_ builds cross-device copies of any layout and
