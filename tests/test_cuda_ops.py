@@ -570,6 +570,34 @@ def test_max_pool2d_of_integers_and_nan():
     check(ia, ib)
 
 
+# (input shape, training, affine)
+BATCH_NORM = [((4, 6, 5, 5), True, True), ((8, 3), True, False), ((2, 4, 7), False, True), ((3, 5, 2, 3), False, False)]
+
+
+@pytest.mark.parametrize("dtype", FLOATS, ids=[NAME[d] for d in FLOATS])
+@pytest.mark.parametrize("shape, training, affine", BATCH_NORM, ids=["4d-train", "2d-train-plain", "3d-eval",
+                                                                    "4d-eval-plain"])
+def test_batch_norm_with_running_stats_and_gradients(shape, training, affine, dtype):
+    import ember.nn.functional as F
+    g, C = rng(44), shape[1]
+    x = draw(g, shape, dtype)
+    rm0, rv0 = draw(g, (C,), dtype), draw(g, (C,), dtype, "pos")
+    stats = {}
+
+    def bn(dev):
+        def f(t, *wb):
+            rm, rv = cpu(rm0).to(dev), cpu(rv0).to(dev)
+            out = F.batch_norm(t, rm, rv, *(wb or (None, None)), training=training, momentum=0.2, eps=1e-4)
+            stats[dev] = (rm, rv)
+            return out
+        return f
+    arrays = [x] + ([draw(g, (C,), dtype), draw(g, (C,), dtype)] if affine else [])
+    (out, grads), (ref, ref_grads) = grads_on_both(lambda t, *wb: bn(t.device.type)(t, *wb), *arrays)
+    check(out, ref, 1e-4)
+    for a, b in zip(grads + list(stats[DEV]), ref_grads + list(stats["cpu"])):
+        check(a, b, 1e-4)
+
+
 # ---- random numbers ---------------------------------------------------------------------------
 @pytest.mark.parametrize("dtype", FLOATS, ids=[NAME[d] for d in FLOATS])
 def test_uniform_normal_bernoulli_draw_the_right_distributions(dtype):

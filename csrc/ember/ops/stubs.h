@@ -70,6 +70,21 @@ struct Pool2dGeom {
 // max wins). Numeric dtypes but bool.
 using MaxPoolFn = void (*)(const Tensor& x, const Pool2dGeom& g, int64_t planes, const Tensor& out, const Tensor& idx);
 
+// batch_norm's kernels (norm.cpp) over a contiguous x seen as (N, C, S), one statistic per channel; the per-channel
+// tensors (C) are contiguous, in x's dtype unless said otherwise:
+//   stats      mean, invstd = 1 / sqrt(biased var + eps), and in float64 mean64 and the unbiased var64 (NaN when
+//              N*S == 1), all summed in double
+//   normalize  out = x * scale + (b - mean * scale), scale = w * invstd; w, b may be undefined
+//   backward   dw = invstd * sum(gy * (x - mean)), db = sum(gy), and dx when defined: PyTorch's formula in
+//              training, else gy * invstd * w (w may be undefined)
+using BnStatsFn = void (*)(const Tensor& x, int64_t N, int64_t C, int64_t S, double eps, const Tensor& mean,
+                           const Tensor& invstd, const Tensor& mean64, const Tensor& var64);
+using BnNormalizeFn = void (*)(const Tensor& x, int64_t N, int64_t C, int64_t S, const Tensor& mean,
+                               const Tensor& invstd, const Tensor& w, const Tensor& b, const Tensor& out);
+using BnBackwardFn = void (*)(const Tensor& gy, const Tensor& x, int64_t N, int64_t C, int64_t S, const Tensor& mean,
+                              const Tensor& invstd, const Tensor& w, bool training, const Tensor& dx,
+                              const Tensor& dw, const Tensor& db);
+
 extern EMBER_API DispatchStub<UnaryFn> unary_stub;
 extern EMBER_API DispatchStub<BinaryFn> binary_stub;
 extern EMBER_API DispatchStub<WhereFn> where_stub;
@@ -88,6 +103,9 @@ extern EMBER_API DispatchStub<ConvFn> conv_stub;
 extern EMBER_API DispatchStub<ConvFn> conv_input_stub;
 extern EMBER_API DispatchStub<ConvFn> conv_weight_stub;
 extern EMBER_API DispatchStub<MaxPoolFn> max_pool_stub;
+extern EMBER_API DispatchStub<BnStatsFn> bn_stats_stub;
+extern EMBER_API DispatchStub<BnNormalizeFn> bn_normalize_stub;
+extern EMBER_API DispatchStub<BnBackwardFn> bn_backward_stub;
 
 // Byte copies between devices (host <-> device, device <-> device), set by a
 // backend when it loads; copy_ builds cross-device copies of any layout and
