@@ -22,13 +22,13 @@ def on_gpu(a):
     return cpu(a).to(DEV)
 
 
-def check(gpu, ref):
+def check(gpu, ref, f32_tol=1e-5):
     """A CUDA result against the CPU result of the same op: device, dtype, shape, values."""
     assert gpu.device.type == DEV, gpu.device
     assert gpu.dtype == ref.dtype and tuple(gpu.shape) == tuple(ref.shape)
     g, c = gpu.cpu().numpy(), ref.numpy()
     if ref.dtype in FLOATS:
-        tol = dict(rtol=1e-5, atol=1e-5) if ref.dtype == F32 else dict(rtol=1e-12, atol=1e-12)
+        tol = dict(rtol=f32_tol, atol=f32_tol) if ref.dtype == F32 else dict(rtol=1e-12, atol=1e-12)
         np.testing.assert_allclose(g, c, equal_nan=True, **tol)
     else:
         np.testing.assert_array_equal(g, c)
@@ -300,11 +300,11 @@ def grads_on_both(f, *arrays, cotangent=True):
     return res[DEV], res["cpu"]
 
 
-def check_with_grads(f, *arrays):
+def check_with_grads(f, *arrays, f32_tol=1e-5):
     (out, grads), (ref, ref_grads) = grads_on_both(f, *arrays)
-    check(out, ref)
+    check(out, ref, f32_tol)
     for g, r in zip(grads, ref_grads):
-        check(g, r)
+        check(g, r, f32_tol)
 
 
 SOFTMAX = [((5, 7), 1), ((5, 7), 0), ((3, 4, 5), 1), ((2, 3000), -1), ((6,), 0), ((), 0)]
@@ -499,6 +499,103 @@ def test_a_training_step_matches_the_cpu():
         out[dev] = (loss.item(), acc.item(), model[0].weight.detach().cpu().numpy())
     assert out[DEV][0] == pytest.approx(out["cpu"][0], rel=1e-5) and out[DEV][1] == out["cpu"][1]
     np.testing.assert_allclose(out[DEV][2], out["cpu"][2], rtol=1e-4, atol=1e-5)
+
+
+# ---- convolutions ---------------------------------------------------------------------------
+# (input, weight, bias or None, keywords); conv_transpose2d's weight is (C_in, C_out/groups, kH, kW).
+CONV = [
+    ((4, 1, 28, 28), (6, 1, 5, 5), (6,), dict(padding=2)),                       # LeNet's conv1
+    ((4, 6, 14, 14), (16, 6, 5, 5), (16,), dict()),                              # LeNet's conv2
+    ((2, 4, 11, 9), (6, 2, 3, 3), None, dict(stride=(2, 1), padding=(1, 2), dilation=(2, 1), groups=2)),
+    ((3, 2, 7, 7), (4, 2, 1, 1), (4,), dict(stride=3)),
+]
+CONV_T = [
+    ((2, 4, 5, 6), (4, 3, 3, 3), (6,), dict(stride=2, padding=1, output_padding=1, groups=2)),
+    ((1, 3, 4, 4), (3, 2, 2, 3), None, dict(stride=(1, 2), dilation=(2, 1))),
+]
+
+
+@pytest.mark.parametrize("dtype", FLOATS, ids=[NAME[d] for d in FLOATS])
+@pytest.mark.parametrize("transposed, xs, ws, bs, kw", [(False, *c) for c in CONV] + [(True, *c) for c in CONV_T],
+                         ids=["lenet1", "lenet2", "strided-dilated-grouped", "1x1-stride3", "t-grouped", "t-dilated"])
+def test_conv2d_and_conv_transpose2d_with_gradients(transposed, xs, ws, bs, kw, dtype):
+    import ember.nn.functional as F
+    conv = F.conv_transpose2d if transposed else F.conv2d
+    g = rng(40)
+    arrays = [draw(g, xs, dtype), draw(g, ws, dtype)] + ([draw(g, bs, dtype)] if bs else [])
+    check_with_grads(lambda x, w, *b: conv(x, w, b[0] if b else None, **kw), *arrays, f32_tol=1e-4)
+
+
+POOL = [
+    ("max", (4, 6, 28, 28), dict(kernel_size=2)),                                 # LeNet's
+    ("max", (2, 3, 9, 8), dict(kernel_size=3, stride=(2, 1), padding=1, dilation=(1, 2), ceil_mode=True)),
+    ("max", (3, 7, 5), dict(kernel_size=(2, 3), stride=1)),
+    ("avg", (4, 6, 28, 28), dict(kernel_size=2)),
+    ("avg", (2, 3, 9, 8), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True)),
+    ("avg", (2, 3, 9, 8), dict(kernel_size=(3, 2), padding=1, count_include_pad=False)),
+    ("avg", (2, 3, 6, 6), dict(kernel_size=2, divisor_override=3)),
+]
+
+
+@pytest.mark.parametrize("dtype", FLOATS, ids=[NAME[d] for d in FLOATS])
+@pytest.mark.parametrize("kind, shape, kw", POOL, ids=[f"{k}-{i}" for i, (k, _, _) in enumerate(POOL)])
+def test_max_and_avg_pool2d_with_gradients(kind, shape, kw, dtype):
+    import ember.nn.functional as F
+    x = draw(rng(41), shape, dtype)
+    if kind == "max":
+        x[..., 0, :3] = x[..., 1, :3]  # ties: the first max wins on both devices
+        check_with_grads(lambda t: F.max_pool2d(t, **kw), x)
+        (out, idx), (ref, ref_idx) = (F.max_pool2d(t, return_indices=True, **kw) for t in (on_gpu(x), cpu(x)))
+        check(idx, ref_idx)
+    else:
+        check_with_grads(lambda t: F.avg_pool2d(t, **kw), x)
+
+
+@pytest.mark.parametrize("f", [
+    lambda t: ember.nn.functional.adaptive_avg_pool2d(t, (3, 2)),
+    lambda t: ember.nn.functional.interpolate(t, scale_factor=2, mode="nearest"),
+    lambda t: ember.nn.functional.interpolate(t, size=(7, 5), mode="bilinear", align_corners=False),
+], ids=["adaptive_avg", "nearest", "bilinear"])
+def test_other_linear_pooling_maps_with_gradients(f):
+    check_with_grads(f, draw(rng(43), (2, 3, 5, 4), F64))
+
+
+def test_max_pool2d_of_integers_and_nan():
+    x = np.arange(2 * 5 * 6, dtype=np.int64).reshape(2, 5, 6) % 7
+    check(ember.nn.functional.max_pool2d(on_gpu(x), 2), ember.nn.functional.max_pool2d(cpu(x), 2))
+    y = draw(rng(42), (1, 4, 4), F32)
+    y[0, 1, 1] = np.nan
+    (a, ia), (b, ib) = (ember.nn.functional.max_pool2d(t, 2, return_indices=True) for t in (on_gpu(y), cpu(y)))
+    check(a, b)
+    check(ia, ib)
+
+
+# (input shape, training, affine)
+BATCH_NORM = [((4, 6, 5, 5), True, True), ((8, 3), True, False), ((2, 4, 7), False, True), ((3, 5, 2, 3), False, False)]
+
+
+@pytest.mark.parametrize("dtype", FLOATS, ids=[NAME[d] for d in FLOATS])
+@pytest.mark.parametrize("shape, training, affine", BATCH_NORM, ids=["4d-train", "2d-train-plain", "3d-eval",
+                                                                    "4d-eval-plain"])
+def test_batch_norm_with_running_stats_and_gradients(shape, training, affine, dtype):
+    import ember.nn.functional as F
+    g, C = rng(44), shape[1]
+    x = draw(g, shape, dtype)
+    rm0, rv0 = draw(g, (C,), dtype), draw(g, (C,), dtype, "pos")
+    stats = {}
+
+    def bn(dev):
+        def f(t, *wb):
+            rm, rv = cpu(rm0).to(dev), cpu(rv0).to(dev)
+            out = F.batch_norm(t, rm, rv, *(wb or (None, None)), training=training, momentum=0.2, eps=1e-4)
+            stats[dev] = (rm, rv)
+            return out
+        return f
+    arrays = [x] + ([draw(g, (C,), dtype), draw(g, (C,), dtype)] if affine else [])
+    (out, grads), (ref, ref_grads) = grads_on_both(lambda t, *wb: bn(t.device.type)(t, *wb), *arrays)
+    check(out, ref, 1e-4)
+    for a, b in zip(grads + list(stats[DEV]), ref_grads + list(stats["cpu"])):
+        check(a, b, 1e-4)
 
 
 # ---- random numbers ---------------------------------------------------------------------------

@@ -32,7 +32,8 @@ StridedLoop cpu_loop(const StridedLoop& L) { StridedLoop c = L; c.device = Devic
 
 UnaryFn cpu_unary; BinaryFn cpu_binary; WhereFn cpu_where; ClampFn cpu_clamp; CopyFn cpu_copy; FillFn cpu_fill;
 ArangeFn cpu_arange; SumFn cpu_sum; GemmFn cpu_gemm; SoftmaxFn cpu_softmax; NllFn cpu_nll; ExtremeFn cpu_extreme;
-GatherScatterFn cpu_gather_scatter; optim::SgdStepFn cpu_sgd; optim::AdamStepFn cpu_adam;
+GatherScatterFn cpu_gather_scatter; ConvFn cpu_conv, cpu_conv_input, cpu_conv_weight;
+MaxPoolFn cpu_max_pool; BnStatsFn cpu_bn_stats; BnNormalizeFn cpu_bn_normalize; BnBackwardFn cpu_bn_backward; optim::SgdStepFn cpu_sgd; optim::AdamStepFn cpu_adam;
 
 void f_unary(UnaryOp op, const StridedLoop& L, ScalarType t) { cpu_unary(op, cpu_loop(L), t); }
 void f_binary(BinaryOp op, const StridedLoop& L, ScalarType t) { cpu_binary(op, cpu_loop(L), t); }
@@ -56,6 +57,38 @@ void f_extreme(const Tensor& x, bool o, int64_t M, int64_t R, bool mx, const Ten
 void f_gather_scatter(IndexMode m, const StridedLoop& L, ScalarType t, int64_t d, int64_t n, int64_t s) {
   cpu_gather_scatter(m, cpu_loop(L), t, d, n, s);
 }
+// A CPU kernel's result copied into fake-device memory.
+Tensor on_device(const Tensor& r, Device d) {
+  Tensor out = empty(r.sizes(), r.dtype(), d);
+  cpu_copy(as_cpu(out), r);
+  return out;
+}
+Tensor f_conv(const Tensor& a, const Tensor& b, const Tensor& bias, const ConvGeom& g) {
+  return on_device(cpu_conv(as_cpu(a), as_cpu(b), as_cpu(bias), g), a.device());
+}
+Tensor f_conv_input(const Tensor& a, const Tensor& b, const Tensor& bias, const ConvGeom& g) {
+  return on_device(cpu_conv_input(as_cpu(a), as_cpu(b), as_cpu(bias), g), a.device());
+}
+Tensor f_conv_weight(const Tensor& a, const Tensor& b, const Tensor& bias, const ConvGeom& g) {
+  return on_device(cpu_conv_weight(as_cpu(a), as_cpu(b), as_cpu(bias), g), a.device());
+}
+void f_max_pool(const Tensor& x, const Pool2dGeom& g, int64_t planes, const Tensor& o, const Tensor& i) {
+  cpu_max_pool(as_cpu(x), g, planes, as_cpu(o), as_cpu(i));
+}
+void f_bn_stats(const Tensor& x, int64_t N, int64_t C, int64_t S, double eps, const Tensor& m, const Tensor& i,
+                const Tensor& m64, const Tensor& v64) {
+  cpu_bn_stats(as_cpu(x), N, C, S, eps, as_cpu(m), as_cpu(i), as_cpu(m64), as_cpu(v64));
+}
+void f_bn_normalize(const Tensor& x, int64_t N, int64_t C, int64_t S, const Tensor& m, const Tensor& i,
+                    const Tensor& w, const Tensor& b, const Tensor& o) {
+  cpu_bn_normalize(as_cpu(x), N, C, S, as_cpu(m), as_cpu(i), as_cpu(w), as_cpu(b), as_cpu(o));
+}
+void f_bn_backward(const Tensor& gy, const Tensor& x, int64_t N, int64_t C, int64_t S, const Tensor& m,
+                   const Tensor& i, const Tensor& w, bool training, const Tensor& dx, const Tensor& dw,
+                   const Tensor& db) {
+  cpu_bn_backward(as_cpu(gy), as_cpu(x), N, C, S, as_cpu(m), as_cpu(i), as_cpu(w), training, as_cpu(dx), as_cpu(dw),
+                  as_cpu(db));
+}
 // GroupData holds the device's (host) pointers; the CPU step kernels read them directly.
 void f_sgd(const optim::GroupData& g, const SgdOptions& o, const std::vector<char>& f) { cpu_sgd(g, o, f); }
 void f_adam(const optim::GroupData& g, const AdamOptions& o, const std::vector<double>& s) { cpu_adam(g, o, s); }
@@ -74,7 +107,10 @@ void install() {
   cpu_unary = unary_stub[c]; cpu_binary = binary_stub[c]; cpu_where = where_stub[c]; cpu_clamp = clamp_stub[c];
   cpu_copy = copy_stub[c]; cpu_fill = fill_stub[c]; cpu_arange = arange_stub[c]; cpu_sum = sum_stub[c]; cpu_gemm = gemm_stub[c];
   cpu_softmax = softmax_stub[c]; cpu_nll = nll_stub[c]; cpu_extreme = extreme_stub[c];
-  cpu_gather_scatter = gather_scatter_stub[c]; cpu_sgd = optim::sgd_stub[c]; cpu_adam = optim::adam_stub[c];
+  cpu_gather_scatter = gather_scatter_stub[c];
+  cpu_conv = conv_stub[c]; cpu_conv_input = conv_input_stub[c]; cpu_conv_weight = conv_weight_stub[c];
+  cpu_max_pool = max_pool_stub[c];
+  cpu_bn_stats = bn_stats_stub[c]; cpu_bn_normalize = bn_normalize_stub[c]; cpu_bn_backward = bn_backward_stub[c]; cpu_sgd = optim::sgd_stub[c]; cpu_adam = optim::adam_stub[c];
   unary_stub.set(DeviceType::CUDA, f_unary); binary_stub.set(DeviceType::CUDA, f_binary);
   where_stub.set(DeviceType::CUDA, f_where); clamp_stub.set(DeviceType::CUDA, f_clamp);
   copy_stub.set(DeviceType::CUDA, f_copy); fill_stub.set(DeviceType::CUDA, f_fill);
@@ -82,6 +118,10 @@ void install() {
   softmax_stub.set(DeviceType::CUDA, f_softmax); nll_stub.set(DeviceType::CUDA, f_nll);
   extreme_stub.set(DeviceType::CUDA, f_extreme); gather_scatter_stub.set(DeviceType::CUDA, f_gather_scatter);
   random_stub.set(DeviceType::CUDA, f_random);
+  conv_stub.set(DeviceType::CUDA, f_conv); conv_input_stub.set(DeviceType::CUDA, f_conv_input);
+  conv_weight_stub.set(DeviceType::CUDA, f_conv_weight); max_pool_stub.set(DeviceType::CUDA, f_max_pool);
+  bn_stats_stub.set(DeviceType::CUDA, f_bn_stats); bn_normalize_stub.set(DeviceType::CUDA, f_bn_normalize);
+  bn_backward_stub.set(DeviceType::CUDA, f_bn_backward);
   optim::sgd_stub.set(DeviceType::CUDA, f_sgd); optim::adam_stub.set(DeviceType::CUDA, f_adam);
   set_device_memcpy(f_memcpy);
 }

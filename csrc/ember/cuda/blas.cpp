@@ -133,6 +133,27 @@ void cuda_gemm(const Tensor& a, const Tensor& b, const Tensor& out) {
 
 }  // namespace
 
+void gemm_batched(ScalarType t, int device, bool ta, bool tb, int64_t m, int64_t n, int64_t k, const void* a,
+                  int64_t lda, int64_t sa, const void* b, int64_t ldb, int64_t sb, double beta, void* c, int64_t ldc,
+                  int64_t sc, int64_t batch) {
+  EMBER_CHECK(t == ScalarType::Float32 || t == ScalarType::Float64, "gemm on CUDA: float32 or float64 only");
+  for (int64_t v : {m, n, k, lda, ldb, ldc, batch})
+    EMBER_CHECK(v <= INT_MAX, "gemm on CUDA: a size or stride above 2^31-1 is not supported");
+  DeviceGuard guard(device);
+  const bool f32 = t == ScalarType::Float32;
+  const float alpha_f = 1.f, beta_f = float(beta);
+  const double alpha_d = 1.0;
+  const void* alpha = f32 ? static_cast<const void*>(&alpha_f) : &alpha_d;
+  const void* bp = f32 ? static_cast<const void*>(&beta_f) : &beta;
+  const int dt = f32 ? cublas::R_32F : cublas::R_64F;
+  const int ct = f32 ? cublas::COMPUTE_32F : cublas::COMPUTE_64F;
+  // Row-major C = op(A) @ op(B) is column-major C^T = op(B)^T @ op(A)^T.
+  check(api().gemm(handle(device), tb ? cublas::OP_T : cublas::OP_N, ta ? cublas::OP_T : cublas::OP_N, int(n), int(m),
+                   int(k), alpha, b, dt, int(ldb), sb, a, dt, int(lda), sa, bp, c, dt, int(ldc), sc, int(batch), ct,
+                   cublas::GEMM_DEFAULT),
+        "cublasGemmStridedBatchedEx");
+}
+
 void register_blas() { gemm_stub.set(DeviceType::CUDA, cuda_gemm); }
 
 }  // namespace ember::cuda

@@ -5,6 +5,7 @@
 
 #include "ember/core/device.h"
 #include "ember/core/error.h"
+#include "ember/core/dtype.h"
 
 namespace ember::cuda {
 
@@ -44,6 +45,13 @@ void register_nn_kernels();
 void register_optim_kernels();
 void register_random_kernels();
 void register_blas();
+void register_conv_kernels();
+
+// Row-major C[i] = op(A[i]) @ op(B[i]) + beta * C[i] for i < batch (A[i] = a + i * sa elements, ...), float32 or
+// float64 device memory, through cuBLAS on `device`'s current stream (blas.cpp).
+void gemm_batched(ScalarType t, int device, bool ta, bool tb, int64_t m, int64_t n, int64_t k, const void* a,
+                  int64_t lda, int64_t sa, const void* b, int64_t ldb, int64_t sb, double beta, void* c, int64_t ldc,
+                  int64_t sc, int64_t batch);
 
 // The devices' random generators (random.cu).
 void manual_seed(int device, uint64_t seed);

@@ -96,6 +96,7 @@ void init() {
   register_optim_kernels();
   register_random_kernels();
   register_blas();
+  register_conv_kernels();
   set_device_memcpy(device_memcpy);
   g_initialized = true;
 }

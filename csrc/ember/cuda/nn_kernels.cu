@@ -1,5 +1,5 @@
 // The CUDA kernels of softmax/log_softmax, nll_loss, max/min/argmax/argmin/
-// amax/amin and gather/scatter (the tables in ops/stubs.h). Float kernels are
+// amax/amin, gather/scatter and batch_norm (the tables in ops/stubs.h). Float kernels are
 // instantiated for float and double only; max/min and gather/scatter for each
 // dtype, with the op (or the mode) a runtime switch inside the kernel.
 #include "ember/cuda/loop.cuh"
@@ -272,9 +272,121 @@ void cuda_gather_scatter(IndexMode mode, const StridedLoop& L, ScalarType dtype,
   EMBER_CHECK(host[0] == 0, "index ", host[1], " is out of bounds for dimension ", dim, " with size ", size);
 }
 
+// ---- batch_norm: one block per channel for the sums (in double, a fixed order), elementwise normalize ---------
+template <typename T>
+__global__ void bn_stats_k(const T* x, int64_t N, int64_t C, int64_t S, double eps, T* mean, T* invstd,
+                           double* mean64, double* var64) {
+  __shared__ double shared[kThreads];
+  const int64_t c = blockIdx.x, n = N * S;
+  const auto add = [](double a, double b) { return a + b; };
+  double s = 0;
+  for (int64_t i = threadIdx.x; i < n; i += blockDim.x) s += double(x[((i / S) * C + c) * S + i % S]);
+  const double m = block_reduce(s, shared, add) / double(n);
+  double q = 0;
+  for (int64_t i = threadIdx.x; i < n; i += blockDim.x) {
+    const double d = double(x[((i / S) * C + c) * S + i % S]) - m;
+    q += d * d;
+  }
+  q = block_reduce(q, shared, add);
+  if (threadIdx.x == 0) {
+    mean[c] = T(m);
+    invstd[c] = T(1.0 / ::sqrt(q / double(n) + eps));
+    mean64[c] = m;
+    var64[c] = n > 1 ? q / double(n - 1) : NAN;
+  }
+}
+
+void cuda_bn_stats(const Tensor& x, int64_t N, int64_t C, int64_t S, double eps, const Tensor& mean,
+                   const Tensor& invstd, const Tensor& mean64, const Tensor& var64) {
+  if (C == 0) return;
+  const Device d = x.device();
+  EMBER_DISPATCH_FLOATING(x.dtype(), "batch_norm_cuda", [&] {
+    using T = scalar_t;
+    DeviceGuard guard(d.index);
+    bn_stats_k<T><<<unsigned(C), kThreads, 0, current_stream(d.index)>>>(
+        static_cast<const T*>(x.device_data()), N, C, S, eps, static_cast<T*>(mean.device_data()),
+        static_cast<T*>(invstd.device_data()), static_cast<double*>(mean64.device_data()),
+        static_cast<double*>(var64.device_data()));
+    check_launch();
+  });
+}
+
+template <typename T>
+__global__ void bn_normalize_k(const T* x, int64_t numel, int64_t C, int64_t S, const T* mean, const T* invstd,
+                               const T* w, const T* b, T* out) {
+  EMBER_GRID_LOOP(i, numel) {
+    const int64_t c = (i / S) % C;
+    const T scale = w ? w[c] * invstd[c] : invstd[c];
+    const T shift = (b ? b[c] : T(0)) - mean[c] * scale;
+    out[i] = x[i] * scale + shift;
+  }
+}
+
+template <typename T>
+const T* opt_ptr(const Tensor& t) { return t.defined() ? static_cast<const T*>(t.device_data()) : nullptr; }
+
+void cuda_bn_normalize(const Tensor& x, int64_t N, int64_t C, int64_t S, const Tensor& mean, const Tensor& invstd,
+                       const Tensor& w, const Tensor& b, const Tensor& out) {
+  EMBER_DISPATCH_FLOATING(x.dtype(), "batch_norm_cuda", [&] {
+    using T = scalar_t;
+    launch(x.device(), N * C * S, [&](unsigned blocks, cudaStream_t s) {
+      bn_normalize_k<T><<<blocks, kThreads, 0, s>>>(opt_ptr<T>(x), N * C * S, C, S, opt_ptr<T>(mean),
+                                                    opt_ptr<T>(invstd), opt_ptr<T>(w), opt_ptr<T>(b),
+                                                    static_cast<T*>(out.device_data()));
+    });
+  });
+}
+
+template <typename T>
+__global__ void bn_backward_k(const T* gy, const T* x, int64_t N, int64_t C, int64_t S, const T* mean,
+                              const T* invstd, const T* w, bool training, T* dx, T* dw, T* db) {
+  __shared__ double shared[kThreads];
+  const int64_t c = blockIdx.x, n = N * S;
+  const auto add = [](double a, double b) { return a + b; };
+  const double m = double(mean[c]);
+  double s = 0, q = 0;
+  for (int64_t i = threadIdx.x; i < n; i += blockDim.x) {
+    const int64_t at = ((i / S) * C + c) * S + i % S;
+    s += double(gy[at]);
+    q += double(gy[at]) * (double(x[at]) - m);
+  }
+  s = block_reduce(s, shared, add);
+  q = block_reduce(q, shared, add);
+  const T is = invstd[c], wc = w ? w[c] : T(1);
+  if (threadIdx.x == 0) {
+    dw[c] = T(q * double(is));
+    db[c] = T(s);
+  }
+  if (!dx) return;
+  const T k = T(q * double(is) * double(is) / double(n)), gmean = T(s / double(n)), mc = mean[c], scale = is * wc;
+  for (int64_t i = threadIdx.x; i < n; i += blockDim.x) {
+    const int64_t at = ((i / S) * C + c) * S + i % S;
+    dx[at] = training ? (gy[at] - gmean - (x[at] - mc) * k) * is * wc : gy[at] * scale;
+  }
+}
+
+void cuda_bn_backward(const Tensor& gy, const Tensor& x, int64_t N, int64_t C, int64_t S, const Tensor& mean,
+                      const Tensor& invstd, const Tensor& w, bool training, const Tensor& dx, const Tensor& dw,
+                      const Tensor& db) {
+  if (C == 0) return;
+  const Device d = x.device();
+  EMBER_DISPATCH_FLOATING(x.dtype(), "batch_norm_backward_cuda", [&] {
+    using T = scalar_t;
+    DeviceGuard guard(d.index);
+    bn_backward_k<T><<<unsigned(C), kThreads, 0, current_stream(d.index)>>>(
+        opt_ptr<T>(gy), opt_ptr<T>(x), N, C, S, opt_ptr<T>(mean), opt_ptr<T>(invstd), opt_ptr<T>(w), training,
+        dx.defined() ? static_cast<T*>(dx.device_data()) : nullptr, static_cast<T*>(dw.device_data()),
+        static_cast<T*>(db.device_data()));
+    check_launch();
+  });
+}
+
 }  // namespace
 
 void register_nn_kernels() {
+  bn_stats_stub.set(DeviceType::CUDA, cuda_bn_stats);
+  bn_normalize_stub.set(DeviceType::CUDA, cuda_bn_normalize);
+  bn_backward_stub.set(DeviceType::CUDA, cuda_bn_backward);
   softmax_stub.set(DeviceType::CUDA, cuda_softmax);
   nll_stub.set(DeviceType::CUDA, cuda_nll);
   extreme_stub.set(DeviceType::CUDA, cuda_extreme);

@@ -19,12 +19,12 @@
 #include "ember/ops/conv_direct.h"
 #include "ember/ops/elementwise.h"
 #include "ember/ops/ops.h"
+#include "ember/ops/stubs.h"
 
 namespace ember {
 namespace {
 
-struct Geom {
-  int64_t N, C, H, W, O, kH, kW, OH, OW, sH, sW, pH, pW, dH, dW, G;
+struct Geom : ConvGeom {
   int64_t L() const { return OH * OW; }
   int64_t K() const { return (C / G) * kH * kW; }  // rows of one group's column block
   // Stride 1 uses "wide" columns: OH full rows of the padded input (width Wp),
@@ -242,7 +242,7 @@ void to_nlo(const T* src, T* dst, const Geom& g, int64_t N) {
   }
 }
 
-Tensor bias_or_empty(const OptTensor& b) { return b && b->defined() ? contiguous(*b) : Tensor(); }
+Tensor bias_or_empty(const Tensor& b) { return b.defined() ? contiguous(b) : Tensor(); }
 
 // ---- the three kernels (no autograd) ----
 // The batch is cut into chunks whose columns hold at most ~16K elements:
@@ -300,7 +300,7 @@ conv_direct::Shape direct_shape(const Geom& g) {
 }
 
 // y (N, O, OH, OW) = conv(x, w) + bias
-Tensor conv_kernel(const Tensor& x_, const Tensor& w_, const OptTensor& bias, const Geom& g) {
+Tensor conv_kernel(const Tensor& x_, const Tensor& w_, const Tensor& bias, const Geom& g) {
   Tensor y = empty({g.N, g.O, g.OH, g.OW}, x_.dtype(), x_.device());
   if (y.numel() == 0) return y;
   Tensor x = contiguous(x_), w = contiguous(w_), b = bias_or_empty(bias);
@@ -341,12 +341,12 @@ Tensor conv_kernel(const Tensor& x_, const Tensor& w_, const OptTensor& bias, co
 }
 
 // x (N, C, H, W) = the adjoint of conv(., w) applied to y (N, O, OH, OW), + bias over C
-Tensor input_kernel(const Tensor& y_, const Tensor& w_, const OptTensor& bias, const Geom& g) {
+Tensor input_kernel(const Tensor& y_, const Tensor& w_, const Tensor& bias, const Geom& g) {
   Tensor x = empty({g.N, g.C, g.H, g.W}, y_.dtype(), y_.device());
   if (x.numel() == 0) return x;
   if (y_.numel() == 0) {
     zero_(x);
-    return bias ? add(x, reshape(*bias, {g.C, 1, 1})) : x;
+    return bias.defined() ? add(x, reshape(bias, {g.C, 1, 1})) : x;
   }
   Tensor y = contiguous(y_), w = contiguous(w_), b = bias_or_empty(bias);
   const int64_t K = g.K(), Og = g.O / g.G, L = g.L(), LC = g.LC(), cn = chunk_items(g), runs = runs_for(g, cn);
@@ -452,6 +452,16 @@ Tensor weight_kernel(const Tensor& x_, const Tensor& y_, const Geom& g) {
   return w;
 }
 
+Tensor cpu_conv(const Tensor& x, const Tensor& w, const Tensor& b, const ConvGeom& g) { return conv_kernel(x, w, b, {g}); }
+Tensor cpu_conv_input(const Tensor& y, const Tensor& w, const Tensor& b, const ConvGeom& g) {
+  return input_kernel(y, w, b, {g});
+}
+Tensor cpu_conv_weight(const Tensor& x, const Tensor& y, const Tensor&, const ConvGeom& g) {
+  return weight_kernel(x, y, {g});
+}
+const bool registered = (conv_stub.set(DeviceType::CPU, cpu_conv), conv_input_stub.set(DeviceType::CPU, cpu_conv_input),
+                         conv_weight_stub.set(DeviceType::CPU, cpu_conv_weight), true);
+
 // ---- the differentiable ops ----
 Tensor conv_weight_op(const Tensor& x, const Tensor& y, const Geom& g);
 Tensor conv_input_op(const Tensor& y, const Tensor& w, const OptTensor& bias, const Geom& g);
@@ -459,12 +469,12 @@ Tensor conv_input_op(const Tensor& y, const Tensor& w, const OptTensor& bias, co
 Tensor bias_grad(const Tensor& gout, bool needed) { return needed ? sum(gout, {0, 2, 3}) : Tensor(); }
 
 Tensor conv_op(const Tensor& x, const Tensor& w, const OptTensor& bias, const Geom& g) {
+  const Tensor b = bias ? *bias : Tensor();
   Tensor y;
   {
     GradModeGuard no_grad(false);
-    y = conv_kernel(x, w, bias, g);
+    y = conv_stub[x.device()](x, w, b, g);
   }
-  const Tensor b = bias ? *bias : Tensor();
   if (grad_enabled() && any_requires_grad({&x, &w, &b})) {
     // saves x only for dw and w only for dx
     record("ConvolutionBackward0", {&x, &w, &b}, y,
@@ -480,12 +490,12 @@ Tensor conv_op(const Tensor& x, const Tensor& w, const OptTensor& bias, const Ge
 }
 
 Tensor conv_input_op(const Tensor& y, const Tensor& w, const OptTensor& bias, const Geom& g) {
+  const Tensor b = bias ? *bias : Tensor();
   Tensor x;
   {
     GradModeGuard no_grad(false);
-    x = input_kernel(y, w, bias, g);
+    x = conv_input_stub[y.device()](y, w, b, g);
   }
-  const Tensor b = bias ? *bias : Tensor();
   if (grad_enabled() && any_requires_grad({&y, &w, &b})) {
     record("ConvolutionBackward0", {&y, &w, &b}, x,
            [g, Y = SavedTensor(requires_grad(w) ? y : Tensor(), false),
@@ -503,7 +513,7 @@ Tensor conv_weight_op(const Tensor& x, const Tensor& y, const Geom& g) {
   Tensor w;
   {
     GradModeGuard no_grad(false);
-    w = weight_kernel(x, y, g);
+    w = conv_weight_stub[x.device()](x, y, Tensor(), g);
   }
   if (grad_enabled() && any_requires_grad({&x, &y})) {
     record("ConvolutionBackwardBackward0", {&x, &y}, w,
@@ -570,6 +580,10 @@ void check_tensors(const Tensor& input, const Tensor& weight, const OptTensor& b
 
 }  // namespace
 
+DispatchStub<ConvFn> conv_stub("conv2d");
+DispatchStub<ConvFn> conv_input_stub("conv2d backward (input) / conv_transpose2d");
+DispatchStub<ConvFn> conv_weight_stub("conv2d backward (weight)");
+
 Tensor conv2d(const Tensor& input, const Tensor& weight, const OptTensor& bias, const Dims& stride_,
               const Dims& padding_, const Dims& dilation_, int64_t groups) {
   EMBER_CHECK(input.dim() == 3 || input.dim() == 4,
@@ -592,8 +606,8 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const OptTensor& bias, 
   EMBER_CHECK(pH >= eH && pW >= eW, "Calculated padded input size per channel: (", pH, " x ", pW,
               "). Kernel size: (", eH, " x ", eW, "). Kernel size can't be greater than actual input size");
   check_tensors(input, weight, bias, ws[0]);
-  Geom g{is[0], is[1], is[2], is[3], ws[0], ws[2], ws[3], (pH - eH) / stride[0] + 1, (pW - eW) / stride[1] + 1,
-         stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1], groups};
+  Geom g{{is[0], is[1], is[2], is[3], ws[0], ws[2], ws[3], (pH - eH) / stride[0] + 1, (pW - eW) / stride[1] + 1,
+         stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1], groups}};
   return conv_op(input, weight, bias, g);
 }
 
@@ -628,8 +642,8 @@ Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const OptTens
   EMBER_CHECK(H > 0 && W > 0, "Given input size per channel: (", is[2], " x ", is[3],
               "). Calculated output size per channel: (", H, " x ", W, "). Output size is too small");
   check_tensors(input, weight, bias, C);
-  Geom g{is[0], C, H, W, ws[0], ws[2], ws[3], is[2], is[3], stride[0], stride[1], padding[0], padding[1],
-         dilation[0], dilation[1], groups};
+  Geom g{{is[0], C, H, W, ws[0], ws[2], ws[3], is[2], is[3], stride[0], stride[1], padding[0], padding[1],
+         dilation[0], dilation[1], groups}};
   return conv_input_op(input, weight, bias, g);
 }
 

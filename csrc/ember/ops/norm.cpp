@@ -18,6 +18,7 @@
 #include "ember/autograd/autograd.h"
 #include "ember/cpu/parallel.h"
 #include "ember/ops/ops.h"
+#include "ember/ops/stubs.h"
 
 namespace ember {
 namespace {
@@ -93,37 +94,47 @@ struct Stats {
   Tensor mean, invstd;  // (C), x's dtype: what normalized the input
 };
 
-// Batch statistics; moves the running stats when given.
-template <typename T>
-Stats batch_stats(const T* px, const Planes& p, const Tensor& like, Tensor* running_mean, Tensor* running_var,
-                  double momentum, double eps) {
-  Stats st{empty({p.C}, like.dtype(), like.device()), empty({p.C}, like.dtype(), like.device())};
-  Tensor mean64 = empty({p.C}, ScalarType::Float64, like.device()), var64 = empty({p.C}, ScalarType::Float64, like.device());
-  T* pm = st.mean.data_ptr<T>();
-  T* pi = st.invstd.data_ptr<T>();
-  double* m64 = mean64.data_ptr<double>();
-  double* v64 = var64.data_ptr<double>();
-  const int64_t n = p.per_channel();
-  over_channels(p, [&](int64_t c) {
-    double sum = 0;
-    for (int64_t b = 0; b < p.N; ++b) {
-      const T* row = px + (b * p.C + c) * p.S;
-      sum += sum_of(p.S, [&](int64_t s) { return double(row[s]); });
-    }
-    const double mean = sum / double(n);
-    double sq = 0;
-    for (int64_t b = 0; b < p.N; ++b) {
-      const T* row = px + (b * p.C + c) * p.S;
-      sq += sum_of(p.S, [&](int64_t s) {
-        const double d = double(row[s]) - mean;
-        return d * d;
-      });
-    }
-    pm[c] = T(mean);
-    pi[c] = T(1.0 / std::sqrt(sq / double(n) + eps));
-    m64[c] = mean;
-    v64[c] = n > 1 ? sq / double(n - 1) : NAN;  // unbiased, for the running variance
+// The CPU kernels of the bn_*_stub tables (ops/stubs.h).
+void cpu_bn_stats(const Tensor& x, int64_t N, int64_t C, int64_t S, double eps, const Tensor& mean_,
+                  const Tensor& invstd_, const Tensor& mean64, const Tensor& var64) {
+  EMBER_DISPATCH_FLOATING(x.dtype(), "batch_norm", [&] {
+    using T = scalar_t;
+    const Planes p{N, C, S};
+    const T* px = x.data_ptr<T>();
+    T* pm = mean_.data_ptr<T>();
+    T* pi = invstd_.data_ptr<T>();
+    double* m64 = mean64.data_ptr<double>();
+    double* v64 = var64.data_ptr<double>();
+    const int64_t n = p.per_channel();
+    over_channels(p, [&](int64_t c) {
+      double sum = 0;
+      for (int64_t b = 0; b < p.N; ++b) {
+        const T* row = px + (b * p.C + c) * p.S;
+        sum += sum_of(p.S, [&](int64_t s) { return double(row[s]); });
+      }
+      const double mean = sum / double(n);
+      double sq = 0;
+      for (int64_t b = 0; b < p.N; ++b) {
+        const T* row = px + (b * p.C + c) * p.S;
+        sq += sum_of(p.S, [&](int64_t s) {
+          const double d = double(row[s]) - mean;
+          return d * d;
+        });
+      }
+      pm[c] = T(mean);
+      pi[c] = T(1.0 / std::sqrt(sq / double(n) + eps));
+      m64[c] = mean;
+      v64[c] = n > 1 ? sq / double(n - 1) : NAN;  // unbiased, for the running variance
+    });
   });
+}
+
+// Batch statistics; moves the running stats when given.
+Stats batch_stats(const Tensor& x, const Planes& p, Tensor* running_mean, Tensor* running_var, double momentum,
+                  double eps) {
+  Stats st{empty({p.C}, x.dtype(), x.device()), empty({p.C}, x.dtype(), x.device())};
+  Tensor mean64 = empty({p.C}, ScalarType::Float64, x.device()), var64 = empty({p.C}, ScalarType::Float64, x.device());
+  bn_stats_stub[x.device()](x, p.N, p.C, p.S, eps, st.mean, st.invstd, mean64, var64);
   GradModeGuard no_grad(false);
   // in double and rounded once, as PyTorch's CPU kernel updates them
   const auto move = [&](Tensor& running, const Tensor& batch) {
@@ -142,17 +153,25 @@ Stats running_stats(const Tensor& running_mean, const Tensor& running_var, const
 }
 
 // out = x * (w * invstd) + (b - mean * w * invstd), per channel
-template <typename T>
-void normalize(const T* px, T* po, const Planes& p, const Stats& st, const T* pw, const T* pb) {
-  const T* pm = st.mean.data_ptr<T>();
-  const T* pi = st.invstd.data_ptr<T>();
-  over_channels(p, [&](int64_t c) {
-    const T scale = pw ? pw[c] * pi[c] : pi[c];
-    const T shift = (pb ? pb[c] : T(0)) - pm[c] * scale;
-    for (int64_t b = 0; b < p.N; ++b) {
-      const int64_t at = (b * p.C + c) * p.S;
-      for (int64_t s = 0; s < p.S; ++s) po[at + s] = px[at + s] * scale + shift;
-    }
+void cpu_bn_normalize(const Tensor& x, int64_t N, int64_t C, int64_t S, const Tensor& mean, const Tensor& invstd,
+                      const Tensor& weight, const Tensor& bias, const Tensor& out) {
+  EMBER_DISPATCH_FLOATING(x.dtype(), "batch_norm", [&] {
+    using T = scalar_t;
+    const Planes p{N, C, S};
+    const T* px = x.data_ptr<T>();
+    T* po = out.data_ptr<T>();
+    const T* pw = weight.defined() ? weight.data_ptr<T>() : nullptr;
+    const T* pb = bias.defined() ? bias.data_ptr<T>() : nullptr;
+    const T* pm = mean.data_ptr<T>();
+    const T* pi = invstd.data_ptr<T>();
+    over_channels(p, [&](int64_t c) {
+      const T scale = pw ? pw[c] * pi[c] : pi[c];
+      const T shift = (pb ? pb[c] : T(0)) - pm[c] * scale;
+      for (int64_t b = 0; b < p.N; ++b) {
+        const int64_t at = (b * p.C + c) * p.S;
+        for (int64_t s = 0; s < p.S; ++s) po[at + s] = px[at + s] * scale + shift;
+      }
+    });
   });
 }
 
@@ -160,23 +179,19 @@ struct Grads {
   Tensor dx, dw, db;
 };
 
-// PyTorch's batch_norm_backward on contiguous gy and x.
-Grads backward_kernel(const Tensor& gy_, const Tensor& x_, const Tensor& w, const Stats& st, bool training,
-                      bool need_dx, bool need_dw, bool need_db) {
-  Tensor gy = contiguous(gy_), x = contiguous(x_);
-  const Planes p = planes_of(x);
-  Grads r;
-  if (need_dx) r.dx = empty(x.sizes(), x.dtype(), x.device());
-  Tensor dw = empty({p.C}, x.dtype(), x.device()), db = empty({p.C}, x.dtype(), x.device());
+// PyTorch's batch_norm_backward.
+void cpu_bn_backward(const Tensor& gy, const Tensor& x, int64_t N, int64_t C, int64_t S, const Tensor& mean,
+                     const Tensor& invstd, const Tensor& wc, bool training, const Tensor& dx, const Tensor& dw,
+                     const Tensor& db) {
+  const Planes p{N, C, S};
   EMBER_DISPATCH_FLOATING(x.dtype(), "batch_norm_backward", [&] {
     using T = scalar_t;
     const T* pg = gy.data_ptr<T>();
     const T* px = x.data_ptr<T>();
-    const T* pm = st.mean.data_ptr<T>();
-    const T* pi = st.invstd.data_ptr<T>();
-    const Tensor wc = w.defined() ? contiguous(to_dtype(w, x.dtype())) : Tensor();
+    const T* pm = mean.data_ptr<T>();
+    const T* pi = invstd.data_ptr<T>();
     const T* pw = wc.defined() ? wc.data_ptr<T>() : nullptr;
-    T* pdx = need_dx ? r.dx.data_ptr<T>() : nullptr;
+    T* pdx = dx.defined() ? dx.data_ptr<T>() : nullptr;
     T* pdw = dw.data_ptr<T>();
     T* pdb = db.data_ptr<T>();
     const double n = double(p.per_channel());
@@ -209,6 +224,21 @@ Grads backward_kernel(const Tensor& gy_, const Tensor& x_, const Tensor& w, cons
       }
     });
   });
+}
+const bool bn_registered = (bn_stats_stub.set(DeviceType::CPU, cpu_bn_stats),
+                            bn_normalize_stub.set(DeviceType::CPU, cpu_bn_normalize),
+                            bn_backward_stub.set(DeviceType::CPU, cpu_bn_backward), true);
+
+// batch_norm's backward on the device's kernel.
+Grads backward_kernel(const Tensor& gy_, const Tensor& x_, const Tensor& w, const Stats& st, bool training,
+                      bool need_dx, bool need_dw, bool need_db) {
+  Tensor gy = contiguous(gy_), x = contiguous(x_);
+  const Planes p = planes_of(x);
+  Grads r;
+  if (need_dx) r.dx = empty(x.sizes(), x.dtype(), x.device());
+  Tensor dw = empty({p.C}, x.dtype(), x.device()), db = empty({p.C}, x.dtype(), x.device());
+  const Tensor wc = w.defined() ? contiguous(to_dtype(w, x.dtype())) : Tensor();
+  bn_backward_stub[x.device()](gy, x, p.N, p.C, p.S, st.mean, st.invstd, wc, training, r.dx, dw, db);
   if (need_dw) r.dw = dw;
   if (need_db) r.db = db;
   return r;
@@ -236,6 +266,10 @@ Grads backward_composite(const Tensor& gy, const Tensor& x, const Tensor& w, con
 
 }  // namespace
 
+DispatchStub<BnStatsFn> bn_stats_stub("batch_norm");
+DispatchStub<BnNormalizeFn> bn_normalize_stub("batch_norm");
+DispatchStub<BnBackwardFn> bn_backward_stub("batch_norm_backward");
+
 Tensor batch_norm(const Tensor& input, const OptTensor& weight_, const OptTensor& bias_, const OptTensor& running_mean_,
                   const OptTensor& running_var_, bool training, double momentum, double eps) {
   Tensor weight = weight_ ? *weight_ : Tensor(), bias = bias_ ? *bias_ : Tensor();
@@ -249,15 +283,11 @@ Tensor batch_norm(const Tensor& input, const OptTensor& weight_, const OptTensor
   Stats st;
   {
     GradModeGuard no_grad(false);
-    EMBER_DISPATCH_FLOATING(x.dtype(), "batch_norm", [&] {
-      using T = scalar_t;
-      st = training ? batch_stats(x.data_ptr<T>(), p, x, &running_mean, &running_var, momentum, eps)
-                    : running_stats(running_mean, running_var, x, eps);
-      const Tensor w = weight.defined() ? contiguous(to_dtype(weight, x.dtype())) : Tensor();
-      const Tensor b = bias.defined() ? contiguous(to_dtype(bias, x.dtype())) : Tensor();
-      normalize(x.data_ptr<T>(), out.data_ptr<T>(), p, st, w.defined() ? w.data_ptr<T>() : nullptr,
-                b.defined() ? b.data_ptr<T>() : nullptr);
-    });
+    st = training ? batch_stats(x, p, &running_mean, &running_var, momentum, eps)
+                  : running_stats(running_mean, running_var, x, eps);
+    const Tensor w = weight.defined() ? contiguous(to_dtype(weight, x.dtype())) : Tensor();
+    const Tensor b = bias.defined() ? contiguous(to_dtype(bias, x.dtype())) : Tensor();
+    bn_normalize_stub[x.device()](x, p.N, p.C, p.S, st.mean, st.invstd, w, b, out);
   }
   if (grad_enabled() && any_requires_grad({&input, &weight, &bias})) {
     record("NativeBatchNormBackward0", {&input, &weight, &bias}, out,

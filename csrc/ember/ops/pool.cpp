@@ -25,6 +25,7 @@
 #include "ember/cpu/clones.h"
 #include "ember/cpu/parallel.h"
 #include "ember/ops/ops.h"
+#include "ember/ops/stubs.h"
 
 namespace ember {
 namespace {
@@ -59,9 +60,25 @@ void over_planes(int64_t planes, int64_t work_per_plane, const F& fn) {
                });
 }
 
+// An axis as a dense (out, in) matrix M[o, src] = wt / div[o], in `like`'s dtype on its device.
+Tensor axis_matrix(const Axis& ax, const Tensor& like) {
+  Tensor m = zeros({ax.out(), ax.in}, ScalarType::Float64);
+  double* pm = m.data_ptr<double>();
+  for (int64_t o = 0; o < ax.out(); ++o)
+    for (int64_t a = ax.off[o]; a < ax.off[o + 1]; ++a) pm[o * ax.in + ax.src[a]] += ax.wt[a] / ax.div[o];
+  return to_device(m, like.device(), like.dtype());
+}
+
 // x (..., A.in, B.in) -> (..., A.out, B.out); adjoint: x (..., A.out, B.out) -> (..., A.in, B.in).
 Tensor linear_kernel(const Tensor& input, const Axis& A, const Axis& B, bool adjoint, const char* name) {
   GradModeGuard no_grad(false);
+  if (!input.device().is_cpu()) {
+    // Other devices: the map as two matmuls, out = MA @ x @ MB^T (adjoint: MA^T @ x @ MB), small dense matrices.
+    EMBER_CHECK_KIND(NotImplemented, is_floating(input.dtype()), "\"", name, "\" not implemented for '",
+                     dtype_short_name(input.dtype()), "' on ", input.device().str());
+    const Tensor MA = axis_matrix(A, input), MB = axis_matrix(B, input);
+    return adjoint ? matmul(matmul(t(MA), input), MB) : matmul(matmul(MA, input), t(MB));
+  }
   Tensor x = contiguous(input);
   const int64_t IH = adjoint ? A.out() : A.in, IW = adjoint ? B.out() : B.in;
   const int64_t OH = adjoint ? A.in : A.out(), OW = adjoint ? B.in : B.out();
@@ -160,7 +177,11 @@ Tensor max_backward(const Tensor& grad, const Tensor& indices, int64_t H, int64_
     out = zeros(out_shape(g, H, W), g.dtype(), g.device());
     const int64_t n = g.sizes()[g.dim() - 2] * g.sizes()[g.dim() - 1];
     const int64_t planes = n == 0 || H * W == 0 ? 0 : g.numel() / n;
-    EMBER_DISPATCH_FLOATING(g.dtype(), name, [&] {
+    if (!g.device().is_cpu()) {  // other devices: a scatter_add per plane (the device's gather/scatter kernel)
+      if (planes > 0)
+        out = reshape(scatter_add(reshape(out, {planes, H * W}), 1, reshape(ix, {planes, n}), reshape(g, {planes, n})),
+                      out_shape(g, H, W).vec());
+    } else EMBER_DISPATCH_FLOATING(g.dtype(), name, [&] {
       using T = scalar_t;
       const T* pg = g.data_ptr<T>();
       const int64_t* pi = ix.data_ptr<int64_t>();
@@ -225,9 +246,7 @@ int64_t pooled_size(int64_t in, int64_t k, int64_t pad, int64_t stride, int64_t 
   return out;
 }
 
-struct Pool2d {
-  int64_t kh, kw, sh, sw, ph, pw, dh, dw, H, W, OH, OW;
-};
+using Pool2d = Pool2dGeom;
 
 Pool2d pool_geometry(const Tensor& input, const Dims& kernel, const Dims& stride, const Dims& padding,
                      const Dims& dilation, bool ceil_mode, const char* op) {
@@ -398,12 +417,7 @@ void max_pool_plane(const T* x, T* y, int64_t* iy, const Pool2d& g) {
   }
 }
 
-std::pair<Tensor, Tensor> max_pool_kernel(const Tensor& input, const Pool2d& g) {
-  GradModeGuard no_grad(false);
-  Tensor x = contiguous(input);
-  Tensor out = empty(out_shape(x, g.OH, g.OW), x.dtype(), x.device());
-  Tensor idx = empty(out_shape(x, g.OH, g.OW), ScalarType::Int64, x.device());
-  const int64_t planes = x.numel() / (g.H * g.W);
+void cpu_max_pool(const Tensor& x, const Pool2d& g, int64_t planes, const Tensor& out, const Tensor& idx) {
   EMBER_DISPATCH_NUMERIC(x.dtype(), "max_pool2d", [&] {
     using T = scalar_t;
     const T* px = x.data_ptr<T>();
@@ -413,6 +427,15 @@ std::pair<Tensor, Tensor> max_pool_kernel(const Tensor& input, const Pool2d& g) 
       max_pool_plane(px + p * g.H * g.W, po + p * g.OH * g.OW, pi + p * g.OH * g.OW, g);
     });
   });
+}
+const bool max_pool_registered = (max_pool_stub.set(DeviceType::CPU, cpu_max_pool), true);
+
+std::pair<Tensor, Tensor> max_pool_kernel(const Tensor& input, const Pool2d& g) {
+  GradModeGuard no_grad(false);
+  Tensor x = contiguous(input);
+  Tensor out = empty(out_shape(x, g.OH, g.OW), x.dtype(), x.device());
+  Tensor idx = empty(out_shape(x, g.OH, g.OW), ScalarType::Int64, x.device());
+  max_pool_stub[x.device()](x, g, x.numel() / (g.H * g.W), out, idx);
   return {out, idx};
 }
 
@@ -519,6 +542,8 @@ void check_floating(const Tensor& input, const char* op) {
 }
 
 }  // namespace
+
+DispatchStub<MaxPoolFn> max_pool_stub("max_pool2d");
 
 std::pair<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, const Dims& kernel, const Dims& stride,
                                                   const Dims& padding, const Dims& dilation, bool ceil_mode) {

@@ -49,6 +49,42 @@ using GatherScatterFn = void (*)(IndexMode mode, const StridedLoop& loop, Scalar
 enum class RandomOp { Uniform, Normal, Bernoulli };
 using RandomFn = void (*)(RandomOp op, const Tensor& self, double a, double b);
 
+// A 2-D convolution's geometry: input x (N, C, H, W), weight w (O, C/G, kH, kW), output y (N, O, OH, OW);
+// stride s, padding p, dilation d, G groups (conv.cpp).
+struct ConvGeom {
+  int64_t N, C, H, W, O, kH, kW, OH, OW, sH, sW, pH, pW, dH, dW, G;
+};
+// The three bilinear maps of a conv (conv.cpp), each returning a new contiguous tensor; inputs of any layout,
+// float dtypes, one device; bias undefined or 1-D:
+//   conv_stub(x, w, bias)   y = conv(x, w) + bias (O)
+//   conv_input_stub(y, w, bias)  x = the adjoint of conv(., w) applied to y, + bias (C) (conv_transpose2d)
+//   conv_weight_stub(x, y, -)    w = d<y, conv(x, w)>/dw
+using ConvFn = Tensor (*)(const Tensor& a, const Tensor& b, const Tensor& bias, const ConvGeom& g);
+
+// A 2-D pooling window's geometry over (H, W) planes (pool.cpp).
+struct Pool2dGeom {
+  int64_t kh, kw, sh, sw, ph, pw, dh, dw, H, W, OH, OW;
+};
+// max_pool2d over `planes` contiguous (H, W) planes of x: each window's max into out and its flat index in the plane
+// into idx (int64), both contiguous (planes, OH, OW); a larger value or a NaN replaces the best so far (the first
+// max wins). Numeric dtypes but bool.
+using MaxPoolFn = void (*)(const Tensor& x, const Pool2dGeom& g, int64_t planes, const Tensor& out, const Tensor& idx);
+
+// batch_norm's kernels (norm.cpp) over a contiguous x seen as (N, C, S), one statistic per channel; the per-channel
+// tensors (C) are contiguous, in x's dtype unless said otherwise:
+//   stats      mean, invstd = 1 / sqrt(biased var + eps), and in float64 mean64 and the unbiased var64 (NaN when
+//              N*S == 1), all summed in double
+//   normalize  out = x * scale + (b - mean * scale), scale = w * invstd; w, b may be undefined
+//   backward   dw = invstd * sum(gy * (x - mean)), db = sum(gy), and dx when defined: PyTorch's formula in
+//              training, else gy * invstd * w (w may be undefined)
+using BnStatsFn = void (*)(const Tensor& x, int64_t N, int64_t C, int64_t S, double eps, const Tensor& mean,
+                           const Tensor& invstd, const Tensor& mean64, const Tensor& var64);
+using BnNormalizeFn = void (*)(const Tensor& x, int64_t N, int64_t C, int64_t S, const Tensor& mean,
+                               const Tensor& invstd, const Tensor& w, const Tensor& b, const Tensor& out);
+using BnBackwardFn = void (*)(const Tensor& gy, const Tensor& x, int64_t N, int64_t C, int64_t S, const Tensor& mean,
+                              const Tensor& invstd, const Tensor& w, bool training, const Tensor& dx,
+                              const Tensor& dw, const Tensor& db);
+
 extern EMBER_API DispatchStub<UnaryFn> unary_stub;
 extern EMBER_API DispatchStub<BinaryFn> binary_stub;
 extern EMBER_API DispatchStub<WhereFn> where_stub;
@@ -63,6 +99,13 @@ extern EMBER_API DispatchStub<NllFn> nll_stub;
 extern EMBER_API DispatchStub<ExtremeFn> extreme_stub;
 extern EMBER_API DispatchStub<GatherScatterFn> gather_scatter_stub;
 extern EMBER_API DispatchStub<RandomFn> random_stub;
+extern EMBER_API DispatchStub<ConvFn> conv_stub;
+extern EMBER_API DispatchStub<ConvFn> conv_input_stub;
+extern EMBER_API DispatchStub<ConvFn> conv_weight_stub;
+extern EMBER_API DispatchStub<MaxPoolFn> max_pool_stub;
+extern EMBER_API DispatchStub<BnStatsFn> bn_stats_stub;
+extern EMBER_API DispatchStub<BnNormalizeFn> bn_normalize_stub;
+extern EMBER_API DispatchStub<BnBackwardFn> bn_backward_stub;
 
 // Byte copies between devices (host <-> device, device <-> device), set by a
 // backend when it loads; copy_ builds cross-device copies of any layout and
