@@ -424,7 +424,7 @@ def test_bad_headers(tmp_path):
         "gap": {"a": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}},
         "overlap": {"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},
                     "b": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}},
-        "F16": {"a": {"dtype": "F16", "shape": [4], "data_offsets": [0, 8]}},
+        "I8": {"a": {"dtype": "I8", "shape": [8], "data_offsets": [0, 8]}},
         "unknown dtype": {"a": {"dtype": "Q7", "shape": [2], "data_offsets": [0, 8]}},
         "shape": {"a": {"dtype": "F32", "shape": [-2], "data_offsets": [0, 8]}},
         "data_offsets": {"a": {"dtype": "F32", "shape": [2], "data_offsets": [8, 0]}},

@@ -11,7 +11,7 @@ import scipy_openblas32 as _openblas  # noqa: F401,E402
 
 from . import _C
 from ._C import Tensor, dtype, device, Generator, from_dlpack
-from ._C import float32, float64, int32, int64, bool  # noqa: A004
+from ._C import float32, float64, float16, bfloat16, int32, int64, bool  # noqa: A004
 from ._C import get_default_dtype, get_num_threads, set_num_threads
 from ._tensor import Size
 from ._tensor_str import set_printoptions
@@ -30,6 +30,7 @@ __version__ = "0.1.0"
 
 float = float32  # noqa: A001
 double = float64
+half = float16
 long = int64
 int = int32  # noqa: A001
 cpu = device("cpu")

@@ -12,6 +12,9 @@ _NP_DTYPES = {
 
 
 _FROM_NP = {np.dtype(v): k for k, v in _NP_DTYPES.items()}
+_FROM_NP[np.dtype(np.float16)] = _C.float16
+# float16 and bfloat16 are made from float32 values, as PyTorch rounds a Python float (double -> float -> half).
+_REDUCED = (_C.float16, _C.bfloat16)
 
 
 def _size(size, what):
@@ -89,7 +92,8 @@ def _infer_dtype(arr):
 
 def _array_from_data(data):
     if isinstance(data, Tensor):
-        return data.detach()._numpy_view()
+        t = data.detach()
+        return (t.float() if t.dtype in _REDUCED else t)._numpy_view()
     if isinstance(data, (list, tuple)):
         _nested_shape(data)
     elif data is None:
@@ -118,9 +122,15 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
             dtype = _FROM_NP.get(arr.dtype)
             if dtype is None:
                 raise TypeError(f"can't convert np.ndarray of type {arr.dtype}. The only supported types are: "
-                                "float64, float32, int64, int32, and bool.")
+                                "float64, float32, float16, int64, int32, and bool.")
         else:
             dtype = _infer_dtype(arr)
+    if dtype in _REDUCED:
+        if arr.dtype == np.float16 and dtype == _C.float16:
+            out = _C.from_numpy(np.array(arr, order="C", copy=True))
+        else:
+            out = _C.from_numpy(np.array(arr, dtype=np.float32, order="C", copy=True)).to(dtype)
+        return _finish(_on(out, dev), requires_grad)
     out = _C.from_numpy(np.array(arr, dtype=_NP_DTYPES[dtype], order="C", copy=True))
     return _finish(_on(out, dev), requires_grad)
 

@@ -95,7 +95,10 @@ def _t_numpy(self, *, force=False):
 
 @_method
 def _t_tolist(self):
-    return self.detach().cpu()._numpy_view().tolist()
+    t = self.detach().cpu()
+    if t.dtype == _C.bfloat16:  # no NumPy type: its float32 values are exact
+        t = t.float()
+    return t._numpy_view().tolist()
 
 
 @_method
@@ -182,20 +185,16 @@ def _cast(name, dtype):
     setattr(Tensor, name, f)
 
 
-for _name, _dt in (("float", _C.float32), ("double", _C.float64), ("long", _C.int64), ("int", _C.int32),
-                   ("bool", _C.bool)):
+for _name, _dt in (("float", _C.float32), ("double", _C.float64), ("half", _C.float16), ("bfloat16", _C.bfloat16),
+                   ("long", _C.int64), ("int", _C.int32), ("bool", _C.bool)):
     _cast(_name, _dt)
 
 
 @_method
-def _t_half(self):
-    raise TypeError("float16 tensors are not supported on the CPU by ember")
-
-
-@_method
 def _t_type(self, dtype=None):
-    names = {_C.float32: "torch.FloatTensor", _C.float64: "torch.DoubleTensor", _C.int64: "torch.LongTensor",
-             _C.int32: "torch.IntTensor", _C.bool: "torch.BoolTensor"}
+    names = {_C.float32: "torch.FloatTensor", _C.float64: "torch.DoubleTensor", _C.float16: "torch.HalfTensor",
+             _C.bfloat16: "torch.BFloat16Tensor", _C.int64: "torch.LongTensor", _C.int32: "torch.IntTensor",
+             _C.bool: "torch.BoolTensor"}
     if dtype is None:
         return names[self.dtype]
     return self.to(dtype)

@@ -163,7 +163,10 @@ def tensor_repr(t, prefix="tensor("):
     else:
         if t.dtype not in (default, _C.int64, _C.bool):
             suffixes.append("dtype=" + repr(t.dtype))
-        a = t.detach().cpu()._numpy_view()
+        shown = t.detach().cpu()
+        if shown.dtype in (_C.float16, _C.bfloat16):  # shown through float32, which holds their values exactly
+            shown = shown.float()
+        a = shown._numpy_view()
         summarize = a.size > PRINT_OPTS.threshold
         fmt = _Formatter(_summarized(a) if summarize else a, t.dtype.is_floating_point)
         body = _array_str(a, indent, summarize, fmt)

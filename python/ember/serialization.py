@@ -67,11 +67,13 @@ _ALIGN = 8
 _DTYPES = {
     "F32": ("<f4", "float32"),
     "F64": ("<f8", "float64"),
+    "F16": ("<f2", "float16"),
+    "BF16": ("<u2", "bfloat16"),  # NumPy has no bfloat16: its bits, as uint16
     "I64": ("<i8", "int64"),
     "I32": ("<i4", "int32"),
     "BOOL": ("|b1", "bool"),
 }
-_OTHER_SAFETENSORS_DTYPES = {"F16", "BF16", "F8_E4M3", "F8_E5M2", "I8", "I16", "U8", "U16", "U32", "U64",
+_OTHER_SAFETENSORS_DTYPES = {"F8_E4M3", "F8_E5M2", "I8", "I16", "U8", "U16", "U32", "U64",
                              "F8_E8M0", "F4", "F6_E2M3", "F6_E3M2", "C64"}
 
 
@@ -192,7 +194,10 @@ def _tensor_bytes_array(t):
     t = t.detach()
     if t.device.type != "cpu":
         t = t.cpu()
-    a = np.ascontiguousarray(t.numpy())
+    if t.dtype == _ember.bfloat16:  # its bits: the top half of the (exact) float32 value
+        a = (np.ascontiguousarray(t.float().numpy()).view(np.uint32) >> 16).astype(np.uint16)
+    else:
+        a = np.ascontiguousarray(t.numpy())
     if a.dtype.byteorder == ">" or (a.dtype.byteorder == "=" and sys.byteorder == "big"):
         a = a.astype(a.dtype.newbyteorder("<"))
     return a
@@ -485,7 +490,10 @@ def _load(f, size, map_location):
                 arr.byteswap(inplace=True)
             if dt == "BOOL" and arr.view(np.uint8).max() > 1:
                 raise _Corrupt(f"tensor '{name}' (BOOL) holds bytes other than 0 and 1")
-        t = _ember.from_numpy(arr)
+        if dt == "BF16":
+            t = _ember.from_numpy((arr.astype(np.uint32) << 16).view(np.float32)).to(_ember.bfloat16)
+        else:
+            t = _ember.from_numpy(arr)
         if device is not None:
             t = t.to(device)
         tensors[name] = t

@@ -26,7 +26,7 @@ class Scalar {
   template <typename T>
   T to() const {
     if constexpr (std::is_same_v<T, bool>) return kind_ == Kind::Float ? d_ != 0 : i_ != 0;
-    else if constexpr (std::is_floating_point_v<T>) return T(to_double());
+    else if constexpr (is_float_v<T>) return T(to_double());
     else return kind_ == Kind::Float ? T(d_) : T(i_);
   }
   // The dtype a tensor made from this number alone gets.

@@ -119,10 +119,14 @@ void cuda_gemm(const Tensor& a, const Tensor& b, const Tensor& out) {
   DeviceGuard guard(dev);
   const float alpha_f = 1.f, beta_f = 0.f;
   const double alpha_d = 1.0, beta_d = 0.0;
-  const bool f32 = t == ScalarType::Float32;
+  // float16/bfloat16 operands are multiplied with float32 sums and float scalars (cuBLAS's COMPUTE_32F), as PyTorch
+  const bool f32 = t != ScalarType::Float64;
   const void* alpha = f32 ? static_cast<const void*>(&alpha_f) : &alpha_d;
   const void* beta = f32 ? static_cast<const void*>(&beta_f) : &beta_d;
-  const int dt = f32 ? cublas::R_32F : cublas::R_64F;
+  const int dt = t == ScalarType::Float32   ? cublas::R_32F
+                 : t == ScalarType::Float16 ? cublas::R_16F
+                 : t == ScalarType::BFloat16 ? cublas::R_16BF
+                                             : cublas::R_64F;
   const int ct = f32 ? cublas::COMPUTE_32F : cublas::COMPUTE_64F;
   // Row-major C = A @ B is column-major C^T = B^T @ A^T: swap the operands.
   check(api().gemm(handle(dev), B.op, A.op, int(n), int(m), int(k), alpha, B.t.device_data(), dt, int(B.ld),

@@ -10,7 +10,7 @@ using Handle = struct cublasContext*;
 using Status = int;  // cublasStatus_t; 0 is CUBLAS_STATUS_SUCCESS
 enum Operation : int { OP_N = 0, OP_T = 1 };
 enum ComputeType : int { COMPUTE_32F = 68, COMPUTE_32F_PEDANTIC = 69, COMPUTE_64F = 70 };
-enum DataType : int { R_32F = 0, R_64F = 1 };  // cudaDataType_t
+enum DataType : int { R_32F = 0, R_64F = 1, R_16F = 2, R_16BF = 14 };  // cudaDataType_t
 enum Algo : int { GEMM_DEFAULT = -1 };
 enum Math : int { DEFAULT_MATH = 0, PEDANTIC_MATH = 2 };  // cublasMath_t
 

@@ -329,9 +329,9 @@ void cuda_clamp(const StridedLoop& L, ScalarType t, bool has_min, bool has_max) 
 void cuda_copy(const Tensor& dst, const Tensor& src) {
   auto L = StridedLoop::make(dst, {&src});
   Args a = make_args(L);
-  EMBER_CUDA_DISPATCH(dst.dtype(), "copy_", [&] {
+  EMBER_CUDA_DISPATCH_AND_HALF(dst.dtype(), "copy_", [&] {
     using D = scalar_t;
-    EMBER_CUDA_DISPATCH(src.dtype(), "copy_", [&] {
+    EMBER_CUDA_DISPATCH_AND_HALF(src.dtype(), "copy_", [&] {
       launch(L.device, L.numel, [&](unsigned g, cudaStream_t s) { copy_k<D, scalar_t><<<g, kThreads, 0, s>>>(a); });
     });
   });
@@ -340,7 +340,7 @@ void cuda_copy(const Tensor& dst, const Tensor& src) {
 void cuda_fill(const Tensor& self, Scalar value) {
   auto L = StridedLoop::make(self, {});
   Args a = make_args(L);
-  EMBER_CUDA_DISPATCH(self.dtype(), "fill_", [&] {
+  EMBER_CUDA_DISPATCH_AND_HALF(self.dtype(), "fill_", [&] {
     const scalar_t v = value.to<scalar_t>();
     launch(L.device, L.numel, [&](unsigned g, cudaStream_t s) { fill_k<scalar_t><<<g, kThreads, 0, s>>>(a, v); });
   });

@@ -94,6 +94,16 @@ template <typename T> constexpr bool is_float_v = std::is_floating_point_v<T>;
                                         ::ember::dtype_short_name(TYPE), "'"));                        \
   }
 
+// The same with float16 and bfloat16 (ember/core/half.h), for kernels that move or convert values (copy, fill);
+// arithmetic on them runs on float32 copies (ops/opmath.h).
+#define EMBER_CUDA_DISPATCH_AND_HALF(TYPE, NAME, ...)                                                 \
+  switch (TYPE) {                                                                                      \
+    EMBER_DISPATCH_CASE(Float16, ::ember::Half, __VA_ARGS__)                                          \
+    EMBER_DISPATCH_CASE(BFloat16, ::ember::BFloat16, __VA_ARGS__)                                     \
+    default:                                                                                           \
+      EMBER_CUDA_DISPATCH(TYPE, NAME, __VA_ARGS__)                                                    \
+  }
+
 // Launches on the loop's device and that device's current stream.
 template <typename Launch>
 void launch(Device d, int64_t n, Launch f) {

@@ -27,7 +27,7 @@ bool promotes_int_to_float(BinaryOp op) { return op == BinaryOp::Div || op == Bi
 // ---- scalar semantics of each op (Python's for floor division and remainder) ----------
 template <typename T>
 T floor_divide(T a, T b) {
-  if constexpr (std::is_floating_point_v<T>) {
+  if constexpr (is_float_v<T>) {
     if (b == 0) return a / b;
     T mod = std::fmod(a, b);
     T div = (a - mod) / b;
@@ -52,7 +52,7 @@ T floor_divide(T a, T b) {
 
 template <typename T>
 T remainder(T a, T b) {
-  if constexpr (std::is_floating_point_v<T>) {
+  if constexpr (is_float_v<T>) {
     T mod = std::fmod(a, b);
     if (mod != 0 && ((b < 0) != (mod < 0))) mod += b;
     return mod;
@@ -93,7 +93,7 @@ void run_arith(BinaryOp op, const StridedLoop& L) {
     case BinaryOp::FloorDiv: binary_kernel<T, T, B>(L, [](T a, T b) { return floor_divide(a, b); }); break;
     case BinaryOp::TruncDiv:
       binary_kernel<T, T, B>(L, [](T a, T b) {
-        if constexpr (std::is_floating_point_v<T>) return T(std::trunc(a / b));
+        if constexpr (is_float_v<T>) return T(std::trunc(a / b));
         else {
           if (b == 0) throw_error(ErrorKind::Runtime, "ZeroDivisionError");
           return T(a / b);
@@ -103,7 +103,7 @@ void run_arith(BinaryOp op, const StridedLoop& L) {
     case BinaryOp::Remainder: binary_kernel<T, T, B>(L, [](T a, T b) { return remainder(a, b); }); break;
     case BinaryOp::Fmod:
       binary_kernel<T, T, B>(L, [](T a, T b) {
-        if constexpr (std::is_floating_point_v<T>) return T(std::fmod(a, b));
+        if constexpr (is_float_v<T>) return T(std::fmod(a, b));
         else {
           if (b == 0) throw_error(ErrorKind::Runtime, "ZeroDivisionError");
           return T(a % b);
@@ -113,7 +113,7 @@ void run_arith(BinaryOp op, const StridedLoop& L) {
     case BinaryOp::Pow:
       binary_kernel<T, T, B>(L, [](T a, T b) {
         // x ** 2 is x * x, exactly as PyTorch computes it (pow may differ in the last bit).
-        if constexpr (std::is_floating_point_v<T>) return b == T(2) ? T(a * a) : T(std::pow(a, b));
+        if constexpr (is_float_v<T>) return b == T(2) ? T(a * a) : T(std::pow(a, b));
         else return int_pow(a, b);
       });
       break;
@@ -124,7 +124,7 @@ void run_arith(BinaryOp op, const StridedLoop& L) {
       binary_kernel<T, T, B>(L, [](T a, T b) { return (a < b || a != a) ? a : b; });
       break;
     case BinaryOp::Atan2:
-      if constexpr (std::is_floating_point_v<T>)
+      if constexpr (is_float_v<T>)
         binary_kernel<T, T, B>(L, [](T a, T b) { return T(std::atan2(a, b)); });
       break;
     default: EMBER_ERROR("internal: not an arithmetic op");
@@ -239,10 +239,10 @@ void check_int_pow(BinaryOp op, ScalarType ct, const Operand& b) {
 bool off_device(const Operand& o, Device d) { return !o.is_scalar && o.tensor.device() != d; }
 Operand as_number(const Operand& o) {
   Scalar s;
-  EMBER_DISPATCH_ALL(o.tensor.dtype(), "item", [&] {
+  EMBER_DISPATCH_ALL_AND_HALF(o.tensor.dtype(), "item", [&] {
     scalar_t v = *static_cast<const scalar_t*>(o.tensor.raw_data());
     if constexpr (std::is_same_v<scalar_t, bool>) s = Scalar(v);
-    else if constexpr (std::is_floating_point_v<scalar_t>) s = Scalar(double(v));
+    else if constexpr (is_float_v<scalar_t>) s = Scalar(double(v));
     else s = Scalar(int64_t(v));
   });
   return Operand(s);
@@ -251,6 +251,13 @@ Operand as_number(const Operand& o) {
 // Runs the kernel for `out = op(a, b)`; `out` has the broadcast shape and dtype `ot`.
 void run_binary(BinaryOp op, ScalarType ct, const Operand& a, const Operand& b, const Tensor& out) {
   if (out.numel() == 0) return;
+  if (is_reduced_float(ct)) {  // computed in float32 and rounded once, as PyTorch's opmath
+    const Tensor tmp = out.dtype() == ct ? empty(out.sizes(), ScalarType::Float32, out.device()) : out;
+    run_binary(op, ScalarType::Float32, a, b, tmp);
+    Tensor o = out;
+    if (!tmp.is_same(out)) copy_(o, tmp);
+    return;
+  }
   // (On the CPU every tensor operand is on the CPU: common_device let nothing else through.)
   const Device d = out.device();
   if (__builtin_expect(!d.is_cpu(), 0) && (off_device(a, d) || off_device(b, d)))

@@ -462,6 +462,13 @@ Tensor cpu_conv_weight(const Tensor& x, const Tensor& y, const Tensor&, const Co
 const bool registered = (conv_stub.set(DeviceType::CPU, cpu_conv), conv_input_stub.set(DeviceType::CPU, cpu_conv_input),
                          conv_weight_stub.set(DeviceType::CPU, cpu_conv_weight), true);
 
+// Runs one of the conv tables; float16/bfloat16 on float32 copies, rounded once (on every device).
+Tensor run_conv(const DispatchStub<ConvFn>& stub, const Tensor& a, const Tensor& b, const Tensor& bias, const Geom& g) {
+  if (!is_reduced_float(a.dtype())) return stub[a.device()](a, b, bias, g);
+  const auto f32 = [](const Tensor& t) { return t.defined() ? to_dtype(t, ScalarType::Float32) : t; };
+  return to_dtype(stub[a.device()](f32(a), f32(b), f32(bias), g), a.dtype());
+}
+
 // ---- the differentiable ops ----
 Tensor conv_weight_op(const Tensor& x, const Tensor& y, const Geom& g);
 Tensor conv_input_op(const Tensor& y, const Tensor& w, const OptTensor& bias, const Geom& g);
@@ -473,7 +480,7 @@ Tensor conv_op(const Tensor& x, const Tensor& w, const OptTensor& bias, const Ge
   Tensor y;
   {
     GradModeGuard no_grad(false);
-    y = conv_stub[x.device()](x, w, b, g);
+    y = run_conv(conv_stub, x, w, b, g);
   }
   if (grad_enabled() && any_requires_grad({&x, &w, &b})) {
     // saves x only for dw and w only for dx
@@ -494,7 +501,7 @@ Tensor conv_input_op(const Tensor& y, const Tensor& w, const OptTensor& bias, co
   Tensor x;
   {
     GradModeGuard no_grad(false);
-    x = conv_input_stub[y.device()](y, w, b, g);
+    x = run_conv(conv_input_stub, y, w, b, g);
   }
   if (grad_enabled() && any_requires_grad({&y, &w, &b})) {
     record("ConvolutionBackward0", {&y, &w, &b}, x,
@@ -513,7 +520,7 @@ Tensor conv_weight_op(const Tensor& x, const Tensor& y, const Geom& g) {
   Tensor w;
   {
     GradModeGuard no_grad(false);
-    w = conv_weight_stub[x.device()](x, y, Tensor(), g);
+    w = run_conv(conv_weight_stub, x, y, Tensor(), g);
   }
   if (grad_enabled() && any_requires_grad({&x, &y})) {
     record("ConvolutionBackwardBackward0", {&x, &y}, w,

@@ -21,7 +21,7 @@ Tensor write_out(const Tensor& result, const Tensor& out, const char* op);
 struct ScalarBuffer {
   alignas(8) unsigned char bytes[8];
   ScalarBuffer(Scalar s, ScalarType t) {
-    EMBER_DISPATCH_ALL(t, "scalar", [&] { *reinterpret_cast<scalar_t*>(bytes) = s.to<scalar_t>(); });
+    EMBER_DISPATCH_ALL_AND_HALF(t, "scalar", [&] { *reinterpret_cast<scalar_t*>(bytes) = s.to<scalar_t>(); });
   }
   void* ptr() { return bytes; }
 };

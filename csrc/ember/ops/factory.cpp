@@ -24,9 +24,9 @@ inline D convert(S v) {
 
 void cpu_copy(const Tensor& dst, const Tensor& src) {
   auto L = StridedLoop::make(dst, {&src});
-  EMBER_DISPATCH_ALL(dst.dtype(), "copy_", [&] {
+  EMBER_DISPATCH_ALL_AND_HALF(dst.dtype(), "copy_", [&] {
     using D = scalar_t;
-    EMBER_DISPATCH_ALL(src.dtype(), "copy_", [&] {
+    EMBER_DISPATCH_ALL_AND_HALF(src.dtype(), "copy_", [&] {
       unary_kernel<D, scalar_t>(L, [](scalar_t v) { return convert<D>(v); });
     });
   });
@@ -35,7 +35,7 @@ void cpu_copy(const Tensor& dst, const Tensor& src) {
 
 void cpu_fill(const Tensor& self, Scalar value) {
   auto L = StridedLoop::make(self, {});
-  EMBER_DISPATCH_ALL(self.dtype(), "fill_", [&] {
+  EMBER_DISPATCH_ALL_AND_HALF(self.dtype(), "fill_", [&] {
     const scalar_t v = value.to<scalar_t>();
     L.run([&](char** p, const int64_t* s, int64_t n) {
       if (s[0] == sizeof(scalar_t)) {
@@ -52,7 +52,7 @@ void cpu_arange(const Tensor& out, Scalar start, Scalar step) {
   const int64_t n = out.numel();
   EMBER_DISPATCH_NUMERIC(out.dtype(), "arange", [&] {
     scalar_t* p = out.data_ptr<scalar_t>();
-    if constexpr (std::is_floating_point_v<scalar_t>) {
+    if constexpr (is_float_v<scalar_t>) {
       const double s = start.to_double(), st = step.to_double();
       for (int64_t i = 0; i < n; ++i) p[i] = scalar_t(s + double(i) * st);
     } else {
@@ -216,7 +216,7 @@ Tensor linspace(double start, double end, int64_t steps, ScalarType dtype, Devic
   // element type, so the values match bit for bit.
   const int64_t half = steps / 2;
   EMBER_DISPATCH_NUMERIC(dtype, "linspace", [&] {
-    using step_t = std::conditional_t<std::is_floating_point_v<scalar_t>, scalar_t, double>;
+    using step_t = std::conditional_t<is_float_v<scalar_t>, scalar_t, double>;
     const step_t lo = step_t(scalar_t(start)), hi = step_t(scalar_t(end));
     const step_t step = steps > 1 ? (hi - lo) / step_t(steps - 1) : step_t(0);
     scalar_t* p = out.data_ptr<scalar_t>();
@@ -232,7 +232,7 @@ Tensor eye(int64_t n, int64_t m, ScalarType dtype, Device device) {
   EMBER_CHECK(m >= 0, "m must be greater or equal to 0, got ", m);
   if (!device.is_cpu()) return to_device(eye(n, m, dtype, Device{}), device, dtype);
   Tensor out = zeros({n, m}, dtype, device);
-  EMBER_DISPATCH_ALL(dtype, "eye", [&] {
+  EMBER_DISPATCH_ALL_AND_HALF(dtype, "eye", [&] {
     scalar_t* p = out.data_ptr<scalar_t>();
     for (int64_t i = 0; i < std::min(n, m); ++i) p[i * m + i] = scalar_t(1);
   });

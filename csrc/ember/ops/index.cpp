@@ -506,7 +506,7 @@ namespace {
 // The CPU slot of gather_scatter_stub. Scatter runs serially: repeated indices must combine deterministically.
 void cpu_gather_scatter(IndexMode mode, const StridedLoop& L, ScalarType dtype, int64_t dim, int64_t size,
                         int64_t stride_bytes) {
-  EMBER_DISPATCH_ALL(dtype, mode == IndexMode::Gather ? "gather" : "scatter", [&] {
+  EMBER_DISPATCH_ALL_AND_HALF(dtype, mode == IndexMode::Gather ? "gather" : "scatter", [&] {
     using T = scalar_t;
     L.run(
         [&](char** p, const int64_t* s, int64_t n) {
@@ -679,7 +679,7 @@ Tensor nonzero(const Tensor& self) {
   Tensor c = contiguous(self);
   const int64_t nd = self.dim(), n = self.numel();
   std::vector<int64_t> hits;
-  EMBER_DISPATCH_ALL(self.dtype(), "nonzero", [&] {
+  EMBER_DISPATCH_ALL_AND_HALF(self.dtype(), "nonzero", [&] {
     const scalar_t* p = c.data_ptr<scalar_t>();
     for (int64_t i = 0; i < n; ++i)
       if (p[i] != scalar_t(0)) hits.push_back(i);

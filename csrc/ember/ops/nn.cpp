@@ -7,6 +7,7 @@
 
 #include "ember/autograd/autograd.h"
 #include "ember/ops/elementwise.h"
+#include "ember/ops/opmath.h"
 #include "ember/ops/stubs.h"
 
 namespace ember {
@@ -67,6 +68,7 @@ const bool softmax_registered = (softmax_stub.set(DeviceType::CPU, cpu_softmax),
 }  // namespace
 
 Tensor softmax(const Tensor& self, int64_t dim) {
+  if (is_reduced_float(self.dtype())) return on_float32(self, [&](const Tensor& x) { return softmax(x, dim); });
   Tensor out = along_dim(self, dim, "softmax", false);
   if (grad_enabled() && requires_grad(self)) {
     const int64_t d = wrap_dim(dim, self.dim());
@@ -80,6 +82,7 @@ Tensor softmax(const Tensor& self, int64_t dim) {
 }
 
 Tensor log_softmax(const Tensor& self, int64_t dim) {
+  if (is_reduced_float(self.dtype())) return on_float32(self, [&](const Tensor& x) { return log_softmax(x, dim); });
   Tensor out = along_dim(self, dim, "log_softmax", true);
   if (grad_enabled() && requires_grad(self)) {
     const int64_t d = wrap_dim(dim, self.dim());
@@ -164,6 +167,11 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const OptTensor& weig
   if (weight)
     EMBER_CHECK(weight->dim() == 1 && weight->numel() == C, "weight tensor should be defined either for all ", C,
                 " classes or no classes but got weight tensor of shape: ", weight->sizes());
+  if (is_reduced_float(input.dtype()))
+    return on_float32(input, [&](const Tensor& x) {
+      return nll_loss(x, target, weight ? OptTensor(to_dtype(*weight, ScalarType::Float32)) : std::nullopt, reduction,
+                      ignore_index);
+    });
   Tensor losses = empty({N}, input.dtype(), input.device());
   double total_weight = 0;
   {
@@ -213,6 +221,10 @@ Tensor addmm(const Tensor& bias, const Tensor& a, const Tensor& b) {
               "expected m1, m2 and self to have the same dtype, but got: ", dtype_name(a.dtype()), ", ",
               dtype_name(b.dtype()), " and ", dtype_name(bias.dtype()));
   check_same_device("addmm", {&bias, &a, &b});
+  if (is_reduced_float(a.dtype()))  // bias + a @ b in float32, rounded once
+    return on_float32(bias, [&](const Tensor& b32) {
+      return addmm(b32, to_dtype(a, ScalarType::Float32), to_dtype(b, ScalarType::Float32));
+    });
   const int64_t M = a.sizes()[0], K = a.sizes()[1], N = b.sizes()[1];
   Tensor out = empty({M, N}, a.dtype(), a.device());
   {

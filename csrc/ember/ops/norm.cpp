@@ -18,6 +18,7 @@
 #include "ember/autograd/autograd.h"
 #include "ember/cpu/parallel.h"
 #include "ember/ops/ops.h"
+#include "ember/ops/opmath.h"
 #include "ember/ops/stubs.h"
 
 namespace ember {
@@ -277,6 +278,17 @@ Tensor batch_norm(const Tensor& input, const OptTensor& weight_, const OptTensor
   EMBER_CHECK(input.dim() >= 2, "batch_norm: expected 2D or higher input, but got ", input.dim(), "D input");
   EMBER_CHECK(is_floating(input.dtype()), "\"batch_norm\" not implemented for '", dtype_short_name(input.dtype()),
               "'");
+  if (is_reduced_float(input.dtype())) {  // in float32, rounded once; the running stats keep their dtype
+    Tensor rm = float32_of(running_mean), rv = float32_of(running_var);
+    Tensor out = to_dtype(batch_norm(to_dtype(input, ScalarType::Float32), float32_of(weight), float32_of(bias),
+                                     rm.defined() ? OptTensor(rm) : std::nullopt,
+                                     rv.defined() ? OptTensor(rv) : std::nullopt, training, momentum, eps),
+                          input.dtype());
+    GradModeGuard no_grad(false);
+    if (rm.defined() && !rm.is_same(running_mean)) copy_(running_mean, rm);
+    if (rv.defined() && !rv.is_same(running_var)) copy_(running_var, rv);
+    return out;
+  }
   Tensor x = contiguous(input);
   const Planes p = planes_of(x);
   Tensor out = empty(x.sizes(), x.dtype(), x.device());
@@ -377,6 +389,12 @@ Tensor group_norm(const Tensor& input, int64_t G, const OptTensor& weight_, cons
               input.sizes(), " and num_groups=", G);
   EMBER_CHECK(is_floating(input.dtype()), "\"group_norm\" not implemented for '", dtype_short_name(input.dtype()),
               "'");
+  if (is_reduced_float(input.dtype()))  // in float32, rounded once
+    return on_float32(input, [&](const Tensor& x) {
+      const Tensor w = float32_of(weight), b = float32_of(bias);
+      return group_norm(x, G, w.defined() ? OptTensor(w) : std::nullopt, b.defined() ? OptTensor(b) : std::nullopt,
+                        eps);
+    });
   Tensor x = contiguous(input);
   const Planes p = planes_of(x);
   const Groups q{p.N, p.C, p.S, G};

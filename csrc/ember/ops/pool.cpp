@@ -25,6 +25,7 @@
 #include "ember/cpu/clones.h"
 #include "ember/cpu/parallel.h"
 #include "ember/ops/ops.h"
+#include "ember/ops/opmath.h"
 #include "ember/ops/stubs.h"
 
 namespace ember {
@@ -72,6 +73,8 @@ Tensor axis_matrix(const Axis& ax, const Tensor& like) {
 // x (..., A.in, B.in) -> (..., A.out, B.out); adjoint: x (..., A.out, B.out) -> (..., A.in, B.in).
 Tensor linear_kernel(const Tensor& input, const Axis& A, const Axis& B, bool adjoint, const char* name) {
   GradModeGuard no_grad(false);
+  if (is_reduced_float(input.dtype()))  // float16/bfloat16: in float32, rounded once
+    return on_float32(input, [&](const Tensor& x) { return linear_kernel(x, A, B, adjoint, name); });
   if (!input.device().is_cpu()) {
     // Other devices: the map as two matmuls, out = MA @ x @ MB^T (adjoint: MA^T @ x @ MB), small dense matrices.
     EMBER_CHECK_KIND(NotImplemented, is_floating(input.dtype()), "\"", name, "\" not implemented for '",
@@ -134,6 +137,10 @@ Tensor linear_map(const Tensor& input, const Axes& axes, bool adjoint, const cha
 // Max over each window: (values, flat indices within the plane).
 std::pair<Tensor, Tensor> max_kernel(const Tensor& input, const Axis& A, const Axis& B, const char* name) {
   GradModeGuard no_grad(false);
+  if (is_reduced_float(input.dtype())) {  // the float32 maxima are exact; their indices are the same
+    auto [out, idx] = max_kernel(to_dtype(input, ScalarType::Float32), A, B, name);
+    return {to_dtype(out, input.dtype()), idx};
+  }
   Tensor x = contiguous(input);
   const int64_t IH = A.in, IW = B.in, OH = A.out(), OW = B.out();
   Tensor out = empty(out_shape(x, OH, OW), x.dtype(), x.device());
@@ -174,6 +181,10 @@ Tensor max_backward(const Tensor& grad, const Tensor& indices, int64_t H, int64_
   {
     GradModeGuard no_grad(false);
     Tensor g = contiguous(grad), ix = contiguous(indices);
+    if (is_reduced_float(g.dtype())) {  // summed in float32, rounded once
+      Tensor o = max_backward(to_dtype(g, ScalarType::Float32), ix, H, W, name);
+      return to_dtype(o, g.dtype());
+    }
     out = zeros(out_shape(g, H, W), g.dtype(), g.device());
     const int64_t n = g.sizes()[g.dim() - 2] * g.sizes()[g.dim() - 1];
     const int64_t planes = n == 0 || H * W == 0 ? 0 : g.numel() / n;
@@ -432,6 +443,10 @@ const bool max_pool_registered = (max_pool_stub.set(DeviceType::CPU, cpu_max_poo
 
 std::pair<Tensor, Tensor> max_pool_kernel(const Tensor& input, const Pool2d& g) {
   GradModeGuard no_grad(false);
+  if (is_reduced_float(input.dtype())) {
+    auto [out, idx] = max_pool_kernel(to_dtype(input, ScalarType::Float32), g);
+    return {to_dtype(out, input.dtype()), idx};
+  }
   Tensor x = contiguous(input);
   Tensor out = empty(out_shape(x, g.OH, g.OW), x.dtype(), x.device());
   Tensor idx = empty(out_shape(x, g.OH, g.OW), ScalarType::Int64, x.device());
@@ -603,7 +618,7 @@ Tensor upsample_bilinear2d(const Tensor& input, const Dims& output_size, bool al
   check_floating(input, "upsample_bilinear2d");
   const int64_t H = input.sizes()[2], W = input.sizes()[3];
   auto axes = std::make_shared<std::pair<Axis, Axis>>();
-  if (input.dtype() == ScalarType::Float32) {
+  if (opmath_dtype(input.dtype()) == ScalarType::Float32) {
     axes->first = bilinear_axis<float>(H, output_size[0], align_corners, scale_h);
     axes->second = bilinear_axis<float>(W, output_size[1], align_corners, scale_w);
   } else {

@@ -9,6 +9,7 @@
 #include "ember/autograd/autograd.h"
 #include "ember/cpu/vec_math.h"
 #include "ember/ops/elementwise.h"
+#include "ember/ops/opmath.h"
 #include "ember/ops/stubs.h"
 
 namespace ember {
@@ -173,7 +174,7 @@ template <typename T>
 void arg_kernel(const Tensor& x, Layout layout, int64_t M, int64_t R, bool is_max, T* values, int64_t* idx) {
   const T* px = static_cast<const T*>(x.raw_data());
   auto better = [is_max](T cand, T best) {
-    if constexpr (std::is_floating_point_v<T>) {
+    if constexpr (is_float_v<T>) {
       if (best != best) return false;
       if (cand != cand) return true;
     }
@@ -204,7 +205,7 @@ void cpu_extreme(const Tensor& x, bool outer, int64_t M, int64_t R, bool is_max,
       return;
     }
     auto f = [is_max](T a, T b) {
-      if constexpr (std::is_floating_point_v<T>) {
+      if constexpr (is_float_v<T>) {
         if (a != a) return a;
         if (b != b) return b;
       }
@@ -213,7 +214,7 @@ void cpu_extreme(const Tensor& x, bool outer, int64_t M, int64_t R, bool is_max,
     T init;
     if constexpr (std::is_same_v<T, bool>) init = !is_max;
     else init = is_max ? std::numeric_limits<T>::lowest() : std::numeric_limits<T>::max();
-    if constexpr (std::is_floating_point_v<T>) init = is_max ? -INFINITY : INFINITY;
+    if constexpr (is_float_v<T>) init = is_max ? -INFINITY : INFINITY;
     fold_kernel<T>(x, layout, M, R, init, values.data_ptr<T>(), f);
   });
 }
@@ -255,6 +256,8 @@ namespace {
 Tensor sum_impl(const Tensor& self, const Dims& dims, bool keepdim, std::optional<ScalarType> dtype) {
   ReducePlan p = plan_reduction(self, dims, "sum");
   ScalarType ot = sum_dtype(self.dtype(), dtype);
+  if (is_reduced_float(ot))  // accumulated in float32, rounded once
+    return to_dtype(sum_impl(self, dims, keepdim, ScalarType::Float32), ot);
   Tensor src = self.dtype() == ScalarType::Bool || (dtype && *dtype != self.dtype()) ? to_dtype(self, ot) : self;
   Tensor out = empty({p.M}, ot, self.device());
   if (p.R == 0 || p.M == 0) {
@@ -276,6 +279,8 @@ Tensor mean_impl(const Tensor& self, const Dims& dims, bool keepdim, std::option
   ScalarType t = dtype.value_or(self.dtype());
   EMBER_CHECK(is_floating(t), "mean(): could not infer output dtype. ", dtype ? "Optional" : "Input",
               " dtype must be either a floating point or complex dtype. Got: ", dtype_short_name(t));
+  if (is_reduced_float(t))  // the sum and the division in float32, rounded once (PyTorch's CPU mean)
+    return to_dtype(mean_impl(self, dims, keepdim, ScalarType::Float32), t);
   ReducePlan p = plan_reduction(self, dims, "mean");
   Tensor s = sum_impl(self, dims, keepdim, t);
   binary_(BinaryOp::Div, s, Operand(Scalar(double(p.R))));
@@ -285,6 +290,7 @@ Tensor mean_impl(const Tensor& self, const Dims& dims, bool keepdim, std::option
 Tensor prod_impl(const Tensor& self, const Dims& dims, bool keepdim, std::optional<ScalarType> dtype) {
   ReducePlan p = plan_reduction(self, dims, "prod");
   ScalarType ot = sum_dtype(self.dtype(), dtype);
+  if (is_reduced_float(ot)) return to_dtype(prod_impl(self, dims, keepdim, ScalarType::Float32), ot);
   Tensor src = to_dtype(self, ot);
   Tensor out = empty({p.M}, ot, self.device());
   if (p.R == 0 || p.M == 0) {
@@ -300,6 +306,8 @@ Tensor prod_impl(const Tensor& self, const Dims& dims, bool keepdim, std::option
 }
 
 Tensor extreme(const Tensor& self, const Dims& dims, bool keepdim, bool is_max) {
+  if (is_reduced_float(self.dtype()))
+    return on_float32(self, [&](const Tensor& x) { return extreme(x, dims, keepdim, is_max); });
   const char* name = is_max ? "amax" : "amin";
   ReducePlan p = plan_reduction(self, dims, name);
   check_nonempty(self, p, dims, name);
@@ -313,6 +321,10 @@ Tensor extreme(const Tensor& self, const Dims& dims, bool keepdim, bool is_max) 
 
 std::pair<Tensor, Tensor> extreme_dim(const Tensor& self, std::optional<int64_t> dim, bool keepdim, bool is_max,
                                       bool want_values, const char* name) {
+  if (is_reduced_float(self.dtype())) {  // the float32 maxima are the values; their indices are the same
+    auto [v, i] = extreme_dim(to_dtype(self, ScalarType::Float32), dim, keepdim, is_max, want_values, name);
+    return {want_values ? to_dtype(v, self.dtype()) : v, i};
+  }
   Dims dims;
   if (dim) dims.push_back(*dim);
   ReducePlan p = plan_reduction(self, dims, name);
@@ -471,6 +483,8 @@ Tensor any(const Tensor& self, const Dims& dims, bool keepdim) {
 namespace {
 Tensor var_value(const Tensor& self, const Dims& dims, double correction, bool keepdim) {
   EMBER_CHECK(is_floating(self.dtype()), "std and var only support floating point and complex dtypes");
+  if (is_reduced_float(self.dtype()))
+    return on_float32(self, [&](const Tensor& x) { return var_value(x, dims, correction, keepdim); });
   ReducePlan p = plan_reduction(self, dims, "var");
   Tensor mu = mean(self, dims, true);
   Tensor d = binary(BinaryOp::Sub, self, mu);
@@ -517,6 +531,8 @@ Tensor std_(const Tensor& self, const Dims& dims, double correction, bool keepdi
 
 namespace {
 Tensor norm_value(const Tensor& self, double p, const Dims& dims, bool keepdim) {
+  if (is_reduced_float(self.dtype()))
+    return on_float32(self, [&](const Tensor& x) { return norm_value(x, p, dims, keepdim); });
   if (p == 2) return unary(UnaryOp::Sqrt, sum(binary(BinaryOp::Mul, self, self), dims, keepdim));
   Tensor a = unary(UnaryOp::Abs, self);
   if (p == 1) return sum(a, dims, keepdim);
@@ -553,6 +569,8 @@ Tensor norm(const Tensor& self, double p, const Dims& dims, bool keepdim) {
 
 namespace {
 Tensor logsumexp_value(const Tensor& self, const Dims& dims, bool keepdim) {
+  if (is_reduced_float(self.dtype()))
+    return on_float32(self, [&](const Tensor& x) { return logsumexp_value(x, dims, keepdim); });
   Tensor x = is_floating(self.dtype()) ? self : to_dtype(self, default_dtype());
   if (x.numel() == 0) return unary(UnaryOp::Log, sum(unary(UnaryOp::Exp, x), dims, keepdim));
   Tensor m = amax(x, dims, true);
@@ -584,6 +602,7 @@ Tensor max_all(const Tensor& self, bool is_max) {
 namespace {
 Tensor cumsum_impl(const Tensor& self, int64_t dim, std::optional<ScalarType> dtype) {
   ScalarType ot = sum_dtype(self.dtype(), dtype);
+  if (is_reduced_float(ot) && self.dim() > 0) return to_dtype(cumsum_impl(self, dim, ScalarType::Float32), ot);
   if (self.dim() == 0) return to_dtype(self, ot, true);
   // Scan rows of a copy with `dim` moved innermost, then move it back.
   Tensor x = clone(to_dtype(transpose(self, dim, -1), ot));

@@ -581,7 +581,7 @@ Tensor triangle(const Tensor& self, int64_t diagonal, bool lower) {
   Tensor out = contiguous(clone(self));
   const int64_t rows = self.sizes()[self.dim() - 2], cols = self.sizes()[self.dim() - 1];
   const int64_t batches = rows * cols == 0 ? 0 : out.numel() / (rows * cols);
-  EMBER_DISPATCH_ALL(out.dtype(), lower ? "tril" : "triu", [&] {
+  EMBER_DISPATCH_ALL_AND_HALF(out.dtype(), lower ? "tril" : "triu", [&] {
     scalar_t* p = out.data_ptr<scalar_t>();
     for (int64_t b = 0; b < batches; ++b)
       for (int64_t i = 0; i < rows; ++i)

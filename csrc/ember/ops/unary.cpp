@@ -63,7 +63,7 @@ void run_exact_unary(UnaryOp op, const StridedLoop& L) {
     case UnaryOp::Neg: unary_kernel<T, T>(L, [](T x) { return T(-x); }); break;
     case UnaryOp::Abs:
       unary_kernel<T, T>(L, [](T x) {
-        if constexpr (std::is_floating_point_v<T>) return std::fabs(x);
+        if constexpr (is_float_v<T>) return std::fabs(x);
         else return T(x < 0 ? -x : x);
       });
       break;
@@ -73,13 +73,13 @@ void run_exact_unary(UnaryOp op, const StridedLoop& L) {
       break;
     case UnaryOp::Sign:
       unary_kernel<T, T>(L, [](T x) {
-        if constexpr (std::is_floating_point_v<T>) return x != x ? T(0) : T((T(0) < x) - (x < T(0)));
+        if constexpr (is_float_v<T>) return x != x ? T(0) : T((T(0) < x) - (x < T(0)));
         else return T((T(0) < x) - (x < T(0)));
       });
       break;
     case UnaryOp::Square: unary_kernel<T, T>(L, [](T x) { return T(x * x); }); break;
     case UnaryOp::Floor: case UnaryOp::Ceil: case UnaryOp::Round: case UnaryOp::Trunc: case UnaryOp::Frac:
-      if constexpr (std::is_floating_point_v<T>) {
+      if constexpr (is_float_v<T>) {
         switch (op) {
           case UnaryOp::Floor: unary_kernel<T, T>(L, [](T x) { return std::floor(x); }); break;
           case UnaryOp::Ceil: unary_kernel<T, T>(L, [](T x) { return std::ceil(x); }); break;
@@ -151,6 +151,7 @@ std::pair<ScalarType, ScalarType> unary_dtypes(UnaryOp op, ScalarType in) {
 
 void run_unary(UnaryOp op, ScalarType ct, const Tensor& in, const Tensor& out) {
   if (out.numel() == 0) return;
+  ct = opmath_dtype(ct);  // a float16/bfloat16 result: computed in float32 (tmp), rounded by the copy
   Tensor src = to_dtype(in, ct);
   if (out.dtype() == ct) {
     auto L = StridedLoop::make(out, {&src});

@@ -13,7 +13,7 @@ Tensor as_tensor_of(const Operand& o, ScalarType t, Device d) {
 
 
 void cpu_where(const StridedLoop& L, ScalarType t) {
-  EMBER_DISPATCH_ALL(t, "where", [&] {
+  EMBER_DISPATCH_ALL_AND_HALF(t, "where", [&] {
     ternary_kernel<scalar_t, bool, scalar_t, scalar_t>(
         L, [](bool c, scalar_t a, scalar_t b) { return c ? a : b; });
   });
@@ -114,6 +114,12 @@ ScalarType clamp_dtype(const Tensor& self, const std::optional<Operand>& lo, con
 void run_clamp(const Tensor& self, const std::optional<Operand>& lo, const std::optional<Operand>& hi,
                ScalarType t, const Tensor& out) {
   if (out.numel() == 0) return;
+  if (is_reduced_float(t)) {  // computed in float32 and rounded once, as PyTorch's opmath
+    Tensor tmp = empty(out.sizes(), ScalarType::Float32, out.device()), o = out;
+    run_clamp(self, lo, hi, ScalarType::Float32, tmp);
+    copy_(o, tmp);
+    return;
+  }
   check_same_device("clamp", {&self, &out, lo && !lo->is_scalar ? &lo->tensor : nullptr,
                               hi && !hi->is_scalar ? &hi->tensor : nullptr});
   Tensor x = to_dtype(self, t);

@@ -12,6 +12,7 @@ GroupData::GroupData(const char* optimizer, const std::vector<OperandList>& list
   for (const OperandList& l : lists)
     EMBER_CHECK(l.tensors->size() == n, optimizer, ": expected ", n, " ", l.name, " (one per param), got ",
                 l.tensors->size());
+  GradModeGuard no_grad(false);
   data_.resize(n * nops_);
   numel_.resize(n);
   dtype_.resize(n);
@@ -19,12 +20,12 @@ GroupData::GroupData(const char* optimizer, const std::vector<OperandList>& list
     const Tensor& p = params[i];
     EMBER_CHECK(p.defined(), optimizer, ": ", lists[0].name, "[", i, "] is None");
     EMBER_CHECK(is_floating(p.dtype()), optimizer, ": ", lists[0].name, "[", i, "] is ", describe(p),
-                "; only float32 and float64 params can be optimized");
+                "; only floating-point params can be optimized");
     if (i == 0) device_ = p.device();
     EMBER_CHECK(p.device() == device_, optimizer, ": ", lists[0].name, "[", i, "] is on ", p.device().str(),
                 " but ", lists[0].name, "[0] is on ", device_.str(), "; a param group's params must share a device");
     numel_[i] = p.numel();
-    dtype_[i] = p.dtype();
+    dtype_[i] = opmath_dtype(p.dtype());  // float16/bfloat16 operands are updated as float32 copies
     for (size_t k = 0; k < nops_; ++k) {
       const Tensor& t = (*lists[k].tensors)[i];
       if (k > 0) {
@@ -33,8 +34,8 @@ GroupData::GroupData(const char* optimizer, const std::vector<OperandList>& list
                     ": ", lists[k].name, "[", i, "] is ", describe(t), " but its param is ", describe(p));
       }
       Tensor work = t;
-      if (!t.is_contiguous()) {
-        work = contiguous(t);
+      if (!t.is_contiguous() || is_reduced_float(t.dtype())) {
+        work = contiguous(to_dtype(t, opmath_dtype(t.dtype())));
         if (lists[k].written) write_back_.emplace_back(t, work);
         stand_ins_.push_back(work);
       } else if (lists[k].written) {
@@ -51,6 +52,7 @@ void require_cpu(const GroupData& g, const char* optimizer) {
 }
 
 void GroupData::finish() {
+  GradModeGuard no_grad(false);
   for (auto& [orig, work] : write_back_) copy_(orig, work);
   for (const Tensor& t : written_) t.impl()->bump_version();
 }

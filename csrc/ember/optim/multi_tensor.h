@@ -33,7 +33,8 @@ struct OperandList {
 
 // A param group's contiguous element pointers: ptr<T>(i, k) is operand k of
 // param i. A non-contiguous operand is updated through a contiguous copy that
-// finish() writes back; finish() also bumps the written tensors' versions.
+// finish() writes back, and so is a float16/bfloat16 one, through a float32
+// copy (computed in float32 and rounded once per step, as PyTorch's opmath); finish() also bumps the written tensors' versions.
 // All tensors of a group are on one device (the pointers are that device's).
 class GroupData {
  public:

@@ -16,7 +16,8 @@ py::dtype numpy_dtype(ScalarType t) {
     case ScalarType::Int64: return py::dtype("int64");
     case ScalarType::Float32: return py::dtype("float32");
     case ScalarType::Float64: return py::dtype("float64");
-    default: throw py::type_error("dtype has no NumPy equivalent");
+    case ScalarType::Float16: return py::dtype("float16");
+    default: throw py::type_error(str("Got unsupported ScalarType ", dtype_short_name(t)));  // bfloat16, as torch
   }
 }
 
@@ -25,6 +26,7 @@ std::optional<ScalarType> from_numpy_dtype(const py::dtype& d) {
   const int64_t size = d.itemsize();
   if (k == 'f' && size == 4) return ScalarType::Float32;
   if (k == 'f' && size == 8) return ScalarType::Float64;
+  if (k == 'f' && size == 2) return ScalarType::Float16;
   if (k == 'i' && size == 4) return ScalarType::Int32;
   if (k == 'i' && size == 8) return ScalarType::Int64;
   if (k == 'b') return ScalarType::Bool;
@@ -61,7 +63,7 @@ Tensor from_numpy(py::handle obj) {
   if (!dtype)
     throw py::type_error("can't convert np.ndarray of type numpy." +
                          std::string(py::str(arr.dtype().attr("type").attr("__name__"))) +
-                         ". The only supported types are: float64, float32, int64, int32, and bool.");
+                         ". The only supported types are: float64, float32, float16, int64, int32, and bool.");
   const int64_t item = itemsize(*dtype);
   DimVector sizes, strides;
   int64_t span = arr.size() == 0 ? 0 : item;
@@ -107,7 +109,7 @@ struct DLManagedTensorVersioned {
   uint64_t flags;
   DLTensor dl_tensor;
 };
-enum : uint8_t { kDLInt = 0, kDLUInt = 1, kDLFloat = 2, kDLBool = 6 };
+enum : uint8_t { kDLInt = 0, kDLUInt = 1, kDLFloat = 2, kDLBfloat = 4, kDLBool = 6 };
 enum : int32_t { kDLCPU = 1, kDLCUDA = 2 };
 
 DLDataType dl_dtype(ScalarType t) {
@@ -116,6 +118,8 @@ DLDataType dl_dtype(ScalarType t) {
     case ScalarType::Int32: return {kDLInt, 32, 1};
     case ScalarType::Int64: return {kDLInt, 64, 1};
     case ScalarType::Float32: return {kDLFloat, 32, 1};
+    case ScalarType::Float16: return {kDLFloat, 16, 1};
+    case ScalarType::BFloat16: return {kDLBfloat, 16, 1};
     default: return {kDLFloat, 64, 1};
   }
 }
@@ -124,6 +128,8 @@ ScalarType from_dl_dtype(DLDataType d) {
   EMBER_CHECK(d.lanes == 1, "DLPack: vector types are not supported");
   if (d.code == kDLFloat && d.bits == 32) return ScalarType::Float32;
   if (d.code == kDLFloat && d.bits == 64) return ScalarType::Float64;
+  if (d.code == kDLFloat && d.bits == 16) return ScalarType::Float16;
+  if (d.code == kDLBfloat && d.bits == 16) return ScalarType::BFloat16;
   if (d.code == kDLInt && d.bits == 32) return ScalarType::Int32;
   if (d.code == kDLInt && d.bits == 64) return ScalarType::Int64;
   if (d.code == kDLBool && d.bits == 8) return ScalarType::Bool;

@@ -27,6 +27,7 @@ ScalarType to_dtype_arg(py::handle h) {
     int64_t size = d.itemsize();
     if (kind == "f" && size == 4) return ScalarType::Float32;
     if (kind == "f" && size == 8) return ScalarType::Float64;
+    if (kind == "f" && size == 2) return ScalarType::Float16;
     if (kind == "i" && size == 4) return ScalarType::Int32;
     if (kind == "i" && size == 8) return ScalarType::Int64;
     if (kind == "b") return ScalarType::Bool;
@@ -105,10 +106,10 @@ Scalar to_scalar(py::handle h) {
     EMBER_CHECK(t.numel() == 1, "a Tensor with ", t.numel(), " elements cannot be converted to Scalar");
     Tensor c = t.device().is_cpu() ? contiguous(t) : to_device(t, Device{}, t.dtype());
     Scalar r;
-    EMBER_DISPATCH_ALL(t.dtype(), "item", [&] {
+    EMBER_DISPATCH_ALL_AND_HALF(t.dtype(), "item", [&] {
       scalar_t v = *static_cast<scalar_t*>(c.raw_data());
       if constexpr (std::is_same_v<scalar_t, bool>) r = Scalar(v);
-      else if constexpr (std::is_floating_point_v<scalar_t>) r = Scalar(double(v));
+      else if constexpr (is_float_v<scalar_t>) r = Scalar(double(v));
       else r = Scalar(int64_t(v));
     });
     return r;

@@ -344,7 +344,7 @@ class Module:
         """to(device=None, dtype=None, non_blocking=False) / to(dtype) / to(tensor):
         casts floating-point parameters and buffers; integer ones keep their dtype."""
         device, dtype, non_blocking = _parse_to(args, dict(kwargs))
-        if dtype is not None and dtype not in (_C.float32, _C.float64):
+        if dtype is not None and not dtype.is_floating_point:
             raise TypeError(f"nn.Module.to only accepts floating point or complex dtypes, but got desired "
                             f"dtype={dtype}")
 
