@@ -784,3 +784,48 @@ def test_grad_scaler_on_cuda_skips_inf_steps_and_unscales():
     scaler.update()
     assert scaler.get_scale() == 64.0
     np.testing.assert_array_equal(model.weight.detach().cpu().numpy(), w)
+
+
+# ---- float16 / bfloat16 and autocast ---------------------------------------------------------
+@pytest.mark.parametrize("dtype", [ember.float16, ember.bfloat16], ids=["float16", "bfloat16"])
+def test_reduced_float_tensors(dtype):
+    a, b = draw(rng(), (6, 7), F32), draw(rng(), (7, 5), F32)
+    x, y = cpu(a).to(dtype), cpu(b).to(dtype)
+    gx, gy = x.to(DEV), y.to(DEV)
+    assert gx.dtype == dtype and gx.cpu().tolist() == x.tolist()          # bytes moved as they are
+    assert cpu(a).to(DEV).to(dtype).cpu().tolist() == x.tolist()          # rounded on the device, as on the CPU
+    assert ember.zeros(3, dtype=dtype, device=DEV).cpu().tolist() == [0.0] * 3
+    tol = 2.0**-9 if dtype == ember.float16 else 2.0**-6
+    for got, want in [(gx + 1, x + 1), (gx * gx, x * x), (ember.exp(gx), ember.exp(x)), (gx @ gy, x @ y),
+                      (gx.sum(1), x.sum(1)), (ember.softmax(gx, 1), ember.softmax(x, 1))]:
+        assert got.dtype == dtype and got.device.type == DEV
+        np.testing.assert_allclose(got.cpu().float().numpy(), want.float().numpy(), rtol=tol, atol=tol)
+
+
+def test_autocast_cuda_op_lists_and_gradients():
+    F = nn.functional
+    ember.manual_seed(0)
+    lin = nn.Linear(8, 3).to(DEV)
+    x = ember.randn(4, 8).to(DEV)
+    tgt = ember.tensor([0, 1, 2, 0]).to(DEV)
+    with ember.autocast("cuda"):
+        assert ember.is_autocast_enabled("cuda") and ember.get_autocast_dtype("cuda") == ember.float16
+        y = lin(x)
+        assert y.dtype == ember.float16 and (x @ x.t()).dtype == ember.float16
+        assert F.relu(y).dtype == ember.float16 and (y * 2).dtype == ember.float16
+        for name, t in {"softmax": F.softmax(y, 1), "log_softmax": F.log_softmax(y, 1), "sum": y.sum(),
+                        "exp": ember.exp(y), "pow": y.pow(2), "layer_norm": F.layer_norm(y, (3,)),
+                        "cross_entropy": F.cross_entropy(y, tgt), "mse_loss": F.mse_loss(y, ember.zeros_like(y))}.items():
+            assert t.dtype == F32, name
+        with pytest.raises(RuntimeError, match="unsafe to autocast"):
+            F.binary_cross_entropy(ember.sigmoid(y), ember.zeros_like(y))
+        loss = F.cross_entropy(y, tgt)
+    loss.backward()
+    assert lin.weight.grad.dtype == F32 and lin.weight.grad.device.type == DEV
+    # the same linear layer on the CPU under float16 autocast
+    lin_cpu = nn.Linear(8, 3)
+    lin_cpu.load_state_dict({k: v.cpu() for k, v in lin.state_dict().items()})
+    with ember.autocast("cpu", dtype=ember.float16):
+        want = lin_cpu(x.cpu())
+    np.testing.assert_allclose(y.detach().cpu().float().numpy(), want.detach().float().numpy(), rtol=2.0**-9,
+                               atol=2.0**-9)

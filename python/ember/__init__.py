@@ -23,6 +23,8 @@ from ._creation import (
 from ._functional import *  # noqa: F401,F403
 from . import autograd
 from . import optim
+from .amp import autocast
+from ._C import is_autocast_enabled, get_autocast_dtype
 from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled, inference_mode
 from ._functional import __all__ as _functional_all
 

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "ember/autograd/autograd.h"
+#include "ember/ops/autocast.h"
 #include "ember/ops/elementwise.h"
 #include "ember/ops/stubs.h"
 
@@ -529,6 +530,14 @@ bool operands_require_grad(const Operand& a, const Operand& b) {
 }  // namespace
 
 Tensor binary(BinaryOp op, const Operand& a, const Operand& b, const OptTensor& out) {
+  if (__builtin_expect(autocast::any_enabled(), 0) && op == BinaryOp::Pow && !out) {  // autocast: pow in float32 on CUDA
+    const auto cast = [](const Operand& o) {
+      return o.is_scalar ? o : Operand(autocast::to_float32(o.tensor, DeviceType::CUDA));
+    };
+    const Operand a32 = cast(a), b32 = cast(b);
+    autocast::Suspend off;
+    return binary(op, a32, b32);
+  }
   const bool rec = grad_enabled() && differentiable(op) && operands_require_grad(a, b);
   if (rec && out)
     EMBER_ERROR(op_name(op), "(): functions with out=... arguments don't support automatic differentiation, but "

@@ -17,6 +17,7 @@
 #include "ember/autograd/autograd.h"
 #include "ember/cpu/parallel.h"
 #include "ember/ops/conv_direct.h"
+#include "ember/ops/autocast.h"
 #include "ember/ops/elementwise.h"
 #include "ember/ops/ops.h"
 #include "ember/ops/stubs.h"
@@ -593,6 +594,10 @@ DispatchStub<ConvFn> conv_weight_stub("conv2d backward (weight)");
 
 Tensor conv2d(const Tensor& input, const Tensor& weight, const OptTensor& bias, const Dims& stride_,
               const Dims& padding_, const Dims& dilation_, int64_t groups) {
+  if (__builtin_expect(autocast::any_enabled(), 0))  // autocast: a lower-precision op
+    return autocast::run_lower([&](const Tensor& x, const Tensor& w, const Tensor& b) {
+      return conv2d(x, w, b.defined() ? OptTensor(b) : std::nullopt, stride_, padding_, dilation_, groups);
+    }, input, weight, bias ? *bias : Tensor());
   EMBER_CHECK(input.dim() == 3 || input.dim() == 4,
               "Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: ", input.sizes());
   if (input.dim() == 3) return squeeze(conv2d(unsqueeze(input, 0), weight, bias, stride_, padding_, dilation_, groups),
@@ -620,6 +625,11 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const OptTensor& bias, 
 
 Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const OptTensor& bias, const Dims& stride_,
                         const Dims& padding_, const Dims& output_padding_, int64_t groups, const Dims& dilation_) {
+  if (__builtin_expect(autocast::any_enabled(), 0))
+    return autocast::run_lower([&](const Tensor& x, const Tensor& w, const Tensor& b) {
+      return conv_transpose2d(x, w, b.defined() ? OptTensor(b) : std::nullopt, stride_, padding_, output_padding_,
+                              groups, dilation_);
+    }, input, weight, bias ? *bias : Tensor());
   EMBER_CHECK(input.dim() == 3 || input.dim() == 4,
               "Expected 3D (unbatched) or 4D (batched) input to conv_transpose2d, but got input of size: ",
               input.sizes());

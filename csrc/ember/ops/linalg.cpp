@@ -6,6 +6,7 @@
 
 #include "ember/autograd/autograd.h"
 #include "ember/cpu/parallel.h"
+#include "ember/ops/autocast.h"
 #include "ember/ops/elementwise.h"
 #include "ember/ops/stubs.h"
 
@@ -107,6 +108,8 @@ Tensor finish(const Tensor& result, const OptTensor& out, const char* op) {
 }  // namespace
 
 Tensor mm(const Tensor& a, const Tensor& b, const OptTensor& out) {
+  if (__builtin_expect(autocast::any_enabled(), 0) && !out)  // autocast: a lower-precision op
+    return autocast::run_lower([](const Tensor& x, const Tensor& y) { return mm(x, y); }, a, b);
   EMBER_CHECK(a.dim() == 2, "self must be a matrix");
   EMBER_CHECK(b.dim() == 2, "mat2 must be a matrix");
   check_same_dtype(a, b, "mm");
@@ -131,6 +134,8 @@ Tensor mm(const Tensor& a, const Tensor& b, const OptTensor& out) {
 }
 
 Tensor bmm(const Tensor& a, const Tensor& b, const OptTensor& out) {
+  if (__builtin_expect(autocast::any_enabled(), 0) && !out)
+    return autocast::run_lower([](const Tensor& x, const Tensor& y) { return bmm(x, y); }, a, b);
   EMBER_CHECK(a.dim() == 3, "batch1 must be a 3D tensor");
   EMBER_CHECK(b.dim() == 3, "batch2 must be a 3D tensor");
   check_same_dtype(a, b, "bmm");
@@ -181,6 +186,8 @@ Tensor outer(const Tensor& a, const Tensor& b) {
 }
 
 Tensor matmul(const Tensor& a, const Tensor& b, const OptTensor& out) {
+  if (__builtin_expect(autocast::any_enabled(), 0) && !out)
+    return autocast::run_lower([](const Tensor& x, const Tensor& y) { return matmul(x, y); }, a, b);
   const int64_t da = a.dim(), db = b.dim();
   EMBER_CHECK(da > 0 && db > 0, "both arguments to matmul need to be at least 1D, but they are ", da, "D and ",
               db, "D");

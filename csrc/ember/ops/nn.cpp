@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "ember/autograd/autograd.h"
+#include "ember/ops/autocast.h"
 #include "ember/ops/elementwise.h"
 #include "ember/ops/opmath.h"
 #include "ember/ops/stubs.h"
@@ -68,6 +69,8 @@ const bool softmax_registered = (softmax_stub.set(DeviceType::CPU, cpu_softmax),
 }  // namespace
 
 Tensor softmax(const Tensor& self, int64_t dim) {
+  if (__builtin_expect(autocast::any_enabled(), 0))  // autocast: float32 on CUDA
+    return autocast::run_float32(DeviceType::CUDA, [dim](const Tensor& x) { return softmax(x, dim); }, self);
   if (is_reduced_float(self.dtype())) return on_float32(self, [&](const Tensor& x) { return softmax(x, dim); });
   Tensor out = along_dim(self, dim, "softmax", false);
   if (grad_enabled() && requires_grad(self)) {
@@ -82,6 +85,8 @@ Tensor softmax(const Tensor& self, int64_t dim) {
 }
 
 Tensor log_softmax(const Tensor& self, int64_t dim) {
+  if (__builtin_expect(autocast::any_enabled(), 0))
+    return autocast::run_float32(DeviceType::CUDA, [dim](const Tensor& x) { return log_softmax(x, dim); }, self);
   if (is_reduced_float(self.dtype())) return on_float32(self, [&](const Tensor& x) { return log_softmax(x, dim); });
   Tensor out = along_dim(self, dim, "log_softmax", true);
   if (grad_enabled() && requires_grad(self)) {
@@ -141,6 +146,10 @@ const bool nll_registered = (nll_stub.set(DeviceType::CPU, cpu_nll), true);
 
 Tensor nll_loss(const Tensor& input, const Tensor& target, const OptTensor& weight, const std::string& reduction,
                 int64_t ignore_index) {
+  if (__builtin_expect(autocast::any_enabled(), 0))  // autocast: float32 on every device
+    return autocast::run_float32(std::nullopt, [&](const Tensor& x, const Tensor& w) {
+      return nll_loss(x, target, w.defined() ? OptTensor(w) : std::nullopt, reduction, ignore_index);
+    }, input, weight ? *weight : Tensor());
   Reduction red = parse_reduction(reduction);
   EMBER_CHECK(input.dim() >= 1, "input tensor should be 1D or 2D");
   EMBER_CHECK(target.dtype() == ScalarType::Int64, "expected target dtype to be Long or Byte, but got ",
@@ -214,6 +223,9 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const OptTensor& weig
 
 // ---- addmm: bias + a @ b ----------------------------------------------------------------------
 Tensor addmm(const Tensor& bias, const Tensor& a, const Tensor& b) {
+  if (__builtin_expect(autocast::any_enabled(), 0))  // autocast: a lower-precision op (nn.Linear)
+    return autocast::run_lower([](const Tensor& c, const Tensor& x, const Tensor& y) { return addmm(c, x, y); }, bias,
+                               a, b);
   EMBER_CHECK(a.dim() == 2 && b.dim() == 2, "addmm: expected 2-D matrices, got ", a.dim(), "-D and ", b.dim(), "-D");
   EMBER_CHECK(a.sizes()[1] == b.sizes()[0], "mat1 and mat2 shapes cannot be multiplied (", a.sizes()[0], "x",
               a.sizes()[1], " and ", b.sizes()[0], "x", b.sizes()[1], ")");

@@ -17,6 +17,7 @@
 
 #include "ember/autograd/autograd.h"
 #include "ember/cpu/parallel.h"
+#include "ember/ops/autocast.h"
 #include "ember/ops/ops.h"
 #include "ember/ops/opmath.h"
 #include "ember/ops/stubs.h"
@@ -383,6 +384,10 @@ Grads group_backward_composite(const Tensor& gy, const Tensor& x, const Tensor& 
 }  // namespace
 
 Tensor group_norm(const Tensor& input, int64_t G, const OptTensor& weight_, const OptTensor& bias_, double eps) {
+  if (__builtin_expect(autocast::any_enabled(), 0))  // autocast: float32 on CUDA
+    return autocast::run_float32(DeviceType::CUDA, [&](const Tensor& x, const Tensor& w, const Tensor& b) {
+      return group_norm(x, G, w.defined() ? OptTensor(w) : std::nullopt, b.defined() ? OptTensor(b) : std::nullopt, eps);
+    }, input, weight_ ? *weight_ : Tensor(), bias_ ? *bias_ : Tensor());
   Tensor weight = weight_ ? *weight_ : Tensor(), bias = bias_ ? *bias_ : Tensor();
   EMBER_CHECK(input.dim() >= 2 && G > 0 && input.sizes()[1] % G == 0,
               "Expected number of channels in input to be divisible by num_groups, but got input of shape ",

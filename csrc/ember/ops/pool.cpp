@@ -24,6 +24,7 @@
 #include "ember/autograd/autograd.h"
 #include "ember/cpu/clones.h"
 #include "ember/cpu/parallel.h"
+#include "ember/ops/autocast.h"
 #include "ember/ops/ops.h"
 #include "ember/ops/opmath.h"
 #include "ember/ops/stubs.h"
@@ -605,6 +606,10 @@ std::pair<Tensor, Tensor> adaptive_max_pool2d(const Tensor& input, const Dims& o
 
 Tensor upsample_nearest2d(const Tensor& input, const Dims& output_size, std::optional<double> scale_h,
                           std::optional<double> scale_w) {
+  if (__builtin_expect(autocast::any_enabled(), 0))  // autocast: float32 on CUDA
+    return autocast::run_float32(DeviceType::CUDA, [&](const Tensor& x) {
+      return upsample_nearest2d(x, output_size, scale_h, scale_w);
+    }, input);
   check_upsample(input, output_size);
   check_floating(input, "upsample_nearest2d");
   auto axes = std::make_shared<std::pair<Axis, Axis>>(nearest_axis(input.sizes()[2], output_size[0], scale_h),
@@ -614,6 +619,10 @@ Tensor upsample_nearest2d(const Tensor& input, const Dims& output_size, std::opt
 
 Tensor upsample_bilinear2d(const Tensor& input, const Dims& output_size, bool align_corners,
                            std::optional<double> scale_h, std::optional<double> scale_w) {
+  if (__builtin_expect(autocast::any_enabled(), 0))
+    return autocast::run_float32(DeviceType::CUDA, [&](const Tensor& x) {
+      return upsample_bilinear2d(x, output_size, align_corners, scale_h, scale_w);
+    }, input);
   check_upsample(input, output_size);
   check_floating(input, "upsample_bilinear2d");
   const int64_t H = input.sizes()[2], W = input.sizes()[3];

@@ -8,6 +8,7 @@
 
 #include "ember/autograd/autograd.h"
 #include "ember/cpu/vec_math.h"
+#include "ember/ops/autocast.h"
 #include "ember/ops/elementwise.h"
 #include "ember/ops/opmath.h"
 #include "ember/ops/stubs.h"
@@ -368,6 +369,8 @@ Tensor reduce_with_grad(const char* name, const Tensor& self, const Dims& dims, 
 }  // namespace
 
 Tensor sum(const Tensor& self, const Dims& dims, bool keepdim, std::optional<ScalarType> dtype) {
+  if (__builtin_expect(autocast::any_enabled(), 0) && !dtype)  // autocast: float32 on CUDA (unless a dtype is given)
+    return autocast::run_float32(DeviceType::CUDA, [&](const Tensor& x) { return sum(x, dims, keepdim); }, self);
   return reduce_with_grad(dims.empty() ? "SumBackward0" : "SumBackward1", self, dims, keepdim,
                           [&] { return sum_impl(self, dims, keepdim, dtype); },
                           [](const Tensor& g, const SavedTensor&, const SavedTensor&, Node*, const ReducePlan& p,
@@ -382,6 +385,8 @@ Tensor mean(const Tensor& self, const Dims& dims, bool keepdim, std::optional<Sc
 }
 
 Tensor prod(const Tensor& self, const Dims& dims, bool keepdim, std::optional<ScalarType> dtype) {
+  if (__builtin_expect(autocast::any_enabled(), 0) && !dtype)  // autocast: float32 on every device
+    return autocast::run_float32(std::nullopt, [&](const Tensor& x) { return prod(x, dims, keepdim); }, self);
   return reduce_with_grad(dims.empty() ? "ProdBackward0" : "ProdBackward1", self, dims, keepdim,
                           [&] { return prod_impl(self, dims, keepdim, dtype); },
                           [dims](const Tensor& g, const SavedTensor& X, const SavedTensor& Y, Node* n,
@@ -543,6 +548,8 @@ Tensor norm_value(const Tensor& self, double p, const Dims& dims, bool keepdim) 
 }  // namespace
 
 Tensor norm(const Tensor& self, double p, const Dims& dims, bool keepdim) {
+  if (__builtin_expect(autocast::any_enabled(), 0))  // autocast: float32 on CUDA
+    return autocast::run_float32(DeviceType::CUDA, [&](const Tensor& x) { return norm(x, p, dims, keepdim); }, self);
   EMBER_CHECK(is_floating(self.dtype()), "linalg.vector_norm: Expected a floating point or complex tensor as "
               "input. Got ", dtype_short_name(self.dtype()));
   return reduce_with_grad("LinalgVectorNormBackward0", self, dims, keepdim,
@@ -585,6 +592,8 @@ Tensor logsumexp_value(const Tensor& self, const Dims& dims, bool keepdim) {
 }  // namespace
 
 Tensor logsumexp(const Tensor& self, const Dims& dims, bool keepdim) {
+  if (__builtin_expect(autocast::any_enabled(), 0))
+    return autocast::run_float32(DeviceType::CUDA, [&](const Tensor& x) { return logsumexp(x, dims, keepdim); }, self);
   return reduce_with_grad("LogsumexpBackward0", self, dims, keepdim, [&] { return logsumexp_value(self, dims, keepdim); },
                           [](const Tensor& g, const SavedTensor& X, const SavedTensor& Y, Node* n, const ReducePlan& p,
                              const DimVector& in) {  // softmax(x) * g
@@ -617,6 +626,8 @@ Tensor cumsum_impl(const Tensor& self, int64_t dim, std::optional<ScalarType> dt
 }  // namespace
 
 Tensor cumsum(const Tensor& self, int64_t dim, std::optional<ScalarType> dtype) {
+  if (__builtin_expect(autocast::any_enabled(), 0) && !dtype)
+    return autocast::run_float32(DeviceType::CUDA, [&](const Tensor& x) { return cumsum(x, dim); }, self);
   dim = wrap_dim(dim, self.dim());
   Tensor out;
   {

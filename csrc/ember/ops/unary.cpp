@@ -4,6 +4,7 @@
 
 #include "ember/autograd/autograd.h"
 #include "ember/cpu/vec_math.h"
+#include "ember/ops/autocast.h"
 #include "ember/ops/elementwise.h"
 #include "ember/ops/stubs.h"
 
@@ -258,7 +259,21 @@ void record_unary(UnaryOp op, const Tensor& self, const Tensor& out) {
 
 }  // namespace
 
+// Unary ops on autocast's CUDA float32 list.
+bool autocast_float32_on_cuda(UnaryOp op) {
+  switch (op) {
+    case UnaryOp::Exp: case UnaryOp::Log: case UnaryOp::Log2: case UnaryOp::Log10: case UnaryOp::Log1p:
+    case UnaryOp::Expm1: case UnaryOp::Reciprocal: case UnaryOp::Rsqrt: case UnaryOp::Sinh: case UnaryOp::Cosh:
+    case UnaryOp::Tan: case UnaryOp::Asin: case UnaryOp::Acos:
+      return true;
+    default:
+      return false;
+  }
+}
+
 Tensor unary(UnaryOp op, const Tensor& self, const OptTensor& out) {
+  if (__builtin_expect(autocast::any_enabled(), 0) && !out && autocast_float32_on_cuda(op))
+    return autocast::run_float32(DeviceType::CUDA, [op](const Tensor& x) { return unary(op, x); }, self);
   const bool rec = grad_enabled() && differentiable(op) && requires_grad(self);
   if (rec && out)
     EMBER_ERROR(op_name(op), "(): functions with out=... arguments don't support automatic differentiation, but "

@@ -12,6 +12,7 @@ void bind_autograd(py::module_& m, py::class_<TensorImpl, intrusive_ptr<TensorIm
 void bind_optim(py::module_& m);
 void bind_pool(py::module_& m);
 void bind_conv(py::module_& m);
+void bind_autocast(py::module_& m);
 }  // namespace ember
 
 PYBIND11_MODULE(_C, m) {
@@ -50,4 +51,5 @@ PYBIND11_MODULE(_C, m) {
   bind_optim(m);
   bind_pool(m);
   bind_conv(m);
+  bind_autocast(m);
 }

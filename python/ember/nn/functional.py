@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import _C
 from .._creation import arange, empty_like, tensor as _tensor
+from ..amp.autocast_mode import _float32
 from ..autograd.function import Function
 from ..autograd.grad_mode import no_grad
 
@@ -312,6 +313,10 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         if t is not None and tuple(t.shape) != shape:
             raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape "
                                f"{list(t.shape)} and normalized_shape = {list(shape)}")
+    input, weight, bias = _float32(input, weight, bias, cuda_only=True)  # autocast: float32 on CUDA
+    if input.dtype in (_C.float16, _C.bfloat16):  # computed in float32 and rounded once, as PyTorch
+        as32 = [None if t is None else t.float() for t in (weight, bias)]
+        return layer_norm(input.float(), shape, as32[0], as32[1], eps).to(input.dtype)
     dims = tuple(range(-n, 0))
     mean = input.mean(dims, keepdim=True)
     var = input.var(dims, keepdim=True, correction=0)
@@ -443,6 +448,7 @@ def _pad_constant(input, pad, value):
 
 # ---- losses ----
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    input, target = _float32(input, target)  # autocast: float32 (so the losses below)
     _warn_size(input, target)
     reduction = _reduction(size_average, reduce, reduction)
     loss = (input - target).square()
@@ -450,6 +456,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    input, target = _float32(input, target)
     _warn_size(input, target)
     reduction = _reduction(size_average, reduce, reduction)
     loss = (input - target).abs()
@@ -468,6 +475,7 @@ def _weighted_reduce(loss, input, weight, reduction):
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    input, target = _float32(input, target)
     """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (beta = 0: L1)."""
     _warn_size(input, target)
     reduction = _reduction(size_average, reduce, reduction)
@@ -482,6 +490,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    input, target = _float32(input, target)
     """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta)."""
     _warn_size(input, target)
     reduction = ("none", "mean", "sum")[_get_enum(reduction)]
@@ -510,6 +519,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     class-index targets: nll_loss, blended with the uniform-target loss when
     label_smoothing > 0; class-probability targets (same shape as input):
     -sum(target * log_softmax), 'mean' dividing by the number of samples."""
+    input, target, weight = _float32(input, target, weight)  # autocast: float32
     reduction = _reduction(size_average, reduce, reduction)
     class_dim = 0 if input.dim() == 1 else 1
     if tuple(input.shape) == tuple(target.shape):
@@ -612,6 +622,14 @@ class _BinaryCrossEntropy(Function):
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    if _C.is_autocast_enabled("cuda") and input.device.type == "cuda":
+        raise RuntimeError(
+            "torch.nn.functional.binary_cross_entropy and torch.nn.BCELoss are unsafe to autocast.\n"
+            "Many models use a sigmoid layer right before the binary cross entropy layer.\n"
+            "In this case, combine the two layers using torch.nn.functional.binary_cross_entropy_with_logits\n"
+            "or torch.nn.BCEWithLogitsLoss.  binary_cross_entropy_with_logits and BCEWithLogits are\n"
+            "safe to autocast.")
+    input, target, weight = _float32(input, target, weight)  # autocast (CPU): float32
     reduction = _reduction(size_average, reduce, reduction)
     if target.shape != input.shape:
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input size ({input.shape}) "
@@ -629,6 +647,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
                                      pos_weight=None):
     """(1 - t) x - log_sigmoid(x) * (1 + (pos_weight - 1) t), times weight:
     PyTorch's formula, stable for any x."""
+    input, target, weight, pos_weight = _float32(input, target, weight, pos_weight)  # autocast: float32
     reduction = _reduction(size_average, reduce, reduction)
     if target.shape != input.shape:
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
@@ -645,6 +664,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     """Pointwise target * (log target - input) (0 where target = 0), or with
     log_target exp(target) * (target - input). 'batchmean' sums and divides by
     input.size(0); 'mean' divides by the element count (and warns, as PyTorch)."""
+    input, target = _float32(input, target)  # autocast: float32
     if size_average is not None or reduce is not None:
         reduction = _legacy_get_string(size_average, reduce)
     else:

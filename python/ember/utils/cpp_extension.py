@@ -8,6 +8,7 @@ the same extension (threads or processes) wait on a file lock, and a finished
 module is moved into place atomically.
 """
 import fcntl
+import functools
 import hashlib
 import importlib.util
 import os
@@ -52,9 +53,23 @@ def _build_command(cxx, module_name, sources, output, extra_cflags, extra_ldflag
     return cmd
 
 
+@functools.lru_cache(maxsize=None)
+def _headers_digest():
+    """ember's installed headers, hashed: an extension built against other headers (another build of the same
+    version) is rebuilt rather than loaded with a stale layout."""
+    h = hashlib.sha256()
+    for inc in include_paths()[:1]:
+        for root, dirs, files in os.walk(inc):
+            dirs.sort()
+            for f in sorted(files):
+                with open(os.path.join(root, f), "rb") as fh:
+                    h.update(f.encode() + b"\0" + fh.read() + b"\0")
+    return h.hexdigest()
+
+
 def _digest(name, sources, cxx, flags):
     h = hashlib.sha256()
-    for part in (name, cxx, _C.__version__, sys.version, *flags):
+    for part in (name, cxx, _C.__version__, _headers_digest(), sys.version, *flags):
         h.update(part.encode() + b"\0")
     for path in sources:
         with open(path, "rb") as f:

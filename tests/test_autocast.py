@@ -1,0 +1,143 @@
+"""ember.autocast on the CPU: which ops run in the low-precision dtype and which
+in float32 (PyTorch's CPU lists: the dtypes below are what torch 2.13 gives
+for the same calls), the values of the cast ops against NumPy, state handling
+(nesting, decorator, exceptions, errors and warnings), gradients, and the
+mixed-precision training loop of PyTorch's AMP recipe with a GradScaler."""
+import warnings
+
+import numpy as np
+import pytest
+
+import ember
+import ember.nn as nn
+import ember.nn.functional as F
+from test_half import bf16_round, rounded
+
+BF16, F16, F32, F64 = ember.bfloat16, ember.float16, ember.float32, ember.float64
+
+
+def test_cpu_op_lists():
+    ember.manual_seed(0)
+    x, w = ember.randn(4, 8), ember.randn(3, 8)
+    lin, conv = nn.Linear(8, 3), nn.Conv2d(1, 2, 3)
+    with ember.autocast("cpu"):
+        assert ember.is_autocast_enabled("cpu") and ember.get_autocast_dtype("cpu") == BF16
+        y = lin(x)
+        lower = {"linear": y, "matmul": x @ w.t(), "mm": ember.mm(x, w.t()), "bmm": ember.bmm(x[None], w.t()[None]),
+                 "conv2d": conv(ember.randn(1, 1, 5, 5)),
+                 "conv_transpose2d": F.conv_transpose2d(ember.randn(1, 2, 3, 3), ember.randn(2, 1, 3, 3))}
+        for name, t in lower.items():
+            assert t.dtype == BF16, name
+        # not listed: run in their inputs' dtype (promotion as usual)
+        assert F.relu(y).dtype == BF16 and F.softmax(y, 1).dtype == BF16 and ember.exp(y).dtype == BF16
+        assert y.sum().dtype == BF16 and (y + x[:, :3]).dtype == F32 and F.layer_norm(y, (3,)).dtype == BF16
+        # the float32 list
+        tgt = ember.tensor([0, 1, 2, 0])
+        assert F.cross_entropy(y, tgt).dtype == F32
+        assert F.nll_loss(F.log_softmax(y, 1), tgt).dtype == F32
+        assert F.mse_loss(y, ember.zeros(4, 3)).dtype == F32
+        assert F.l1_loss(y, ember.zeros(4, 3)).dtype == F32
+        assert F.binary_cross_entropy_with_logits(y, ember.zeros(4, 3)).dtype == F32
+        assert ember.prod(y).dtype == F32
+        # float64 is not cast
+        assert (x.double() @ w.t().double()).dtype == F64
+    assert not ember.is_autocast_enabled("cpu")
+    assert lin(x).dtype == F32
+
+
+def test_values_of_cast_ops():
+    rng = np.random.default_rng(3)
+    a, b = rng.normal(size=(16, 40)).astype(np.float32), rng.normal(size=(40, 8)).astype(np.float32)
+    with ember.autocast("cpu"):
+        got = (ember.tensor(a) @ ember.tensor(b)).float().numpy()
+    # inputs rounded to bfloat16, products summed in float32, the result rounded once
+    want = bf16_round(bf16_round(a).astype(np.float64) @ bf16_round(b))
+    np.testing.assert_allclose(got, want, rtol=2.0**-7)
+    with ember.autocast("cpu", dtype=F16):
+        got = ember.mm(ember.tensor(a), ember.tensor(b))
+    assert got.dtype == F16
+    want = rounded(rounded(a, F16).astype(np.float64) @ rounded(b, F16), F16)
+    np.testing.assert_allclose(got.float().numpy(), want, rtol=2.0**-10)
+
+
+def test_gradients_reach_float32_params():
+    ember.manual_seed(1)
+    lin = nn.Linear(5, 2)
+    x = ember.randn(7, 5)
+    with ember.autocast("cpu"):
+        loss = lin(x).float().pow(2).sum()
+    loss.backward()
+    assert lin.weight.grad.dtype == F32 and lin.bias.grad.dtype == F32
+    # d/dW sum(y^2) = 2 y^T x with y computed in bfloat16
+    with ember.autocast("cpu"):
+        y = lin(x).detach().float().numpy()
+    xb = bf16_round(x.numpy())
+    np.testing.assert_allclose(lin.weight.grad.numpy(), 2 * y.T @ xb, rtol=2.0**-6, atol=2.0**-6)
+
+
+def test_state_nesting_decorator_and_exceptions():
+    assert not ember.is_autocast_enabled("cpu")
+    with ember.autocast("cpu", dtype=F16):
+        with ember.autocast("cpu", enabled=False):
+            assert not ember.is_autocast_enabled("cpu")
+            assert ember.mm(ember.ones(2, 2), ember.ones(2, 2)).dtype == F32
+        assert ember.is_autocast_enabled("cpu") and ember.get_autocast_dtype("cpu") == F16
+    assert ember.get_autocast_dtype("cpu") == BF16
+
+    @ember.autocast("cpu")
+    def f(a):
+        return a @ a
+
+    assert f(ember.ones(2, 2)).dtype == BF16 and not ember.is_autocast_enabled("cpu")
+    with pytest.raises(KeyError):
+        with ember.amp.autocast("cpu"):
+            raise KeyError("x")
+    assert not ember.is_autocast_enabled("cpu")
+
+
+def test_errors_and_warnings():
+    with pytest.raises(ValueError, match="Expected `device_type` of type `str`"):
+        ember.autocast(ember.device("cpu"))
+    with pytest.raises(RuntimeError, match="unsupported autocast device_type 'tpu'"):
+        ember.autocast("tpu")
+    with pytest.warns(UserWarning, match="the target dtype is not supported"):
+        ac = ember.autocast("cpu", dtype=F64)
+    with ac:
+        assert not ember.is_autocast_enabled("cpu")
+    if not ember.cuda.is_available():
+        with pytest.warns(UserWarning, match="CUDA is not available. Disabling"):
+            with ember.autocast("cuda"):
+                assert not ember.is_autocast_enabled("cuda")
+    with pytest.warns(FutureWarning, match="ember.cuda.amp.autocast"):
+        ember.cuda.amp.autocast(enabled=False)
+
+
+def test_amp_recipe_trains():
+    # PyTorch's "Automatic Mixed Precision" recipe, on the CPU with bfloat16
+    ember.manual_seed(0)
+    model = nn.Sequential(nn.Linear(10, 32), nn.ReLU(), nn.Linear(32, 2))
+    opt = ember.optim.SGD(model.parameters(), lr=0.1)
+    scaler = ember.amp.GradScaler("cpu")
+    x = ember.randn(128, 10)
+    y = (x[:, 0] + x[:, 1] > 0).long()
+    losses = []
+    for _ in range(40):
+        with ember.autocast(device_type="cpu", dtype=ember.bfloat16):
+            out = model(x)
+            assert out.dtype == BF16
+            loss = F.cross_entropy(out, y)
+            assert loss.dtype == F32
+        scaler.scale(loss).backward()
+        scaler.step(opt)
+        scaler.update()
+        opt.zero_grad()
+        losses.append(loss.item())
+    assert all(p.dtype == F32 for p in model.parameters())
+    assert losses[-1] < 0.6 * losses[0]
+
+
+def test_no_warning_when_unused():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with ember.autocast("cpu"):
+            pass
