@@ -256,6 +256,32 @@ def test_conv_pool_batchnorm(dtype):
     assert F.interpolate(x.detach(), scale_factor=2, mode="bilinear").dtype == dtype
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_indexing_moves_two_byte_elements(dtype):
+    x32 = rounded(RNG.normal(0, 1, (5, 3)), dtype)
+    x = ember.tensor(x32).to(dtype)
+    idx = np.array([4, 0, 2, 0])
+    np.testing.assert_array_equal(values(x[ember.tensor(idx)]), x32[idx])
+    np.testing.assert_array_equal(values(x[:, ember.tensor([2, 1])]), x32[:, [2, 1]])
+    np.testing.assert_array_equal(values(x.index_select(0, ember.tensor(idx))), x32[idx])
+    np.testing.assert_array_equal(values(x.gather(1, ember.tensor([[1], [0], [2], [2], [1]]))),
+                                  np.take_along_axis(x32, np.array([[1], [0], [2], [2], [1]]), 1))
+    np.testing.assert_array_equal(values(x[x > 0]), x32[x32 > 0])
+    np.testing.assert_array_equal(values(F.embedding(ember.tensor([[3, 1]]), x)), x32[[[3, 1]]])
+    y = x.clone()
+    y[ember.tensor([1, 3])] = ember.tensor(np.ones((2, 3), np.float32)).to(dtype)
+    want = x32.copy()
+    want[[1, 3]] = 1
+    np.testing.assert_array_equal(values(y), want)
+    y[y < 0] = 0.5
+    want[want < 0] = rounded(0.5, dtype)
+    np.testing.assert_array_equal(values(y), want)
+    w = ember.tensor(x32).to(dtype).requires_grad_()
+    w[ember.tensor([0, 0, 2])].sum().backward()
+    assert w.grad.dtype == dtype
+    np.testing.assert_array_equal(values(w.grad)[:, 0], [2, 0, 1, 0, 0])
+
+
 # ---- training ------------------------------------------------------------------------------
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_sgd_momentum_steps_in_float32_rounded_once(dtype):
@@ -352,3 +378,22 @@ def test_unsupported_ops_raise_not_implemented():
     # random fills of float16/bfloat16 are not implemented yet: an error, never garbage
     with pytest.raises(NotImplementedError):
         ember.empty(3, dtype=ember.float16).uniform_()
+
+
+def test_finfo_iinfo_like_torch():
+    # values printed by torch 2.13
+    f = ember.finfo(ember.float16)
+    assert (f.bits, f.eps, f.max, f.min, f.tiny, f.resolution, f.dtype) == (
+        16, 0.0009765625, 65504.0, -65504.0, 6.103515625e-05, 0.001, "float16")
+    b = ember.finfo(ember.bfloat16)
+    assert (b.eps, b.max, b.tiny, b.resolution) == (0.0078125, 3.3895313892515355e+38, 1.1754943508222875e-38, 0.01)
+    assert ember.finfo().dtype == "float32" and ember.finfo(ember.float32).resolution == 1e-06
+    assert ember.finfo(ember.float64).eps == 2.0**-52
+    assert ember.iinfo(ember.int64).max == 2**63 - 1 and ember.iinfo(ember.int32).min == -2**31
+    # the largest finite value survives the round trip; one step beyond rounds to inf
+    assert ember.tensor([b.max], dtype=ember.bfloat16).item() == b.max
+    assert ember.tensor([f.max], dtype=ember.float16).item() == f.max
+    with pytest.raises(TypeError):
+        ember.finfo(ember.int64)
+    with pytest.raises(TypeError):
+        ember.iinfo(ember.float32)

@@ -14,6 +14,7 @@ from ._C import Tensor, dtype, device, Generator, from_dlpack
 from ._C import float32, float64, float16, bfloat16, int32, int64, bool  # noqa: A004
 from ._C import get_default_dtype, get_num_threads, set_num_threads
 from ._tensor import Size
+from ._type_info import finfo, iinfo
 from ._tensor_str import set_printoptions
 from ._creation import (
     tensor, as_tensor, from_numpy, empty, zeros, ones, full, empty_like, zeros_like, ones_like, full_like,

@@ -206,8 +206,10 @@ template <typename F>
 void by_width(int64_t width, const F& f) {
   switch (width) {
     case 1: f(uint8_t()); break;
+    case 2: f(uint16_t()); break;
     case 4: f(uint32_t()); break;
-    default: f(uint64_t()); break;
+    case 8: f(uint64_t()); break;
+    default: EMBER_ERROR("indexing: no element width ", width);
   }
 }
 

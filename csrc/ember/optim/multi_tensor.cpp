@@ -63,8 +63,9 @@ std::vector<double> increment_steps(const char* optimizer, const TensorList& ste
   std::vector<double> out(nparams);
   for (size_t i = 0; i < nparams; ++i) {
     const Tensor& s = steps[i];
-    EMBER_CHECK(s.defined() && s.numel() == 1 && is_floating(s.dtype()) && s.device().is_cpu(), optimizer,
-                ": state_steps[", i, "] must be a one-element float tensor on the CPU, got ",
+    EMBER_CHECK(s.defined() && s.numel() == 1 &&
+                    (s.dtype() == ScalarType::Float32 || s.dtype() == ScalarType::Float64) && s.device().is_cpu(),
+                optimizer, ": state_steps[", i, "] must be a one-element float32 or float64 tensor on the CPU, got ",
                 s.defined() ? describe(s) : std::string("None"));
     if (s.dtype() == ScalarType::Float32) {
       float* v = static_cast<float*>(s.raw_data());
