@@ -93,44 +93,38 @@ template <> struct CppTypeToScalarType<BFloat16> { static constexpr ScalarType v
     __VA_ARGS__();                            \
     break;                                    \
   }
-#define EMBER_DISPATCH_FAIL(NAME, TYPE)                                                  \
+// PyTorch's error for a dtype without a kernel: "NAME_cpu" (or _cuda) not implemented for 'Half'.
+#define EMBER_DISPATCH_FAIL_ON(NAME, TYPE, DEVICE)                                       \
   default:                                                                             \
     ::ember::throw_error(::ember::ErrorKind::NotImplemented,                           \
-                         ::ember::str("\"", NAME, "_cpu\" not implemented for '",       \
+                         ::ember::str("\"", NAME, DEVICE "\" not implemented for '",    \
                                       ::ember::dtype_short_name(TYPE), "'"));
-#define EMBER_DISPATCH_FLOATING(TYPE, NAME, ...)               \
-  switch (TYPE) {                                             \
-    EMBER_DISPATCH_CASE(Float32, float, __VA_ARGS__)          \
-    EMBER_DISPATCH_CASE(Float64, double, __VA_ARGS__)         \
-    EMBER_DISPATCH_FAIL(NAME, TYPE)                           \
-  }
-#define EMBER_DISPATCH_NUMERIC(TYPE, NAME, ...)                \
-  switch (TYPE) {                                             \
-    EMBER_DISPATCH_CASE(Float32, float, __VA_ARGS__)          \
-    EMBER_DISPATCH_CASE(Float64, double, __VA_ARGS__)         \
-    EMBER_DISPATCH_CASE(Int64, int64_t, __VA_ARGS__)          \
-    EMBER_DISPATCH_CASE(Int32, int32_t, __VA_ARGS__)          \
-    EMBER_DISPATCH_FAIL(NAME, TYPE)                           \
-  }
-// Every dtype, float16 and bfloat16 included: for code that moves or converts
-// values (copy, fill, item, indexing), never for arithmetic (ops/opmath.h).
-#define EMBER_DISPATCH_ALL_AND_HALF(TYPE, NAME, ...)           \
-  switch (TYPE) {                                             \
-    EMBER_DISPATCH_CASE(Float32, float, __VA_ARGS__)          \
-    EMBER_DISPATCH_CASE(Float64, double, __VA_ARGS__)         \
-    EMBER_DISPATCH_CASE(Int64, int64_t, __VA_ARGS__)          \
-    EMBER_DISPATCH_CASE(Int32, int32_t, __VA_ARGS__)          \
-    EMBER_DISPATCH_CASE(Bool, bool, __VA_ARGS__)              \
-    EMBER_DISPATCH_CASE(Float16, ::ember::Half, __VA_ARGS__)  \
-    EMBER_DISPATCH_CASE(BFloat16, ::ember::BFloat16, __VA_ARGS__) \
-    EMBER_DISPATCH_FAIL(NAME, TYPE)                           \
-  }
-#define EMBER_DISPATCH_ALL(TYPE, NAME, ...)                    \
-  switch (TYPE) {                                             \
-    EMBER_DISPATCH_CASE(Float32, float, __VA_ARGS__)          \
-    EMBER_DISPATCH_CASE(Float64, double, __VA_ARGS__)         \
-    EMBER_DISPATCH_CASE(Int64, int64_t, __VA_ARGS__)          \
-    EMBER_DISPATCH_CASE(Int32, int32_t, __VA_ARGS__)          \
-    EMBER_DISPATCH_CASE(Bool, bool, __VA_ARGS__)              \
-    EMBER_DISPATCH_FAIL(NAME, TYPE)                           \
+#define EMBER_DISPATCH_FAIL(NAME, TYPE) EMBER_DISPATCH_FAIL_ON(NAME, TYPE, "_cpu")
+// The cases of each dtype set, shared by the CPU macros here and the CUDA ones (cuda/loop.cuh).
+#define EMBER_DISPATCH_CASES_FLOATING(...)             \
+  EMBER_DISPATCH_CASE(Float32, float, __VA_ARGS__)    \
+  EMBER_DISPATCH_CASE(Float64, double, __VA_ARGS__)
+#define EMBER_DISPATCH_CASES_NUMERIC(...)              \
+  EMBER_DISPATCH_CASES_FLOATING(__VA_ARGS__)          \
+  EMBER_DISPATCH_CASE(Int64, int64_t, __VA_ARGS__)    \
+  EMBER_DISPATCH_CASE(Int32, int32_t, __VA_ARGS__)
+#define EMBER_DISPATCH_CASES_ALL(...)                  \
+  EMBER_DISPATCH_CASES_NUMERIC(__VA_ARGS__)           \
+  EMBER_DISPATCH_CASE(Bool, bool, __VA_ARGS__)
+// float16 and bfloat16: only for code that moves or converts values (copy,
+// fill, item, indexing), never for arithmetic (ops/opmath.h).
+#define EMBER_DISPATCH_CASES_HALF(...)                         \
+  EMBER_DISPATCH_CASE(Float16, ::ember::Half, __VA_ARGS__)    \
+  EMBER_DISPATCH_CASE(BFloat16, ::ember::BFloat16, __VA_ARGS__)
+
+#define EMBER_DISPATCH_FLOATING(TYPE, NAME, ...) \
+  switch (TYPE) { EMBER_DISPATCH_CASES_FLOATING(__VA_ARGS__) EMBER_DISPATCH_FAIL(NAME, TYPE) }
+#define EMBER_DISPATCH_NUMERIC(TYPE, NAME, ...) \
+  switch (TYPE) { EMBER_DISPATCH_CASES_NUMERIC(__VA_ARGS__) EMBER_DISPATCH_FAIL(NAME, TYPE) }
+#define EMBER_DISPATCH_ALL(TYPE, NAME, ...) \
+  switch (TYPE) { EMBER_DISPATCH_CASES_ALL(__VA_ARGS__) EMBER_DISPATCH_FAIL(NAME, TYPE) }
+#define EMBER_DISPATCH_ALL_AND_HALF(TYPE, NAME, ...)                                     \
+  switch (TYPE) {                                                                        \
+    EMBER_DISPATCH_CASES_ALL(__VA_ARGS__) EMBER_DISPATCH_CASES_HALF(__VA_ARGS__)          \
+    EMBER_DISPATCH_FAIL(NAME, TYPE)                                                      \
   }

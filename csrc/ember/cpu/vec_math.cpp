@@ -1,9 +1,9 @@
 #include "ember/cpu/vec_math.h"
 
-#include "ember/cpu/clones.h"
 #include <cmath>
 #include <cstring>
 
+#include "ember/cpu/clones.h"
 
 namespace ember {
 namespace vec {

@@ -71,18 +71,33 @@ __global__ void to_nol_k(const T* src, T* dst, const T* bias, int64_t n, int64_t
   }
 }
 
-template <typename T>
-const T* ptr(const Tensor& t) { return t.defined() ? static_cast<const T*>(t.device_data()) : nullptr; }
-template <typename T>
-T* mut(const Tensor& t) { return static_cast<T*>(t.device_data()); }
-
+// The chunking of a conv and its scratch: cols (C*kH*kW, cn*L) and yt (O, cn*L) for chunks of cn items.
 struct Plan {
   int64_t L, K, Og, kk, cn;
+  Tensor cols, yt;
 };
-Plan plan(const ConvGeom& g, size_t elem) {
+Plan plan(const ConvGeom& g, const Tensor& like) {
   const int64_t L = g.OH * g.OW, kk = g.kH * g.kW, per_item = std::max<int64_t>(1, g.C * kk * L);
-  const int64_t cn = std::clamp<int64_t>(kColsBytes / int64_t(elem) / per_item, 1, std::max<int64_t>(g.N, 1));
-  return {L, (g.C / g.G) * kk, g.O / g.G, kk, cn};
+  const int64_t cn =
+      std::clamp<int64_t>(kColsBytes / itemsize(like.dtype()) / per_item, 1, std::max<int64_t>(g.N, 1));
+  return {L, (g.C / g.G) * kk, g.O / g.G, kk, cn, empty({g.C * kk * cn * L}, like.dtype(), like.device()),
+          empty({g.O * cn * L}, like.dtype(), like.device())};
+}
+
+// Items [n0, n0 + n) of x (N, C, H, W) as the column matrix p.cols.
+template <typename T>
+void im2col(const Tensor& x, const Plan& p, const ConvGeom& g, int64_t n0, int64_t n) {
+  launch(x.device(), g.C * p.kk * n * p.L, [&](unsigned blocks, cudaStream_t s) {
+    im2col_k<T><<<blocks, kThreads, 0, s>>>(in_ptr<T>(x) + n0 * g.C * g.H * g.W, out_ptr<T>(p.cols), g, n);
+  });
+}
+
+// Items [n0, n0 + n) of y (N, O, L) with channels outermost, into p.yt (O, n, L).
+template <typename T>
+void to_onl(const Tensor& y, const Plan& p, const ConvGeom& g, int64_t n0, int64_t n) {
+  launch(y.device(), g.O * n * p.L, [&](unsigned blocks, cudaStream_t s) {
+    to_onl_k<T><<<blocks, kThreads, 0, s>>>(in_ptr<T>(y) + n0 * g.O * p.L, out_ptr<T>(p.yt), n, g.O, p.L);
+  });
 }
 
 Tensor cuda_conv(const Tensor& x_, const Tensor& w_, const Tensor& bias, const ConvGeom& g) {
@@ -91,19 +106,17 @@ Tensor cuda_conv(const Tensor& x_, const Tensor& w_, const Tensor& bias, const C
   if (y.numel() == 0) return y;
   if (g.C == 0) return bias.defined() ? add(zero_(y), reshape(bias, {g.O, 1, 1})) : zero_(y);
   Tensor x = contiguous(x_), w = contiguous(w_), b = bias.defined() ? contiguous(bias) : Tensor();
-  const Plan p = plan(g, itemsize(x.dtype()));
-  Tensor cols = empty({g.C * p.kk * p.cn * p.L}, x.dtype(), d), yt = empty({g.O * p.cn * p.L}, x.dtype(), d);
+  const Plan p = plan(g, x);
   EMBER_DISPATCH_FLOATING(x.dtype(), "conv2d_cuda", [&] {
     using T = scalar_t;
     for (int64_t n0 = 0; n0 < g.N; n0 += p.cn) {
       const int64_t n = std::min(p.cn, g.N - n0), NL = n * p.L;
-      launch(d, g.C * p.kk * NL, [&](unsigned blocks, cudaStream_t s) {
-        im2col_k<T><<<blocks, kThreads, 0, s>>>(ptr<T>(x) + n0 * g.C * g.H * g.W, mut<T>(cols), g, n);
-      });
-      gemm_batched(x.dtype(), d.index, false, false, p.Og, NL, p.K, ptr<T>(w), p.K, p.Og * p.K, ptr<T>(cols), NL,
-                   p.K * NL, 0.0, mut<T>(yt), NL, p.Og * NL, g.G);
+      im2col<T>(x, p, g, n0, n);
+      gemm_batched(x.dtype(), d.index, false, false, p.Og, NL, p.K, in_ptr<T>(w), p.K, p.Og * p.K, in_ptr<T>(p.cols),
+                   NL, p.K * NL, 0.0, out_ptr<T>(p.yt), NL, p.Og * NL, g.G);
       launch(d, g.O * NL, [&](unsigned blocks, cudaStream_t s) {
-        to_nol_k<T><<<blocks, kThreads, 0, s>>>(ptr<T>(yt), mut<T>(y) + n0 * g.O * p.L, ptr<T>(b), n, g.O, p.L);
+        to_nol_k<T><<<blocks, kThreads, 0, s>>>(in_ptr<T>(p.yt), out_ptr<T>(y) + n0 * g.O * p.L, in_ptr<T>(b), n, g.O,
+                                                p.L);
       });
     }
   });
@@ -116,19 +129,17 @@ Tensor cuda_conv_input(const Tensor& y_, const Tensor& w_, const Tensor& bias, c
   if (x.numel() == 0) return x;
   if (y_.numel() == 0) return bias.defined() ? add(zero_(x), reshape(bias, {g.C, 1, 1})) : zero_(x);
   Tensor y = contiguous(y_), w = contiguous(w_), b = bias.defined() ? contiguous(bias) : Tensor();
-  const Plan p = plan(g, itemsize(y.dtype()));
-  Tensor cols = empty({g.C * p.kk * p.cn * p.L}, y.dtype(), d), yt = empty({g.O * p.cn * p.L}, y.dtype(), d);
+  const Plan p = plan(g, y);
   EMBER_DISPATCH_FLOATING(y.dtype(), "conv_transpose2d_cuda", [&] {
     using T = scalar_t;
     for (int64_t n0 = 0; n0 < g.N; n0 += p.cn) {
       const int64_t n = std::min(p.cn, g.N - n0), NL = n * p.L;
-      launch(d, g.O * NL, [&](unsigned blocks, cudaStream_t s) {
-        to_onl_k<T><<<blocks, kThreads, 0, s>>>(ptr<T>(y) + n0 * g.O * p.L, mut<T>(yt), n, g.O, p.L);
-      });
-      gemm_batched(y.dtype(), d.index, true, false, p.K, NL, p.Og, ptr<T>(w), p.K, p.Og * p.K, ptr<T>(yt), NL,
-                   p.Og * NL, 0.0, mut<T>(cols), NL, p.K * NL, g.G);
+      to_onl<T>(y, p, g, n0, n);
+      gemm_batched(y.dtype(), d.index, true, false, p.K, NL, p.Og, in_ptr<T>(w), p.K, p.Og * p.K, in_ptr<T>(p.yt), NL,
+                   p.Og * NL, 0.0, out_ptr<T>(p.cols), NL, p.K * NL, g.G);
       launch(d, n * g.C * g.H * g.W, [&](unsigned blocks, cudaStream_t s) {
-        col2im_k<T><<<blocks, kThreads, 0, s>>>(ptr<T>(cols), mut<T>(x) + n0 * g.C * g.H * g.W, ptr<T>(b), g, n);
+        col2im_k<T><<<blocks, kThreads, 0, s>>>(in_ptr<T>(p.cols), out_ptr<T>(x) + n0 * g.C * g.H * g.W, in_ptr<T>(b),
+                                                g, n);
       });
     }
   });
@@ -141,20 +152,15 @@ Tensor cuda_conv_weight(const Tensor& x_, const Tensor& y_, const Tensor&, const
   if (w.numel() == 0) return w;
   if (x_.numel() == 0 || y_.numel() == 0) return zero_(w);
   Tensor x = contiguous(x_), y = contiguous(y_);
-  const Plan p = plan(g, itemsize(x.dtype()));
-  Tensor cols = empty({g.C * p.kk * p.cn * p.L}, x.dtype(), d), yt = empty({g.O * p.cn * p.L}, x.dtype(), d);
+  const Plan p = plan(g, x);
   EMBER_DISPATCH_FLOATING(x.dtype(), "conv2d_cuda", [&] {
     using T = scalar_t;
     for (int64_t n0 = 0; n0 < g.N; n0 += p.cn) {
       const int64_t n = std::min(p.cn, g.N - n0), NL = n * p.L;
-      launch(d, g.C * p.kk * NL, [&](unsigned blocks, cudaStream_t s) {
-        im2col_k<T><<<blocks, kThreads, 0, s>>>(ptr<T>(x) + n0 * g.C * g.H * g.W, mut<T>(cols), g, n);
-      });
-      launch(d, g.O * NL, [&](unsigned blocks, cudaStream_t s) {
-        to_onl_k<T><<<blocks, kThreads, 0, s>>>(ptr<T>(y) + n0 * g.O * p.L, mut<T>(yt), n, g.O, p.L);
-      });
-      gemm_batched(x.dtype(), d.index, false, true, p.Og, p.K, NL, ptr<T>(yt), NL, p.Og * NL, ptr<T>(cols), NL,
-                   p.K * NL, n0 == 0 ? 0.0 : 1.0, mut<T>(w), p.K, p.Og * p.K, g.G);
+      im2col<T>(x, p, g, n0, n);
+      to_onl<T>(y, p, g, n0, n);
+      gemm_batched(x.dtype(), d.index, false, true, p.Og, p.K, NL, in_ptr<T>(p.yt), NL, p.Og * NL, in_ptr<T>(p.cols),
+                   NL, p.K * NL, n0 == 0 ? 0.0 : 1.0, out_ptr<T>(w), p.K, p.Og * p.K, g.G);
     }
   });
   return w;
@@ -194,7 +200,7 @@ void cuda_max_pool(const Tensor& x, const Pool2dGeom& g, int64_t planes, const T
     const T lowest = std::numeric_limits<T>::has_infinity ? -std::numeric_limits<T>::infinity()
                                                           : std::numeric_limits<T>::lowest();
     launch(x.device(), planes * g.OH * g.OW, [&](unsigned blocks, cudaStream_t s) {
-      max_pool_k<T><<<blocks, kThreads, 0, s>>>(ptr<T>(x), mut<T>(out), mut<int64_t>(idx), g, planes, lowest);
+      max_pool_k<T><<<blocks, kThreads, 0, s>>>(in_ptr<T>(x), out_ptr<T>(out), out_ptr<int64_t>(idx), g, planes, lowest);
     });
   });
 }

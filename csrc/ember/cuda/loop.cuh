@@ -79,30 +79,26 @@ inline unsigned blocks_for(int64_t n) {
 
 inline void check_launch() { EMBER_CUDA_CHECK(cudaGetLastError()); }
 
-template <typename T> constexpr bool is_float_v = std::is_floating_point_v<T>;
-
-#define EMBER_CUDA_DISPATCH(TYPE, NAME, ...)                                                          \
-  switch (TYPE) {                                                                                      \
-    EMBER_DISPATCH_CASE(Float32, float, __VA_ARGS__)                                                  \
-    EMBER_DISPATCH_CASE(Float64, double, __VA_ARGS__)                                                 \
-    EMBER_DISPATCH_CASE(Int64, int64_t, __VA_ARGS__)                                                  \
-    EMBER_DISPATCH_CASE(Int32, int32_t, __VA_ARGS__)                                                  \
-    EMBER_DISPATCH_CASE(Bool, bool, __VA_ARGS__)                                                      \
-    default:                                                                                           \
-      ::ember::throw_error(::ember::ErrorKind::NotImplemented,                                         \
-                           ::ember::str("\"", NAME, "_cuda\" not implemented for '",                   \
-                                        ::ember::dtype_short_name(TYPE), "'"));                        \
-  }
-
-// The same with float16 and bfloat16 (ember/core/half.h), for kernels that move or convert values (copy, fill);
+#define EMBER_CUDA_DISPATCH_FAIL(NAME, TYPE) EMBER_DISPATCH_FAIL_ON(NAME, TYPE, "_cuda")
+#define EMBER_CUDA_DISPATCH(TYPE, NAME, ...) \
+  switch (TYPE) { EMBER_DISPATCH_CASES_ALL(__VA_ARGS__) EMBER_CUDA_DISPATCH_FAIL(NAME, TYPE) }
+// With float16 and bfloat16 (ember/core/half.h), for kernels that move or convert values (copy, fill);
 // arithmetic on them runs on float32 copies (ops/opmath.h).
-#define EMBER_CUDA_DISPATCH_AND_HALF(TYPE, NAME, ...)                                                 \
-  switch (TYPE) {                                                                                      \
-    EMBER_DISPATCH_CASE(Float16, ::ember::Half, __VA_ARGS__)                                          \
-    EMBER_DISPATCH_CASE(BFloat16, ::ember::BFloat16, __VA_ARGS__)                                     \
-    default:                                                                                           \
-      EMBER_CUDA_DISPATCH(TYPE, NAME, __VA_ARGS__)                                                    \
+#define EMBER_CUDA_DISPATCH_AND_HALF(TYPE, NAME, ...)                                          \
+  switch (TYPE) {                                                                              \
+    EMBER_DISPATCH_CASES_ALL(__VA_ARGS__) EMBER_DISPATCH_CASES_HALF(__VA_ARGS__)                \
+    EMBER_CUDA_DISPATCH_FAIL(NAME, TYPE)                                                       \
   }
+
+// A tensor's device memory as T: read-only (nullptr for an undefined tensor, an absent optional input) or written.
+template <typename T>
+const T* in_ptr(const Tensor& t) {
+  return t.defined() ? static_cast<const T*>(t.device_data()) : nullptr;
+}
+template <typename T>
+T* out_ptr(const Tensor& t) {
+  return t.defined() ? static_cast<T*>(t.device_data()) : nullptr;
+}
 
 // Launches on the loop's device and that device's current stream.
 template <typename Launch>

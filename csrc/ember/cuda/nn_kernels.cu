@@ -60,7 +60,7 @@ void cuda_softmax(const Tensor& x, const Tensor& out, int64_t rows, int64_t n, b
     DeviceGuard guard(d.index);
     const unsigned g = unsigned(std::min<int64_t>(rows, 65535));
     softmax_k<scalar_t><<<g, kThreads, 0, current_stream(d.index)>>>(
-        static_cast<const scalar_t*>(x.device_data()), static_cast<scalar_t*>(out.device_data()), rows, n, log);
+        in_ptr<scalar_t>(x), out_ptr<scalar_t>(out), rows, n, log);
     check_launch();
   });
 }
@@ -108,11 +108,8 @@ double cuda_nll(const Tensor& in, const Tensor& target, const Tensor& weight, in
   EMBER_CUDA_CHECK(cudaMemsetAsync(status.device_data(), 0, 3 * sizeof(double), s));
   EMBER_DISPATCH_FLOATING(in.dtype(), "nll_loss_cuda", [&] {
     using T = scalar_t;
-    nll_k<T><<<1, kThreads, 0, s>>>(static_cast<const T*>(in.device_data()),
-                                    static_cast<const int64_t*>(target.device_data()),
-                                    weight.defined() ? static_cast<const T*>(weight.device_data()) : nullptr, N, C,
-                                    ignore, static_cast<T*>(losses.device_data()),
-                                    static_cast<double*>(status.device_data()));
+    nll_k<T><<<1, kThreads, 0, s>>>(in_ptr<T>(in), in_ptr<int64_t>(target), in_ptr<T>(weight), N, C, ignore,
+                                    out_ptr<T>(losses), out_ptr<double>(status));
     check_launch();
   });
   double host[3];
@@ -185,9 +182,9 @@ void cuda_extreme(const Tensor& x, bool outer, int64_t M, int64_t R, bool is_max
   const Device d = x.device();
   EMBER_CUDA_DISPATCH(x.dtype(), is_max ? "max" : "min", [&] {
     using T = scalar_t;
-    const T* px = static_cast<const T*>(x.device_data());
-    T* pv = values.defined() ? static_cast<T*>(values.device_data()) : nullptr;
-    int64_t* pi = idx.defined() ? static_cast<int64_t*>(idx.device_data()) : nullptr;
+    const T* px = in_ptr<T>(x);
+    T* pv = out_ptr<T>(values);
+    int64_t* pi = out_ptr<int64_t>(idx);
     DeviceGuard guard(d.index);
     cudaStream_t s = current_stream(d.index);
     if (outer) extreme_thread_k<T><<<blocks_for(M), kThreads, 0, s>>>(px, M, R, 1, M, is_max, pv, pi);
@@ -304,9 +301,8 @@ void cuda_bn_stats(const Tensor& x, int64_t N, int64_t C, int64_t S, double eps,
     using T = scalar_t;
     DeviceGuard guard(d.index);
     bn_stats_k<T><<<unsigned(C), kThreads, 0, current_stream(d.index)>>>(
-        static_cast<const T*>(x.device_data()), N, C, S, eps, static_cast<T*>(mean.device_data()),
-        static_cast<T*>(invstd.device_data()), static_cast<double*>(mean64.device_data()),
-        static_cast<double*>(var64.device_data()));
+        in_ptr<T>(x), N, C, S, eps, out_ptr<T>(mean), out_ptr<T>(invstd), out_ptr<double>(mean64),
+        out_ptr<double>(var64));
     check_launch();
   });
 }
@@ -322,17 +318,13 @@ __global__ void bn_normalize_k(const T* x, int64_t numel, int64_t C, int64_t S, 
   }
 }
 
-template <typename T>
-const T* opt_ptr(const Tensor& t) { return t.defined() ? static_cast<const T*>(t.device_data()) : nullptr; }
-
 void cuda_bn_normalize(const Tensor& x, int64_t N, int64_t C, int64_t S, const Tensor& mean, const Tensor& invstd,
                        const Tensor& w, const Tensor& b, const Tensor& out) {
   EMBER_DISPATCH_FLOATING(x.dtype(), "batch_norm_cuda", [&] {
     using T = scalar_t;
     launch(x.device(), N * C * S, [&](unsigned blocks, cudaStream_t s) {
-      bn_normalize_k<T><<<blocks, kThreads, 0, s>>>(opt_ptr<T>(x), N * C * S, C, S, opt_ptr<T>(mean),
-                                                    opt_ptr<T>(invstd), opt_ptr<T>(w), opt_ptr<T>(b),
-                                                    static_cast<T*>(out.device_data()));
+      bn_normalize_k<T><<<blocks, kThreads, 0, s>>>(in_ptr<T>(x), N * C * S, C, S, in_ptr<T>(mean),
+                                                    in_ptr<T>(invstd), in_ptr<T>(w), in_ptr<T>(b), out_ptr<T>(out));
     });
   });
 }
@@ -374,9 +366,8 @@ void cuda_bn_backward(const Tensor& gy, const Tensor& x, int64_t N, int64_t C, i
     using T = scalar_t;
     DeviceGuard guard(d.index);
     bn_backward_k<T><<<unsigned(C), kThreads, 0, current_stream(d.index)>>>(
-        opt_ptr<T>(gy), opt_ptr<T>(x), N, C, S, opt_ptr<T>(mean), opt_ptr<T>(invstd), opt_ptr<T>(w), training,
-        dx.defined() ? static_cast<T*>(dx.device_data()) : nullptr, static_cast<T*>(dw.device_data()),
-        static_cast<T*>(db.device_data()));
+        in_ptr<T>(gy), in_ptr<T>(x), N, C, S, in_ptr<T>(mean), in_ptr<T>(invstd), in_ptr<T>(w), training,
+        out_ptr<T>(dx), out_ptr<T>(dw), out_ptr<T>(db));
     check_launch();
   });
 }

@@ -5,6 +5,7 @@
 #include "ember/autograd/autograd.h"
 #include "ember/ops/autocast.h"
 #include "ember/ops/elementwise.h"
+#include "ember/ops/opmath.h"
 #include "ember/ops/stubs.h"
 
 namespace ember {
@@ -252,13 +253,8 @@ Operand as_number(const Operand& o) {
 // Runs the kernel for `out = op(a, b)`; `out` has the broadcast shape and dtype `ot`.
 void run_binary(BinaryOp op, ScalarType ct, const Operand& a, const Operand& b, const Tensor& out) {
   if (out.numel() == 0) return;
-  if (is_reduced_float(ct)) {  // computed in float32 and rounded once, as PyTorch's opmath
-    const Tensor tmp = out.dtype() == ct ? empty(out.sizes(), ScalarType::Float32, out.device()) : out;
-    run_binary(op, ScalarType::Float32, a, b, tmp);
-    Tensor o = out;
-    if (!tmp.is_same(out)) copy_(o, tmp);
-    return;
-  }
+  if (is_reduced_float(ct))  // computed in float32 and rounded once, as PyTorch's opmath
+    return write_via_float32(out, [&](const Tensor& o) { run_binary(op, ScalarType::Float32, a, b, o); });
   // (On the CPU every tensor operand is on the CPU: common_device let nothing else through.)
   const Device d = out.device();
   if (__builtin_expect(!d.is_cpu(), 0) && (off_device(a, d) || off_device(b, d)))
@@ -530,7 +526,7 @@ bool operands_require_grad(const Operand& a, const Operand& b) {
 }  // namespace
 
 Tensor binary(BinaryOp op, const Operand& a, const Operand& b, const OptTensor& out) {
-  if (__builtin_expect(autocast::any_enabled(), 0) && op == BinaryOp::Pow && !out) {  // autocast: pow in float32 on CUDA
+  if (op == BinaryOp::Pow && __builtin_expect(autocast::any_enabled(), 0) && !out) {  // autocast: pow in float32 on CUDA
     const auto cast = [](const Operand& o) {
       return o.is_scalar ? o : Operand(autocast::to_float32(o.tensor, DeviceType::CUDA));
     };

@@ -300,17 +300,33 @@ conv_direct::Shape direct_shape(const Geom& g) {
   return {g.N, g.C, g.Hp(), g.Wp(), g.O, g.kH, g.kW, g.dH, g.dW, g.G, g.OH, g.OW};
 }
 
+// The input as the column kernels (and the direct kernels) read it: for the wide stride-1 layout with padding,
+// its zero-padded planes (N, C, Hp, Wp); otherwise x itself (contiguous).
+Tensor padded_input(const Tensor& x, const Geom& g) {
+  if (!g.wide() || !(g.pH || g.pW)) return x;
+  Tensor xp = empty({g.N * g.C * g.Hp() * g.Wp()}, x.dtype(), x.device());
+  EMBER_DISPATCH_FLOATING(x.dtype(), "conv2d", [&] { pad_planes(x.data_ptr<scalar_t>(), xp.data_ptr<scalar_t>(), g); });
+  return xp;
+}
+
+// Items [n0, n0 + c.N) of padded_input's result as the column matrix `cols` (chunk geometry c).
+template <typename T>
+void columns(const Tensor& xp, int64_t n0, T* cols, const Geom& c, const Geom& g) {
+  const T* src = xp.data_ptr<T>() + n0 * (g.wide() ? g.C * g.Hp() * g.Wp() : g.C * g.H * g.W);
+  if (g.wide()) im2col_wide(src, cols, c);
+  else im2col(src, cols, c);
+}
+
 // y (N, O, OH, OW) = conv(x, w) + bias
 Tensor conv_kernel(const Tensor& x_, const Tensor& w_, const Tensor& bias, const Geom& g) {
   Tensor y = empty({g.N, g.O, g.OH, g.OW}, x_.dtype(), x_.device());
   if (y.numel() == 0) return y;
   Tensor x = contiguous(x_), w = contiguous(w_), b = bias_or_empty(bias);
   const int64_t K = g.K(), Og = g.O / g.G, L = g.L(), LC = g.LC(), cn = chunk_items(g), runs = runs_for(g, cn);
-  const bool wide = g.wide(), padded = wide && (g.pH || g.pW);
+  const bool wide = g.wide();
   const int64_t cols_len = g.C * g.kH * g.kW * cn * LC, tmp_len = g.O * cn * LC;
-  Tensor xp = padded ? empty({g.N * g.C * g.Hp() * g.Wp()}, x.dtype(), x.device()) : x;
+  const Tensor xp = padded_input(x, g);
   if (use_direct(x, g)) {
-    if (padded) pad_planes(x.data_ptr<float>(), xp.data_ptr<float>(), g);
     conv_direct::forward_f32(xp.data_ptr<float>(), w.data_ptr<float>(), b.defined() ? b.data_ptr<float>() : nullptr,
                              y.data_ptr<float>(), direct_shape(g));
     return y;
@@ -319,17 +335,13 @@ Tensor conv_kernel(const Tensor& x_, const Tensor& w_, const Tensor& bias, const
   EMBER_DISPATCH_FLOATING(x.dtype(), "conv2d", [&] {
     using T = scalar_t;
     const T* pb = b.defined() ? b.data_ptr<T>() : nullptr;
-    if (padded) pad_planes(x.data_ptr<T>(), xp.data_ptr<T>(), g);
-    const int64_t in_item = wide ? g.C * g.Hp() * g.Wp() : g.C * g.H * g.W;
     over_chunks(g, cn, [&](int64_t first, int64_t end, int64_t slot) {
       T* pc = scratch.data_ptr<T>() + slot * (cols_len + tmp_len);
       T* pt = pc + cols_len;
       for (int64_t n0 = first; n0 < end; n0 += cn) {
         const Geom c = chunk_geom(g, std::min(cn, end - n0));
         const int64_t NL = c.N * LC;
-        const T* src = (wide ? xp : x).data_ptr<T>() + n0 * in_item;
-        if (wide) im2col_wide(src, pc, c);
-        else im2col(src, pc, c);
+        columns(xp, n0, pc, c, g);
         for (int64_t gi = 0; gi < g.G; ++gi)
           gemm<T>(false, false, Og, NL, K, w.data_ptr<T>() + gi * Og * K, K, pc + gi * K * NL, NL, T(0),
                   pt + gi * Og * NL, NL);
@@ -408,11 +420,9 @@ Tensor weight_kernel(const Tensor& x_, const Tensor& y_, const Geom& g) {
   if (x_.numel() == 0 || y_.numel() == 0) return zero_(w);
   Tensor x = contiguous(x_), y = contiguous(y_);
   const int64_t K = g.K(), Og = g.O / g.G, L = g.L(), LC = g.LC(), cn = chunk_items(g), runs = runs_for(g, cn);
-  const bool wide = g.wide(), padded = wide && (g.pH || g.pW);
   const int64_t cols_len = g.C * g.kH * g.kW * cn * LC, yl_len = cn * LC * g.O, wt_len = g.O * K;
-  Tensor xp = padded ? empty({g.N * g.C * g.Hp() * g.Wp()}, x.dtype(), x.device()) : x;
+  const Tensor xp = padded_input(x, g);
   if (use_direct(x, g)) {
-    if (padded) pad_planes(x.data_ptr<float>(), xp.data_ptr<float>(), g);
     conv_direct::weight_grad_f32(xp.data_ptr<float>(), y.data_ptr<float>(), w.data_ptr<float>(), direct_shape(g));
     return w;
   }
@@ -420,8 +430,6 @@ Tensor weight_kernel(const Tensor& x_, const Tensor& y_, const Geom& g) {
   Tensor sums = zeros({runs * wt_len}, x.dtype(), x.device());
   EMBER_DISPATCH_FLOATING(x.dtype(), "conv2d", [&] {
     using T = scalar_t;
-    if (padded) pad_planes(x.data_ptr<T>(), xp.data_ptr<T>(), g);
-    const int64_t in_item = wide ? g.C * g.Hp() * g.Wp() : g.C * g.H * g.W;
     over_chunks(g, cn, [&](int64_t first, int64_t end, int64_t slot) {
       T* pc = scratch.data_ptr<T>() + slot * (cols_len + yl_len + wt_len);
       T* py = pc + cols_len;
@@ -430,9 +438,7 @@ Tensor weight_kernel(const Tensor& x_, const Tensor& y_, const Geom& g) {
       for (int64_t n0 = first; n0 < end; n0 += cn) {
         const Geom c = chunk_geom(g, std::min(cn, end - n0));
         const int64_t NL = c.N * LC;
-        const T* src = (wide ? xp : x).data_ptr<T>() + n0 * in_item;
-        if (wide) im2col_wide(src, pc, c);
-        else im2col(src, pc, c);
+        columns(xp, n0, pc, c, g);
         to_nlo(y.data_ptr<T>() + n0 * g.O * L, py, g, c.N);
         for (int64_t gi = 0; gi < g.G; ++gi)
           gemm<T>(false, false, K, Og, NL, pc + gi * K * NL, NL, py + gi * Og, g.O, T(0), ps + gi * K * Og, Og);

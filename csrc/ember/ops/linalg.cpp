@@ -8,6 +8,7 @@
 #include "ember/cpu/parallel.h"
 #include "ember/ops/autocast.h"
 #include "ember/ops/elementwise.h"
+#include "ember/ops/opmath.h"
 #include "ember/ops/stubs.h"
 
 namespace ember {
@@ -73,12 +74,8 @@ void gemm(const Tensor& a, const Tensor& b, const Tensor& out) {
 
 // The CPU slot of gemm_stub: 2-D, or 3-D as one GEMM per batch entry.
 void cpu_gemm(const Tensor& a, const Tensor& b, const Tensor& out) {
-  if (is_reduced_float(a.dtype())) {  // a float32 GEMM rounded once (PyTorch's CPU float16/bfloat16 GEMMs sum in float)
-    Tensor o = empty(out.sizes(), ScalarType::Float32, out.device()), r = out;
-    cpu_gemm(to_dtype(a, ScalarType::Float32), to_dtype(b, ScalarType::Float32), o);
-    copy_(r, o);
-    return;
-  }
+  if (is_reduced_float(a.dtype()))  // a float32 GEMM rounded once (PyTorch's CPU float16/bfloat16 GEMMs sum in float)
+    return write_via_float32(out, [&](const Tensor& o) { cpu_gemm(float32_of(a), float32_of(b), o); });
   if (a.dim() == 2) return gemm(a, b, out);
   for (int64_t i = 0; i < a.sizes()[0]; ++i) gemm(select(a, 0, i), select(b, 0, i), select(out, 0, i));
 }

@@ -178,8 +178,7 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const OptTensor& weig
                 " classes or no classes but got weight tensor of shape: ", weight->sizes());
   if (is_reduced_float(input.dtype()))
     return on_float32(input, [&](const Tensor& x) {
-      return nll_loss(x, target, weight ? OptTensor(to_dtype(*weight, ScalarType::Float32)) : std::nullopt, reduction,
-                      ignore_index);
+      return nll_loss(x, target, weight ? OptTensor(float32_of(*weight)) : std::nullopt, reduction, ignore_index);
     });
   Tensor losses = empty({N}, input.dtype(), input.device());
   double total_weight = 0;

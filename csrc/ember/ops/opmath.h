@@ -1,9 +1,9 @@
 #pragma once
 // float16 and bfloat16 compute in float32 (PyTorch's "opmath" type for them):
 // an op given such a tensor runs its float32 kernel on a float32 copy and
-// rounds the result once. The elementwise front ends do this at the kernel
-// (run_unary, run_binary, run_clamp); reductions, matmul, conv, pooling and
-// normalization wrap their kernels with on_float32.
+// rounds the result once. The elementwise front ends and the CPU GEMM do this
+// at the kernel (write_via_float32); reductions, matmul, conv, pooling and
+// normalization wrap their ops with on_float32.
 #include "ember/ops/ops.h"
 
 namespace ember {
@@ -13,6 +13,16 @@ template <typename F>
 Tensor on_float32(const Tensor& self, F&& f) {
   if (!is_reduced_float(self.dtype())) return f(self);
   return to_dtype(f(to_dtype(self, ScalarType::Float32)), self.dtype());
+}
+
+// kernel(dst) for an `out` that a float32 kernel fills: dst is out itself, or for a float16/bfloat16 `out` a
+// float32 temporary then rounded into it.
+template <typename F>
+void write_via_float32(const Tensor& out, F&& kernel) {
+  if (!is_reduced_float(out.dtype())) return kernel(out);
+  Tensor tmp = empty(out.sizes(), ScalarType::Float32, out.device()), o = out;
+  kernel(tmp);
+  copy_(o, tmp);
 }
 
 // A float16/bfloat16 tensor as float32 (differentiably); others, and undefined ones, as they are.

@@ -257,8 +257,6 @@ void record_unary(UnaryOp op, const Tensor& self, const Tensor& out) {
          });
 }
 
-}  // namespace
-
 // Unary ops on autocast's CUDA float32 list.
 bool autocast_float32_on_cuda(UnaryOp op) {
   switch (op) {
@@ -271,8 +269,10 @@ bool autocast_float32_on_cuda(UnaryOp op) {
   }
 }
 
+}  // namespace
+
 Tensor unary(UnaryOp op, const Tensor& self, const OptTensor& out) {
-  if (__builtin_expect(autocast::any_enabled(), 0) && !out && autocast_float32_on_cuda(op))
+  if (autocast_float32_on_cuda(op) && __builtin_expect(autocast::any_enabled(), 0) && !out)
     return autocast::run_float32(DeviceType::CUDA, [op](const Tensor& x) { return unary(op, x); }, self);
   const bool rec = grad_enabled() && differentiable(op) && requires_grad(self);
   if (rec && out)

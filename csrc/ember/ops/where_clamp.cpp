@@ -1,6 +1,7 @@
 // where(cond, a, b) and clamp(x, min, max): the elementwise ops with three operands.
 #include "ember/autograd/autograd.h"
 #include "ember/ops/elementwise.h"
+#include "ember/ops/opmath.h"
 #include "ember/ops/stubs.h"
 
 namespace ember {
@@ -114,12 +115,8 @@ ScalarType clamp_dtype(const Tensor& self, const std::optional<Operand>& lo, con
 void run_clamp(const Tensor& self, const std::optional<Operand>& lo, const std::optional<Operand>& hi,
                ScalarType t, const Tensor& out) {
   if (out.numel() == 0) return;
-  if (is_reduced_float(t)) {  // computed in float32 and rounded once, as PyTorch's opmath
-    Tensor tmp = empty(out.sizes(), ScalarType::Float32, out.device()), o = out;
-    run_clamp(self, lo, hi, ScalarType::Float32, tmp);
-    copy_(o, tmp);
-    return;
-  }
+  if (is_reduced_float(t))  // computed in float32 and rounded once, as PyTorch's opmath
+    return write_via_float32(out, [&](const Tensor& o) { run_clamp(self, lo, hi, ScalarType::Float32, o); });
   check_same_device("clamp", {&self, &out, lo && !lo->is_scalar ? &lo->tensor : nullptr,
                               hi && !hi->is_scalar ? &hi->tensor : nullptr});
   Tensor x = to_dtype(self, t);
