@@ -53,7 +53,9 @@ when n > FULL_LIMIT, {"dtype", "count", "head": first 16, "tail": last 16,
 "sha256": sha256 of all n values as little-endian bytes of dtype d}.
 Float values are float.hex strings with the mantissa's trailing zeros
 dropped (float32 values exactly as widened to double), integers are ints,
-bernoulli results are 0/1 ints (hashed in the output dtype).
+bernoulli results are 0/1 ints (hashed in the output dtype). float16 and
+bfloat16 results are stored as their float32 widening (dtype "float32");
+bool random_ results as 0/1 int64.
 """
 import argparse
 import hashlib
@@ -73,7 +75,14 @@ DTYPES = {
     "float64": (torch.float64, "<f8"),
     "int64": (torch.int64, "<i8"),
     "int32": (torch.int32, "<i4"),
+    "bool": (torch.bool, "<i8"),
 }
+# float16/bfloat16 results are stored widened to float32 (exact) under dtype "float32".
+REDUCED = {"float16": torch.float16, "bfloat16": torch.bfloat16}
+
+
+def torch_dtype(name):
+    return REDUCED[name] if name in REDUCED else DTYPES[name][0]
 
 
 def hexf(v):
@@ -90,6 +99,10 @@ def hexf(v):
 def encode(t, dtype_name):
     """Encode a result tensor (any shape) in memory order of a contiguous tensor."""
     flat = t.detach().contiguous().reshape(-1)
+    if dtype_name in REDUCED:
+        flat, dtype_name = flat.float(), "float32"
+    elif dtype_name == "bool":
+        flat, dtype_name = flat.long(), "int64"
     np_dtype = DTYPES[dtype_name][1]
     arr = flat.numpy().astype(np_dtype)
     is_float = dtype_name.startswith("float")
@@ -111,6 +124,8 @@ def encode(t, dtype_name):
 def encode_01(t, dtype_name):
     """bernoulli results: 0/1 stored as ints, hashed in the output dtype."""
     flat = t.detach().contiguous().reshape(-1)
+    if dtype_name in REDUCED:
+        flat, dtype_name = flat.float(), "float32"
     arr = flat.numpy().astype(DTYPES[dtype_name][1])
     vals = [int(v) for v in arr.tolist()]
     res = {"dtype": dtype_name, "count": len(vals)}
@@ -151,30 +166,30 @@ class Runner:
             getattr(self, "op_" + step["op"])(step)
 
     def op_rand(self, s):
-        t = torch.rand(s["size"], dtype=DTYPES[s["dtype"]][0], **self.kw())
+        t = torch.rand(s["size"], dtype=torch_dtype(s["dtype"]), **self.kw())
         s["expected"] = encode(t, s["dtype"])
 
     def op_randn(self, s):
-        t = torch.randn(s["size"], dtype=DTYPES[s["dtype"]][0], **self.kw())
+        t = torch.randn(s["size"], dtype=torch_dtype(s["dtype"]), **self.kw())
         s["expected"] = encode(t, s["dtype"])
 
     def op_normal_(self, s):
-        x = torch.empty(s["size"], dtype=DTYPES[s["dtype"]][0])
+        x = torch.empty(s["size"], dtype=torch_dtype(s["dtype"]))
         v = x.t() if s.get("view") == "t" else x
         v.normal_(s["mean"], s["std"], **self.kw())
         s["expected"] = encode(x, s["dtype"])
 
     def op_uniform_(self, s):
-        x = torch.empty(s["size"], dtype=DTYPES[s["dtype"]][0])
+        x = torch.empty(s["size"], dtype=torch_dtype(s["dtype"]))
         x.uniform_(s["low"], s["high"], **self.kw())
         s["expected"] = encode(x, s["dtype"])
 
     def op_randint(self, s):
-        t = torch.randint(s["low"], s["high"], s["size"], dtype=DTYPES[s["dtype"]][0], **self.kw())
+        t = torch.randint(s["low"], s["high"], s["size"], dtype=torch_dtype(s["dtype"]), **self.kw())
         s["expected"] = encode(t, s["dtype"])
 
     def op_random_(self, s):
-        x = torch.empty(s["size"], dtype=DTYPES[s["dtype"]][0])
+        x = torch.empty(s["size"], dtype=torch_dtype(s["dtype"]))
         args = s["args"]
         if len(args) == 2:
             x.random_(args[0], args[1], **self.kw())
@@ -185,16 +200,16 @@ class Runner:
         s["expected"] = encode(x, s["dtype"])
 
     def op_randperm(self, s):
-        t = torch.randperm(s["n"], dtype=DTYPES[s["dtype"]][0], **self.kw())
+        t = torch.randperm(s["n"], dtype=torch_dtype(s["dtype"]), **self.kw())
         s["expected"] = encode(t, s["dtype"])
 
     def op_bernoulli_(self, s):
-        x = torch.empty(s["size"], dtype=DTYPES[s["dtype"]][0])
+        x = torch.empty(s["size"], dtype=torch_dtype(s["dtype"]))
         x.bernoulli_(s["p"], **self.kw())
         s["expected"] = encode_01(x, s["dtype"])
 
     def op_bernoulli(self, s):
-        p = torch.tensor([float.fromhex(v) for v in s["p"]], dtype=DTYPES[s["p_dtype"]][0])
+        p = torch.tensor([float.fromhex(v) for v in s["p"]], dtype=torch_dtype(s["p_dtype"]))
         t = torch.bernoulli(p, **self.kw())
         s["expected"] = encode_01(t, s["p_dtype"])
 
@@ -351,6 +366,47 @@ def build_cases():
                               [{"op": "bernoulli", "p_dtype": p_dt, "p": phex}]))
     cases.append(case("bernoulli_float32_half_s0", 0,
                       [{"op": "bernoulli", "p_dtype": "float32", "p": [hexf(0.5)] * 8}]))
+
+    # float16/bfloat16: float32 draws rounded once; the normal block path draws
+    # per block of 16, and bounds the type cannot hold move inward.
+    for dt in REDUCED:
+        for seed in (0, 42):
+            for n in (1, 7, 16, 17, 33, 100):
+                for op in ("rand", "randn"):
+                    cases.append(case(f"{op}_{dt}_s{seed}_n{n}", seed, [{"op": op, "size": [n], "dtype": dt}]))
+            for n in (5, 16, 37):
+                cases.append(case(f"normal_{dt}_s{seed}_n{n}", seed,
+                                  [{"op": "normal_", "size": [n], "dtype": dt, "mean": 0.25, "std": 3.1,
+                                    "view": None}]))
+            for lo, hi in ((-0.37, 1.9), (0.99, 1.0), (-wb, wb)):
+                cases.append(case(f"uniform_{dt}_s{seed}_{lo!r}_{hi!r}", seed,
+                                  [{"op": "uniform_", "size": [1000], "dtype": dt, "low": lo, "high": hi}]))
+            for args in ([], [100], [-7, 13], [5, None], [0, 5000], [-5000, 3]):
+                cases.append(case(f"random__{dt}_s{seed}_{args}", seed,
+                                  [{"op": "random_", "size": [40], "dtype": dt, "args": args}]))
+        cases.append(case(f"normal_{dt}_s0_transposed_20x4", 0,
+                          [{"op": "normal_", "size": [20, 4], "dtype": dt, "mean": 0.5, "std": 2.0, "view": "t"}]))
+        cases.append(case(f"randint_{dt}_s0_-3_17", 0,
+                          [{"op": "randint", "low": -3, "high": 17, "size": [30], "dtype": dt}]))
+        cases.append(case(f"randperm_{dt}_s0_n50", 0, [{"op": "randperm", "n": 50, "dtype": dt}]))
+        cases.append(case(f"bernoulli__{dt}_s0_p0.3", 0,
+                          [{"op": "bernoulli_", "size": [50], "dtype": dt, "p": 0.3}]))
+        cases.append(case(f"randn_{dt}_s0_n20000", 0, [{"op": "randn", "size": [20000], "dtype": dt}]))
+        cases.append(case(f"uniform_{dt}_s1_n20000_0.99_1.0", 1,
+                          [{"op": "uniform_", "size": [20000], "dtype": dt, "low": 0.99, "high": 1.0}]))
+        p = torch.rand(64, generator=torch.Generator().manual_seed(99)).to(REDUCED[dt])
+        cases.append(case(f"bernoulli_{dt}_s0", 0,
+                          [{"op": "bernoulli", "p_dtype": dt, "p": [hexf(v) for v in p.tolist()]}]))
+    cases.append(case("seq_half_after_float_spare", 0,
+                      [{"op": "randn", "size": [3], "dtype": "float32"},
+                       {"op": "randn", "size": [3], "dtype": "float16"},
+                       {"op": "randn", "size": [20], "dtype": "bfloat16"},
+                       {"op": "rand", "size": [5], "dtype": "float32"}]))
+    # bool: random_() takes one bit of a 32-bit draw; bounds [0, 2).
+    for args in ([], [0, 2], [1]):
+        cases.append(case(f"random__bool_s0_{args}", 0,
+                          [{"op": "random_", "size": [40], "dtype": "bool", "args": args}]))
+    cases.append(case("randint_bool_s42_0_2", 42, [{"op": "randint", "low": 0, "high": 2, "size": [40], "dtype": "bool"}]))
 
     # Large outputs (stored as digests) make 1-ulp slips in the float32 vector
     # math, the fmas and the libm calls visible (RNG-NOTES section 12).

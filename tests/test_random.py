@@ -10,6 +10,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import warnings
 
 import numpy as np
 import pytest
@@ -25,12 +26,18 @@ with open(os.path.join(HERE, "data", "torch_rng.json")) as _f:
     DOC = json.load(_f)
 CASES = DOC["cases"]
 
-DTYPES = {"float32": ember.float32, "float64": ember.float64, "int64": ember.int64, "int32": ember.int32}
+DTYPES = {"float32": ember.float32, "float64": ember.float64, "int64": ember.int64, "int32": ember.int32,
+          "float16": ember.float16, "bfloat16": ember.bfloat16, "bool": ember.bool}
 STATE_BYTES = 5056
 
 
 def flat(t):
-    """A result tensor as a 1-D NumPy array in memory order (t is contiguous)."""
+    """A result tensor as a 1-D NumPy array in memory order (t is contiguous), in
+    the recording's dtype: float16/bfloat16 widened to float32, bool as int64."""
+    if t.dtype in (ember.float16, ember.bfloat16):
+        t = t.float()
+    elif t.dtype == ember.bool:
+        t = t.long()
     return np.ascontiguousarray(t.contiguous().reshape(-1).numpy())
 
 
@@ -87,7 +94,9 @@ class Replay:
 
     def op_random_(self, s):
         x = ember.empty(s["size"], dtype=DTYPES[s["dtype"]])
-        x.random_(*s["args"], **self.kw())
+        with warnings.catch_warnings():  # bounds beyond 2**digits warn (test_random_bounds_warn)
+            warnings.simplefilter("ignore")
+            x.random_(*s["args"], **self.kw())
         return compare.compare_result(flat(x), s["expected"])
 
     def op_randperm(self, s):
@@ -241,3 +250,19 @@ def test_two_generators_do_not_share_state():
 
 def test_fresh_generator_has_torch_default_seed():
     assert ember.Generator().initial_seed() == 67280421310721
+
+
+def test_random_bounds_beyond_the_exact_integers_warn():
+    # PyTorch warns (and still draws) when a bound passes 2**digits of a float dtype.
+    msg = (r"to - 1 is out of bounds \[-\(2\^11\), 2\^11\]\. Due to precision limitations c10::Half can "
+           r"support discrete uniform distribution only within this range")
+    with pytest.warns(UserWarning, match=msg) as record:
+        ember.empty(4, dtype=ember.float16).random_(0, 5000)
+    assert record[0].filename == __file__  # attributed to the caller's line
+    with pytest.warns(UserWarning, match=r"from is out of bounds \[-\(2\^24\), 2\^24\]\. .* float can"):
+        ember.empty(4).random_(-2**25, 0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ember.empty(4, dtype=ember.float16).random_(0, 2049)  # to - 1 = 2048 is exact: no warning
+        with pytest.raises(UserWarning):  # warnings as errors propagate out of the C++ core
+            ember.empty(4, dtype=ember.bfloat16).random_(0, 300)

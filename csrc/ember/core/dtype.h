@@ -112,7 +112,8 @@ template <> struct CppTypeToScalarType<BFloat16> { static constexpr ScalarType v
   EMBER_DISPATCH_CASES_NUMERIC(__VA_ARGS__)           \
   EMBER_DISPATCH_CASE(Bool, bool, __VA_ARGS__)
 // float16 and bfloat16: only for code that moves or converts values (copy,
-// fill, item, indexing), never for arithmetic (ops/opmath.h).
+// fill, item, indexing) or computes in the element type as PyTorch does
+// (linspace); other arithmetic goes through float32 (ops/opmath.h).
 #define EMBER_DISPATCH_CASES_HALF(...)                         \
   EMBER_DISPATCH_CASE(Float16, ::ember::Half, __VA_ARGS__)    \
   EMBER_DISPATCH_CASE(BFloat16, ::ember::BFloat16, __VA_ARGS__)
@@ -123,6 +124,16 @@ template <> struct CppTypeToScalarType<BFloat16> { static constexpr ScalarType v
   switch (TYPE) { EMBER_DISPATCH_CASES_NUMERIC(__VA_ARGS__) EMBER_DISPATCH_FAIL(NAME, TYPE) }
 #define EMBER_DISPATCH_ALL(TYPE, NAME, ...) \
   switch (TYPE) { EMBER_DISPATCH_CASES_ALL(__VA_ARGS__) EMBER_DISPATCH_FAIL(NAME, TYPE) }
+#define EMBER_DISPATCH_FLOATING_AND_HALF(TYPE, NAME, ...)                                \
+  switch (TYPE) {                                                                        \
+    EMBER_DISPATCH_CASES_FLOATING(__VA_ARGS__) EMBER_DISPATCH_CASES_HALF(__VA_ARGS__)     \
+    EMBER_DISPATCH_FAIL(NAME, TYPE)                                                      \
+  }
+#define EMBER_DISPATCH_NUMERIC_AND_HALF(TYPE, NAME, ...)                                 \
+  switch (TYPE) {                                                                        \
+    EMBER_DISPATCH_CASES_NUMERIC(__VA_ARGS__) EMBER_DISPATCH_CASES_HALF(__VA_ARGS__)      \
+    EMBER_DISPATCH_FAIL(NAME, TYPE)                                                      \
+  }
 #define EMBER_DISPATCH_ALL_AND_HALF(TYPE, NAME, ...)                                     \
   switch (TYPE) {                                                                        \
     EMBER_DISPATCH_CASES_ALL(__VA_ARGS__) EMBER_DISPATCH_CASES_HALF(__VA_ARGS__)          \

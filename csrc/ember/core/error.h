@@ -41,6 +41,13 @@ std::string str(const Args&... args) {
 
 [[noreturn]] inline void throw_error(ErrorKind kind, const std::string& msg) { throw Error(kind, msg); }
 
+// A warning where PyTorch warns (TORCH_WARN). The bindings install a handler
+// that raises Python's UserWarning; without one it goes to stderr. The
+// handler may throw (warnings turned into errors).
+using WarningHandler = void (*)(const std::string& message);
+EMBER_API void set_warning_handler(WarningHandler handler);
+EMBER_API void warn(const std::string& message);
+
 }  // namespace ember
 
 // EMBER_CHECK(cond, msg...) raises RuntimeError; the _TYPE/_INDEX/_VALUE forms

@@ -100,6 +100,8 @@ EMBER_DEFINE_HALF_TYPE(BFloat16, bfloat16_from_float, bfloat16_to_float)
 // Floating types for `if constexpr` in generic kernels (std::is_floating_point
 // is false for the two structs and may not be specialized).
 template <typename T>
-constexpr bool is_float_v = std::is_floating_point_v<T> || std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>;
+constexpr bool is_reduced_float_v = std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>;
+template <typename T>
+constexpr bool is_float_v = std::is_floating_point_v<T> || is_reduced_float_v<T>;
 
 }  // namespace ember

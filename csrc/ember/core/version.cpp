@@ -5,8 +5,6 @@
 
 namespace ember {
 
-Error::~Error() = default;
-
 const char* version() { return EMBER_VERSION; }
 
 void check_extension_version(const char* extension, const char* built_against) {

@@ -77,6 +77,9 @@ __global__ void random_k(Out* out, int64_t n, RandomOp op, double a, double b, u
       for (int k = 0; k < P; ++k) {
         const T x = u[k] * (to - from) + from;
         v[k] = Out(x >= to && to > from ? from : x);  // rounding must not reach `to`
+        if constexpr (is_reduced_float_v<Out>) {  // nor rounding to float16/bfloat16
+          if (to > from && float(v[k]) >= float(Out(float(to)))) v[k] = Out(float(from));
+        }
       }
     } else if (op == RandomOp::Normal) {
       for (int k = 0; k < P; k += 2) {
@@ -105,11 +108,17 @@ void cuda_random(RandomOp op, const Tensor& self, double a, double b) {
     random_k<float, bool><<<blocks_for((n + 3) / 4), kThreads, 0, s>>>(static_cast<bool*>(self.device_data()), n, op,
                                                                         a, b, seed, draw);
   } else {
-    EMBER_DISPATCH_FLOATING(self.dtype(), op == RandomOp::Uniform ? "uniform_cuda" : "normal_cuda", [&] {
-      using T = scalar_t;
-      random_k<T, T><<<blocks_for((n + kPer<T> - 1) / kPer<T>), kThreads, 0, s>>>(
-          static_cast<T*>(self.device_data()), n, op, a, b, seed, draw);
-    });
+    // float16/bfloat16 draw float32 values and round them, as PyTorch does.
+    auto fill = [&](auto out) {
+      using Out = std::remove_pointer_t<decltype(out)>;
+      using T = std::conditional_t<is_reduced_float_v<Out>, float, Out>;
+      random_k<T, Out><<<blocks_for((n + kPer<T> - 1) / kPer<T>), kThreads, 0, s>>>(out, n, op, a, b, seed, draw);
+    };
+    switch (self.dtype()) {
+      EMBER_DISPATCH_CASES_FLOATING([&] { fill(out_ptr<scalar_t>(self)); })
+      EMBER_DISPATCH_CASES_HALF([&] { fill(out_ptr<scalar_t>(self)); })
+      EMBER_CUDA_DISPATCH_FAIL(op == RandomOp::Uniform ? "uniform" : "normal", self.dtype())
+    }
   }
   check_launch();
 }

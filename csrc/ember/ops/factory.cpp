@@ -12,7 +12,6 @@ namespace ember {
 // ---- copy: dst = src (src already broadcast-compatible), any dtype pair -------------------
 DispatchStub<CopyFn> copy_stub("copy_");
 DispatchStub<FillFn> fill_stub("fill_");
-DispatchStub<ArangeFn> arange_stub("arange");
 
 namespace {
 
@@ -48,24 +47,9 @@ void cpu_fill(const Tensor& self, Scalar value) {
   });
 }
 
-void cpu_arange(const Tensor& out, Scalar start, Scalar step) {
-  const int64_t n = out.numel();
-  EMBER_DISPATCH_NUMERIC(out.dtype(), "arange", [&] {
-    scalar_t* p = out.data_ptr<scalar_t>();
-    if constexpr (is_float_v<scalar_t>) {
-      const double s = start.to_double(), st = step.to_double();
-      for (int64_t i = 0; i < n; ++i) p[i] = scalar_t(s + double(i) * st);
-    } else {
-      const int64_t si = start.to_int(), sti = step.to_int();
-      for (int64_t i = 0; i < n; ++i) p[i] = scalar_t(si + i * sti);
-    }
-  });
-}
-
 const bool registered = [] {
   copy_stub.set(DeviceType::CPU, cpu_copy);
   fill_stub.set(DeviceType::CPU, cpu_fill);
-  arange_stub.set(DeviceType::CPU, cpu_arange);
   return true;
 }();
 
@@ -188,44 +172,6 @@ Tensor contiguous(const Tensor& self) { return self.is_contiguous() ? self : clo
 Tensor Tensor::contiguous() const { return ember::contiguous(*this); }
 
 Tensor clone(const Tensor& self) { return to_dtype(self, self.dtype(), true); }
-
-Tensor arange(Scalar start, Scalar end, Scalar step, ScalarType dtype, Device device) {
-  const double s = start.to_double(), e = end.to_double(), st = step.to_double();
-  EMBER_CHECK(st != 0, "step must be nonzero");
-  EMBER_CHECK(std::isfinite(s) && std::isfinite(e), "unsupported range: ", s, " -> ", e);
-  EMBER_CHECK((st > 0 && e >= s) || (st < 0 && e <= s), "upper bound and lower bound inconsistent with step sign");
-  int64_t n;
-  if (is_floating(dtype) || start.is_floating() || end.is_floating() || step.is_floating())
-    n = int64_t(std::ceil((e - s) / st));
-  else {  // exact integer arithmetic for large int64 ranges
-    int64_t si = start.to_int(), ei = end.to_int(), sti = step.to_int();
-    n = sti > 0 ? (ei - si + sti - 1) / sti : (si - ei - sti - 1) / -sti;
-  }
-  Tensor out = empty({std::max<int64_t>(n, 0)}, dtype, device);
-  if (n > 0) arange_stub[device](out, start, step);
-  return out;
-}
-
-Tensor linspace(double start, double end, int64_t steps, ScalarType dtype, Device device) {
-  EMBER_CHECK(steps >= 0, "number of steps must be non-negative");
-  // Other devices: the same values, computed here and copied over.
-  if (!device.is_cpu()) return to_device(linspace(start, end, steps, dtype, Device{}), device, dtype);
-  Tensor out = empty({steps}, dtype, device);
-  // As PyTorch: the first half counts up from start, the second half down
-  // from end (both endpoints exact), each as one fused multiply-add in the
-  // element type, so the values match bit for bit.
-  const int64_t half = steps / 2;
-  EMBER_DISPATCH_NUMERIC(dtype, "linspace", [&] {
-    using step_t = std::conditional_t<is_float_v<scalar_t>, scalar_t, double>;
-    const step_t lo = step_t(scalar_t(start)), hi = step_t(scalar_t(end));
-    const step_t step = steps > 1 ? (hi - lo) / step_t(steps - 1) : step_t(0);
-    scalar_t* p = out.data_ptr<scalar_t>();
-    for (int64_t i = 0; i < steps; ++i)
-      p[i] = scalar_t(i < half ? std::fma(step, step_t(i), lo) : std::fma(-step, step_t(steps - i - 1), hi));
-    if (steps == 1) p[0] = scalar_t(lo);
-  });
-  return out;
-}
 
 Tensor eye(int64_t n, int64_t m, ScalarType dtype, Device device) {
   EMBER_CHECK(n >= 0, "n must be greater or equal to 0, got ", n);

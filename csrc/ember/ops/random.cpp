@@ -26,34 +26,69 @@ Tensor memory_order_view(const Tensor& self) {
   return permute(self, perm);
 }
 
-// Generates numel values with `fill(ptr, n)` into self, in memory order.
+// Generates numel values of type T with `fill(ptr, n)` into self, in memory
+// order. T is float32 for a float16/bfloat16 tensor: PyTorch draws those in
+// float32 (its opmath type) and rounds each value once, which copy_ does.
 template <typename T, typename F>
 void fill_in_memory_order(Tensor& self, const F& fill) {
   const int64_t n = self.numel();
   if (n == 0) return;
-  if (self.is_contiguous()) {
+  constexpr ScalarType kDrawType = CppTypeToScalarType<T>::value;
+  if (self.is_contiguous() && self.dtype() == kDrawType) {
     fill(static_cast<T*>(self.raw_data()), n);
-  } else {
-    Tensor dst = memory_order_view(self);
-    Tensor buf = empty(dst.sizes(), self.dtype(), self.device());
-    fill(static_cast<T*>(buf.raw_data()), n);
-    copy_(dst, buf);
+    return;
   }
+  Tensor dst = self.is_contiguous() ? self : memory_order_view(self);
+  Tensor buf = empty(dst.sizes(), kDrawType, self.device());
+  fill(static_cast<T*>(buf.raw_data()), n);
+  copy_(dst, buf);
 }
+
+// The type values of scalar_t are drawn in.
+template <typename scalar_t>
+using draw_t = std::conditional_t<is_reduced_float_v<scalar_t>, float, scalar_t>;
 
 // Overloads that pick the kernel for each element type.
 void uniform(Generator& g, float* p, int64_t n, double a, double b) { random::uniform_f32(g, p, n, a, b); }
 void uniform(Generator& g, double* p, int64_t n, double a, double b) { random::uniform_f64(g, p, n, a, b); }
 void normal(Generator& g, float* p, int64_t n, double m, double s, bool c) { random::normal_f32(g, p, n, m, s, c); }
 void normal(Generator& g, double* p, int64_t n, double m, double s, bool c) { random::normal_f64(g, p, n, m, s, c); }
-void random_full(Generator& g, float* p, int64_t n) { random::random_full_f32(g, p, n); }
-void random_full(Generator& g, double* p, int64_t n) { random::random_full_f64(g, p, n); }
-void random_full(Generator& g, int32_t* p, int64_t n) { random::random_full_i32(g, p, n); }
-void random_full(Generator& g, int64_t* p, int64_t n) { random::random_full_i64(g, p, n); }
+void random_full(Generator& g, float* p, int64_t n, int digits) { random::random_full_f32(g, p, n, digits); }
+void random_full(Generator& g, double* p, int64_t n, int) { random::random_full_f64(g, p, n); }
+void random_full(Generator& g, int32_t* p, int64_t n, int) { random::random_full_i32(g, p, n); }
+void random_full(Generator& g, int64_t* p, int64_t n, int) { random::random_full_i64(g, p, n); }
+void random_full(Generator& g, bool* p, int64_t n, int) { random::random_full_bool(g, p, n); }
 void random_range(Generator& g, float* p, int64_t n, int64_t lo, uint64_t r) { random::random_range_f32(g, p, n, lo, r); }
 void random_range(Generator& g, double* p, int64_t n, int64_t lo, uint64_t r) { random::random_range_f64(g, p, n, lo, r); }
 void random_range(Generator& g, int32_t* p, int64_t n, int64_t lo, uint64_t r) { random::random_range_i32(g, p, n, lo, r); }
 void random_range(Generator& g, int64_t* p, int64_t n, int64_t lo, uint64_t r) { random::random_range_i64(g, p, n, lo, r); }
+void random_range(Generator& g, bool* p, int64_t n, int64_t lo, uint64_t r) { random::random_range_bool(g, p, n, lo, r); }
+
+// random_(-2**63, None): every 64-bit draw, read as int64 and converted.
+template <typename T>
+void random_all_64_bits(Generator& g, T* p, int64_t n) {
+  if constexpr (std::is_same_v<T, int64_t>) random::random_full_range_i64(g, p, n);
+  else for (int64_t i = 0; i < n; ++i) p[i] = T(static_cast<int64_t>(g.random64()));
+}
+
+// float16/bfloat16 uniform_: a float32 value that rounds up to `to` becomes
+// `from`, so the interval stays half-open after rounding.
+template <typename T>
+void keep_rounded_below(float* p, int64_t n, double from, double to) {
+  const float to_rounded = float(T(float(to))), from_rounded = float(T(float(from)));
+  for (int64_t i = 0; i < n; ++i)
+    if (float(T(p[i])) == to_rounded) p[i] = from_rounded;
+}
+
+// float16/bfloat16 normal_: on the block path each block of 16 takes 16
+// fresh float32 uniforms, and the redrawn tail follows the whole blocks (the
+// float32 path draws all n uniforms first, so its tail comes later in the
+// stream). The scalar path is float32's.
+void normal_reduced(Generator& g, float* p, int64_t n, double mean, double std, bool contiguous) {
+  if (!contiguous || n < 16) return random::normal_f32(g, p, n, mean, std, false);
+  for (int64_t i = 0; i + 16 <= n; i += 16) random::normal_f32(g, p + i, 16, mean, std, true);
+  if (n % 16 != 0) random::normal_f32(g, p + n - 16, 16, mean, std, true);
+}
 
 void check_cpu(const Tensor& self, const char* op) {
   check_inplace(self);
@@ -79,6 +114,128 @@ bool device_draw(Tensor& self, RandomOp op, double a, double b, Generator* g, co
   return true;
 }
 
+// The integers a float type holds exactly run to 2**digits (PyTorch's
+// std::numeric_limits<T>::digits).
+int float_digits(ScalarType t) {
+  switch (t) {
+    case ScalarType::Float16: return 11;
+    case ScalarType::BFloat16: return 8;
+    case ScalarType::Float32: return 24;
+    default: return 53;
+  }
+}
+
+// static_cast<int64_t>(static_cast<T>(v)) for a float type T, with x86's
+// answer (INT64_MIN) where the value does not fit.
+int64_t through_float_type(int64_t v, ScalarType t) {
+  double r = double(v);
+  switch (t) {
+    case ScalarType::Float16: r = float(Half(float(v))); break;
+    case ScalarType::BFloat16: r = float(BFloat16(float(v))); break;
+    case ScalarType::Float32: r = float(v); break;
+    default: break;
+  }
+  return r >= -0x1p63 && r < 0x1p63 ? int64_t(r) : INT64_MIN;
+}
+
+int64_t floor_log2(int64_t v) {
+  int64_t n = 0;
+  while (v >>= 1) ++n;
+  return n;
+}
+
+// PyTorch's update_from / update_to: a bound the float type cannot hold is
+// moved inward to the next value it can.
+int64_t float_from(int64_t from, ScalarType t) {
+  const int64_t from_plus_1 = through_float_type(from + 1, t);
+  if (from_plus_1 >= from) return from;
+  return from_plus_1 + (int64_t(1) << (floor_log2(std::abs(from + 1)) - float_digits(t) + 1));
+}
+int64_t float_to(int64_t to, ScalarType t) {
+  const int64_t to_minus_1 = through_float_type(to - 1, t);
+  if (to_minus_1 < to) return to;
+  return to_minus_1 - (int64_t(1) << (floor_log2(std::abs(to - 1)) - float_digits(t) + 1));
+}
+
+// The dtype's name as PyTorch's messages print it (its TypeMeta name).
+const char* type_meta_name(ScalarType t) {
+  switch (t) {
+    case ScalarType::Float16: return "c10::Half";
+    case ScalarType::BFloat16: return "c10::BFloat16";
+    case ScalarType::Float32: return "float";
+    case ScalarType::Float64: return "double";
+    case ScalarType::Int32: return "int";
+    case ScalarType::Int64: return "long int";
+    default: return "bool";
+  }
+}
+
+// PyTorch's check_from_to_in_range: an error outside the dtype's values, a
+// warning beyond the integers a float type holds exactly.
+void check_in_dtype_range(int64_t value, const char* name, ScalarType t) {
+  double lo, hi;
+  switch (t) {
+    case ScalarType::Float16: lo = -65504.0, hi = 65504.0; break;
+    case ScalarType::BFloat16: lo = -0x1.fep127, hi = 0x1.fep127; break;
+    case ScalarType::Float32: lo = -0x1.fffffep127, hi = 0x1.fffffep127; break;
+    case ScalarType::Float64: lo = -0x1.fffffffffffffp1023, hi = 0x1.fffffffffffffp1023; break;
+    case ScalarType::Int32: lo = INT32_MIN, hi = INT32_MAX; break;
+    case ScalarType::Bool: lo = 0, hi = 1; break;
+    default: return;  // every int64 fits
+  }
+  EMBER_CHECK(double(value) >= lo && double(value) <= hi, name, " is out of bounds for ", type_meta_name(t));
+  if (!is_floating(t)) return;
+  const int digits = float_digits(t);
+  if (value < -(int64_t(1) << digits) || value > (int64_t(1) << digits))
+    warn(str(name, " is out of bounds [-(2^", digits, "), 2^", digits, "]. Due to precision limitations ",
+             type_meta_name(t), " can support discrete uniform distribution only within this range. ",
+             "This warning will become an error in version 1.7 release, please fix the code in advance"));
+}
+
+// What random_(from, to) draws, as PyTorch's random_from_to_impl decides it.
+struct RandomBounds {
+  enum Kind { DtypeRange, Range, All64Bits } kind;
+  int64_t from = 0;
+  uint64_t range = 0;  // Range: from + (r mod range)
+};
+
+RandomBounds random_bounds(ScalarType t, std::optional<int64_t> from_opt, std::optional<int64_t> to) {
+  if (!from_opt && !to) return {RandomBounds::DtypeRange};  // random_(): 0 .. the dtype's own limit
+  int64_t from = from_opt.value_or(0);
+  if (to) {  // [from, to)
+    int64_t end = *to;
+    EMBER_CHECK(from < end, "random_ expects 'from' to be less than 'to', but got from=", from, " >= to=", end);
+    if (is_floating(t)) {
+      from = float_from(from, t);
+      end = float_to(end, t);
+      EMBER_CHECK(from < end, "random_ expects 'from' casted to dtype to be less than 'to' casted to dtype, but got from=",
+                  from, " >= to=", end);
+    }
+    check_in_dtype_range(from, "from", t);
+    check_in_dtype_range(end - 1, "to - 1", t);
+    return {RandomBounds::Range, from, uint64_t(end) - uint64_t(from)};
+  }
+  if (from == INT64_MIN) {  // [-2**63, 2**63): every 64-bit draw
+    EMBER_CHECK_KIND(NotImplemented, t != ScalarType::Float16 && t != ScalarType::Bool,
+                     "\"random_full_64_bits_range_kernel_cpu\" not implemented for '", dtype_short_name(t), "'");
+    EMBER_CHECK(t != ScalarType::Int32, "random_full_64_bits_range_kernel_cpu handles only int64, double, float and bfloat16");
+    return {RandomBounds::All64Bits};
+  }
+  // [from, the dtype's largest value]
+  int64_t to_inc;
+  if (is_floating(t)) {
+    to_inc = t == ScalarType::Float64 ? int64_t(1) << 53 : int64_t(1) << float_digits(t);
+    from = float_from(from, t);
+    EMBER_CHECK(from < to_inc, "random_ expects 'from' casted to dtype to be less than or equal to 'to_inc' casted to "
+                "dtype, but got from=", from, " > to_inc=", to_inc);
+  } else {
+    to_inc = t == ScalarType::Int32 ? INT32_MAX : t == ScalarType::Bool ? 1 : INT64_MAX;
+  }
+  check_in_dtype_range(from, "from", t);
+  check_in_dtype_range(to_inc, "to - 1", t);
+  return {RandomBounds::Range, from, uint64_t(to_inc) - uint64_t(from) + 1};
+}
+
 }  // namespace
 DispatchStub<RandomFn> random_stub("random");
 
@@ -88,9 +245,10 @@ Tensor& uniform_(Tensor& self, double from, double to, Generator* g) {
   if (device_draw(self, RandomOp::Uniform, from, to, g, "uniform_")) return self;
   Generator& gen = gen_or_default(g);
   std::lock_guard<std::mutex> lock(gen.mutex());
-  EMBER_DISPATCH_FLOATING(self.dtype(), "check_uniform_bounds", [&] {
-    fill_in_memory_order<scalar_t>(self, [&](scalar_t* p, int64_t n) {
+  EMBER_DISPATCH_FLOATING_AND_HALF(self.dtype(), "check_uniform_bounds", [&] {
+    fill_in_memory_order<draw_t<scalar_t>>(self, [&](auto* p, int64_t n) {
       uniform(gen, p, n, from, to);
+      if constexpr (is_reduced_float_v<scalar_t>) keep_rounded_below<scalar_t>(p, n, from, to);
     });
   });
   self.impl()->bump_version();
@@ -104,9 +262,10 @@ Tensor& normal_(Tensor& self, double mean, double std, Generator* g) {
   Generator& gen = gen_or_default(g);
   std::lock_guard<std::mutex> lock(gen.mutex());
   const bool contiguous = self.is_contiguous();
-  EMBER_DISPATCH_FLOATING(self.dtype(), "normal_kernel_cpu", [&] {
-    fill_in_memory_order<scalar_t>(self, [&](scalar_t* p, int64_t n) {
-      normal(gen, p, n, mean, std, contiguous);
+  EMBER_DISPATCH_FLOATING_AND_HALF(self.dtype(), "normal_kernel_cpu", [&] {
+    fill_in_memory_order<draw_t<scalar_t>>(self, [&](auto* p, int64_t n) {
+      if constexpr (is_reduced_float_v<scalar_t>) normal_reduced(gen, p, n, mean, std, contiguous);
+      else normal(gen, p, n, mean, std, contiguous);
     });
   });
   self.impl()->bump_version();
@@ -115,40 +274,21 @@ Tensor& normal_(Tensor& self, double mean, double std, Generator* g) {
 
 Tensor& random_(Tensor& self, std::optional<int64_t> from, std::optional<int64_t> to, Generator* g) {
   check_cpu(self, "random_");
+  const ScalarType t = self.dtype();
+  const RandomBounds bounds = random_bounds(t, from, to);
+  if (self.numel() == 0) return self;
   Generator& gen = gen_or_default(g);
   std::lock_guard<std::mutex> lock(gen.mutex());
-  const ScalarType t = self.dtype();
-  EMBER_CHECK(t != ScalarType::Bool || !from, "random_ with bounds is not supported for bool tensors");
-  if (!from && !to) {
-    EMBER_DISPATCH_NUMERIC(t, "random_", [&] {
-      fill_in_memory_order<scalar_t>(self, [&](scalar_t* p, int64_t n) {
-        random_full(gen, p, n);
-      });
+  EMBER_DISPATCH_ALL_AND_HALF(t, "random_", [&] {
+    using T = draw_t<scalar_t>;
+    fill_in_memory_order<T>(self, [&](T* p, int64_t n) {
+      switch (bounds.kind) {
+        case RandomBounds::DtypeRange: random_full(gen, p, n, float_digits(t)); break;
+        case RandomBounds::Range: random_range(gen, p, n, bounds.from, bounds.range); break;
+        case RandomBounds::All64Bits: random_all_64_bits(gen, p, n); break;
+      }
     });
-  } else {
-    int64_t lo = from.value_or(0);
-    uint64_t range;
-    if (to) {
-      EMBER_CHECK(lo < *to, "random_ expects 'from' to be less than 'to', but got from=", lo, " >= to=", *to);
-      range = uint64_t(*to) - uint64_t(lo);
-    } else {  // to = the dtype's largest value + 1
-      uint64_t max_plus_one = t == ScalarType::Int32 ? (uint64_t(1) << 31)
-                              : t == ScalarType::Float32 ? (uint64_t(1) << 24) + 1
-                              : t == ScalarType::Float64 ? (uint64_t(1) << 53) + 1
-                                                         : (uint64_t(1) << 63);
-      range = max_plus_one - uint64_t(lo);
-    }
-    if (range == 0 && t == ScalarType::Int64) {  // [-2**63, 2**63): the whole int64 range
-      fill_in_memory_order<int64_t>(self, [&](int64_t* p, int64_t n) { random::random_full_range_i64(gen, p, n); });
-      self.impl()->bump_version();
-      return self;
-    }
-    EMBER_DISPATCH_NUMERIC(t, "random_from_to", [&] {
-      fill_in_memory_order<scalar_t>(self, [&](scalar_t* p, int64_t n) {
-        random_range(gen, p, n, lo, range);
-      });
-    });
-  }
+  });
   self.impl()->bump_version();
   return self;
 }
@@ -173,10 +313,11 @@ Tensor bernoulli(const Tensor& p, Generator* g) {
               dtype_name(p.dtype()));
   Generator& gen = gen_or_default(g);
   std::lock_guard<std::mutex> lock(gen.mutex());
-  Tensor pc = contiguous(p);
+  // float16/bfloat16 probabilities are compared as float32, with 32-bit draws.
+  Tensor pc = contiguous(to_dtype(p, opmath_dtype(p.dtype())));
   Tensor bits = empty(p.sizes(), ScalarType::Bool, p.device());
   uint8_t* out = static_cast<uint8_t*>(bits.raw_data());
-  if (p.dtype() == ScalarType::Float32) random::bernoulli_tensor_f32(gen, pc.data_ptr<float>(), out, p.numel());
+  if (pc.dtype() == ScalarType::Float32) random::bernoulli_tensor_f32(gen, pc.data_ptr<float>(), out, p.numel());
   else random::bernoulli_tensor_f64(gen, pc.data_ptr<double>(), out, p.numel());
   return to_dtype(bits, p.dtype());
 }
@@ -184,6 +325,12 @@ Tensor bernoulli(const Tensor& p, Generator* g) {
 Tensor randperm(int64_t n, ScalarType dtype, Generator* g, Device device) {
   EMBER_CHECK(n >= 0, "Trying to create tensor with negative dimension ", n, ": [", n, "]");
   EMBER_CHECK(device.is_cpu(), "randperm on ", device.str(), " is not supported by this build");
+  // Every value must be exact in the dtype (PyTorch's check, bfloat16 excepted as there).
+  EMBER_CHECK(dtype != ScalarType::Float16 || n <= 2049, "n cannot be greater than 2049 for Half type.");
+  EMBER_CHECK(dtype != ScalarType::Float32 || n <= (int64_t(1) << 24) + 1,
+              "n cannot be greater than 2^24+1 for Float type.");
+  EMBER_CHECK(dtype != ScalarType::Float64 || n <= (int64_t(1) << 53) + 1,
+              "n cannot be greater than 2^53+1 for Double type.");
   Generator& gen = gen_or_default(g);
   std::lock_guard<std::mutex> lock(gen.mutex());
   Tensor idx = empty({n}, ScalarType::Int64, device);

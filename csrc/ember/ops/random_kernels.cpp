@@ -312,6 +312,10 @@ void random_range_f64(Generator& gen, double* out, int64_t n, int64_t from, uint
   random_range(gen, out, n, from, range);
 }
 
+void random_range_bool(Generator& gen, bool* out, int64_t n, int64_t from, uint64_t range) {
+  random_range(gen, out, n, from, range);
+}
+
 void random_full_range_i64(Generator& gen, int64_t* out, int64_t n) {
   for (int64_t i = 0; i < n; ++i) out[i] = static_cast<int64_t>(gen.random64());
 }
@@ -329,15 +333,18 @@ void random_full_i32(Generator& gen, int32_t* out, int64_t n) {
     out[i] = static_cast<int32_t>(gen.random() % (uint64_t{1} << 31));
   }
 }
-void random_full_f32(Generator& gen, float* out, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) {
-    out[i] = static_cast<float>(gen.random() % ((uint64_t{1} << 24) + 1));
-  }
+void random_full_f32(Generator& gen, float* out, int64_t n, int digits) {
+  const uint64_t modulus = (uint64_t{1} << digits) + 1;
+  for (int64_t i = 0; i < n; ++i) out[i] = static_cast<float>(gen.random() % modulus);
 }
 void random_full_f64(Generator& gen, double* out, int64_t n) {
   for (int64_t i = 0; i < n; ++i) {
     out[i] = static_cast<double>(gen.random64() % ((uint64_t{1} << 53) + 1));
   }
+}
+
+void random_full_bool(Generator& gen, bool* out, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) out[i] = (gen.random() & 1) != 0;
 }
 
 void randperm_i64(Generator& gen, int64_t* out, int64_t n) {

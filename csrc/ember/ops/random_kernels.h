@@ -40,17 +40,21 @@ EMBER_API void random_range_i64(Generator& gen, int64_t* out, int64_t n, int64_t
 EMBER_API void random_range_i32(Generator& gen, int32_t* out, int64_t n, int64_t from, uint64_t range);
 EMBER_API void random_range_f32(Generator& gen, float* out, int64_t n, int64_t from, uint64_t range);
 EMBER_API void random_range_f64(Generator& gen, double* out, int64_t n, int64_t from, uint64_t range);
+EMBER_API void random_range_bool(Generator& gen, bool* out, int64_t n, int64_t from, uint64_t range);
 
 // random_(-2**63, None) on int64: the range 2**64 does not fit in uint64_t,
 // PyTorch returns random64() reinterpreted as signed.
 EMBER_API void random_full_range_i64(Generator& gen, int64_t* out, int64_t n);
 
 // random_() with no bounds: int64 random64() mod 2**63, int32 random() mod 2**31,
-// float64 random64() mod (2**53 + 1), float32 random() mod (2**24 + 1).
+// float64 random64() mod (2**53 + 1), float32 random() mod (2**digits + 1)
+// (digits: 24, or 11 / 8 for float16 / bfloat16 values made in float32),
+// bool random() & 1.
 EMBER_API void random_full_i64(Generator& gen, int64_t* out, int64_t n);
 EMBER_API void random_full_i32(Generator& gen, int32_t* out, int64_t n);
-EMBER_API void random_full_f32(Generator& gen, float* out, int64_t n);
+EMBER_API void random_full_f32(Generator& gen, float* out, int64_t n, int digits = 24);
 EMBER_API void random_full_f64(Generator& gen, double* out, int64_t n);
+EMBER_API void random_full_bool(Generator& gen, bool* out, int64_t n);
 
 // randperm(n): writes a permutation of 0..n-1 (RNG-NOTES 6, both regimes).
 EMBER_API void randperm_i64(Generator& gen, int64_t* out, int64_t n);

@@ -40,6 +40,12 @@ PYBIND11_MODULE(_C, m) {
       PyErr_SetString(type, e.what());
     }
   });
+  // Core warnings become UserWarnings, attributed one frame above ember's own
+  // Python wrapper (the user's line, as PyTorch's point at it).
+  set_warning_handler([](const std::string& message) {
+    py::gil_scoped_acquire gil;
+    if (PyErr_WarnEx(PyExc_UserWarning, message.c_str(), 2) < 0) throw py::error_already_set();
+  });
   // Long kernels release the GIL (only if this thread holds it).
   set_gil_hooks([]() -> void* { return PyGILState_Check() ? PyEval_SaveThread() : nullptr; },
                 [](void* s) { PyEval_RestoreThread(static_cast<PyThreadState*>(s)); });

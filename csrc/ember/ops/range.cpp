@@ -1,0 +1,129 @@
+// arange and linspace, with PyTorch's values bit for bit. Both are exact for
+// integers; for floating types the rounding depends on how PyTorch's CPU
+// kernels are structured, which this file follows step by step.
+#include <algorithm>
+#include <cmath>
+
+#include "ember/cpu/parallel.h"
+#include "ember/ops/ops.h"
+#include "ember/ops/stubs.h"
+
+namespace ember {
+
+DispatchStub<ArangeFn> arange_stub("arange");
+
+namespace {
+
+// The chunks at::parallel_for (OpenMP) gives each thread: one chunk below the
+// grain size, else min(threads, ceil(n / grain)) chunks of ceil(n / chunks).
+template <typename F>
+void for_each_pytorch_chunk(int64_t n, const F& fn) {
+  const int64_t threads = get_num_threads();
+  if (n < kGrainSize || threads == 1) return fn(0, n);
+  const int64_t chunks = std::min(threads, (n + kGrainSize - 1) / kGrainSize);
+  const int64_t chunk = (n + chunks - 1) / chunks;
+  for (int64_t b = 0; b < n; b += chunk) fn(b, std::min(n, b + chunk));
+}
+
+// Floating arange as PyTorch's AVX2 kernel computes it, in the accumulation
+// type (double for float32/float64, float for float16/bfloat16): within each
+// thread's chunk, whole pairs of 32-byte vectors start from a base
+// start + step*i rounded to the element type and count their lanes up from
+// it (base + j*step); the leftover elements take start + step*i directly.
+// The products are fused as the compiler fused them: all but bfloat16's
+// lanes, which round j*step first. Computing every element as
+// start + step*i instead differs in over a quarter of the values.
+template <typename scalar_t>
+void arange_floating(scalar_t* p, int64_t n, double start_value, double step_value) {
+  using acc_t = std::conditional_t<is_reduced_float_v<scalar_t>, float, double>;
+  constexpr int64_t kLanes = 32 / sizeof(scalar_t);
+  const acc_t start = acc_t(start_value), step = acc_t(step_value);
+  auto direct = [&](int64_t i) { return scalar_t(std::fma(step, acc_t(i), start)); };
+  for_each_pytorch_chunk(n, [&](int64_t begin, int64_t end) {
+    const int64_t vector_end = begin + (end - begin) / (2 * kLanes) * (2 * kLanes);
+    for (int64_t v = begin; v < vector_end; v += kLanes) {
+      const acc_t base = acc_t(direct(v));
+      for (int64_t j = 0; j < kLanes; ++j) {
+        if constexpr (std::is_same_v<scalar_t, BFloat16>) {
+          const acc_t lane_offset = acc_t(j) * step;
+          p[v + j] = scalar_t(base + lane_offset);
+        } else {
+          p[v + j] = scalar_t(std::fma(acc_t(j), step, base));
+        }
+      }
+    }
+    for (int64_t i = vector_end; i < end; ++i) p[i] = direct(i);
+  });
+}
+
+void cpu_arange(const Tensor& out, Scalar start, Scalar step) {
+  const int64_t n = out.numel();
+  EMBER_DISPATCH_NUMERIC_AND_HALF(out.dtype(), "arange", [&] {
+    scalar_t* p = out.data_ptr<scalar_t>();
+    if constexpr (is_float_v<scalar_t>) {
+      arange_floating(p, n, start.to_double(), step.to_double());
+    } else {
+      const int64_t si = start.to_int(), sti = step.to_int();
+      for (int64_t i = 0; i < n; ++i) p[i] = scalar_t(si + i * sti);
+    }
+  });
+}
+
+const bool registered = [] {
+  arange_stub.set(DeviceType::CPU, cpu_arange);
+  return true;
+}();
+
+}  // namespace
+
+Tensor arange(Scalar start, Scalar end, Scalar step, ScalarType dtype, Device device) {
+  const double s = start.to_double(), e = end.to_double(), st = step.to_double();
+  EMBER_CHECK(st != 0, "step must be nonzero");
+  EMBER_CHECK(std::isfinite(s) && std::isfinite(e), "unsupported range: ", s, " -> ", e);
+  EMBER_CHECK((st > 0 && e >= s) || (st < 0 && e <= s), "upper bound and lower bound inconsistent with step sign");
+  // float16/bfloat16 off the CPU: the CPU's values, copied over.
+  if (!device.is_cpu() && is_reduced_float(dtype)) return to_device(arange(start, end, step, dtype, Device{}), device, dtype);
+  int64_t n;
+  if (is_floating(dtype) || start.is_floating() || end.is_floating() || step.is_floating())
+    n = int64_t(std::ceil((e - s) / st));
+  else {  // exact integer arithmetic for large int64 ranges
+    int64_t si = start.to_int(), ei = end.to_int(), sti = step.to_int();
+    n = sti > 0 ? (ei - si + sti - 1) / sti : (si - ei - sti - 1) / -sti;
+  }
+  Tensor out = empty({std::max<int64_t>(n, 0)}, dtype, device);
+  if (n > 0) arange_stub[device](out, start, step);
+  return out;
+}
+
+Tensor linspace(double start, double end, int64_t steps, ScalarType dtype, Device device) {
+  EMBER_CHECK(steps >= 0, "number of steps must be non-negative");
+  // Other devices: the same values, computed here and copied over.
+  if (!device.is_cpu()) return to_device(linspace(start, end, steps, dtype, Device{}), device, dtype);
+  Tensor out = empty({steps}, dtype, device);
+  // As PyTorch: the first half counts up from start, the second half down
+  // from end (both endpoints exact). float32/float64 take one fused
+  // multiply-add per element; float16/bfloat16 compute in the element type,
+  // each operation rounded (the index, too, is converted to it first).
+  const int64_t half = steps / 2;
+  EMBER_DISPATCH_NUMERIC_AND_HALF(dtype, "linspace", [&] {
+    scalar_t* p = out.data_ptr<scalar_t>();
+    if constexpr (is_reduced_float_v<scalar_t>) {
+      auto as_scalar = [](int64_t i) { return scalar_t(float(i)); };
+      const scalar_t lo = scalar_t(float(start)), hi = scalar_t(float(end));
+      const scalar_t step = steps > 1 ? (hi - lo) / as_scalar(steps - 1) : scalar_t(0.0f);
+      for (int64_t i = 0; i < steps; ++i)
+        p[i] = i < half ? lo + step * as_scalar(i) : hi - step * as_scalar(steps - i - 1);
+      if (steps == 1) p[0] = lo;
+    } else {
+      using step_t = std::conditional_t<is_float_v<scalar_t>, scalar_t, double>;
+      const step_t lo = step_t(scalar_t(start)), hi = step_t(scalar_t(end));
+      const step_t step = steps > 1 ? (hi - lo) / step_t(steps - 1) : step_t(0);
+      for (int64_t i = 0; i < steps; ++i)
+        p[i] = scalar_t(i < half ? std::fma(step, step_t(i), lo) : std::fma(-step, step_t(steps - i - 1), hi));
+      if (steps == 1) p[0] = scalar_t(lo);
+    }
+  });
+  return out;
+}
+
+}  // namespace ember
