@@ -26,12 +26,19 @@ def check(gpu, ref, f32_tol=1e-5):
     """A CUDA result against the CPU result of the same op: device, dtype, shape, values."""
     assert gpu.device.type == DEV, gpu.device
     assert gpu.dtype == ref.dtype and tuple(gpu.shape) == tuple(ref.shape)
-    g, c = gpu.cpu().numpy(), ref.numpy()
-    if ref.dtype in FLOATS:
-        tol = dict(rtol=f32_tol, atol=f32_tol) if ref.dtype == F32 else dict(rtol=1e-12, atol=1e-12)
-        np.testing.assert_allclose(g, c, equal_nan=True, **tol)
+    check_np(gpu, ref.numpy(), f32_tol)
+
+
+def check_np(gpu, ref, f32_tol=1e-5):
+    """A CUDA result against a NumPy reference (float64 for float results): shape and values."""
+    assert gpu.device.type == DEV, gpu.device
+    assert tuple(gpu.shape) == np.shape(ref), (tuple(gpu.shape), np.shape(ref))
+    g = gpu.detach().cpu().numpy()
+    if gpu.dtype in FLOATS:
+        tol = dict(rtol=f32_tol, atol=f32_tol) if gpu.dtype == F32 else dict(rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(g, ref, equal_nan=True, **tol)
     else:
-        np.testing.assert_array_equal(g, c)
+        np.testing.assert_array_equal(g, ref)
 
 
 # ---- moving tensors ------------------------------------------------------------------------
@@ -285,7 +292,12 @@ def test_cat_and_stack_are_copies():
 
 
 # ---- softmax, losses ------------------------------------------------------------------------
-def grads_on_both(f, *arrays, cotangent=True):
+def cotangent(shape):
+    """The output gradient that grads_on_both feeds backward (float64): a ramp from -1 to 1."""
+    return np.linspace(-1, 1, max(int(np.prod(shape)), 1)).reshape(tuple(shape))
+
+
+def grads_on_both(f, *arrays):
     """f's output and the gradients of its float inputs, on the GPU and on the CPU."""
     res = {}
     for dev in ("cpu", DEV):
@@ -294,8 +306,7 @@ def grads_on_both(f, *arrays, cotangent=True):
             if x.dtype in FLOATS:
                 x.requires_grad_()
         out = f(*xs)
-        g = ember.from_numpy(np.linspace(-1, 1, max(out.numel(), 1)).reshape(tuple(out.shape))).to(out.dtype)
-        out.backward(g.to(dev))
+        out.backward(ember.from_numpy(cotangent(out.shape)).to(out.dtype).to(dev))
         res[dev] = (out.detach(), [x.grad for x in xs if x.dtype in FLOATS])
     return res[DEV], res["cpu"]
 
@@ -442,6 +453,69 @@ def test_indexing_with_one_tensor(f):
     (out, grads), (ref, ref_grads) = grads_on_both(lambda x: f(x, cpu(i).to(x.device), cpu(m).to(x.device)), a)
     check(out, ref)
     check(grads[0], ref_grads[0])
+
+
+EMBEDDING = [dict(), dict(padding_idx=2), dict(padding_idx=-1), dict(scale_grad_by_freq=True),
+             dict(max_norm=1.0, norm_type=1.0), dict(padding_idx=0, scale_grad_by_freq=True, max_norm=2.0)]
+
+
+@pytest.mark.parametrize("index_dtype", INTS, ids=[NAME[d] for d in INTS])
+@pytest.mark.parametrize("dtype", FLOATS, ids=[NAME[d] for d in FLOATS])
+@pytest.mark.parametrize("kw", EMBEDDING, ids=["plain", "padding", "padding-negative", "freq", "max_norm", "all"])
+def test_embedding_with_gradients(kw, dtype, index_dtype):
+    F = nn.functional
+    w = draw(rng(45), (6, 4), dtype)
+    idx = np.array([[0, 2, 5], [2, 2, 1]])       # row 2 three times: its gradients add up
+    (out, (gw,)), (ref, (ref_gw,)) = grads_on_both(
+        lambda t: F.embedding(cpu(idx).to(t.device, index_dtype), t, **kw), w)
+    check(out, ref)
+    check(gw, ref_gw)
+    # NumPy: looked-up rows renormed to max_norm; the gradient is the cotangent added into each looked-up row,
+    # divided by the row's count (scale_grad_by_freq), none for the padding row
+    table = w.astype(np.float64)
+    if "max_norm" in kw:
+        looked_up = np.unique(idx)
+        norms = np.linalg.norm(table[looked_up], kw.get("norm_type", 2.0), axis=1, keepdims=True)
+        table[looked_up] *= np.where(norms > kw["max_norm"], kw["max_norm"] / (norms + 1e-7), 1.0)
+    check_np(out, table[idx])
+    cot = cotangent(idx.shape + (4,))
+    if kw.get("scale_grad_by_freq"):
+        cot = cot / np.bincount(idx.ravel(), minlength=6)[idx][..., None]
+    if "padding_idx" in kw:
+        cot[idx == kw["padding_idx"] % 6] = 0
+    grad = np.zeros((6, 4))
+    np.add.at(grad, idx, cot)
+    check_np(gw, grad)
+
+
+def test_embedding_module_and_index_errors_on_cuda():
+    F = nn.functional
+    ember.manual_seed(3)
+    m = nn.Embedding(5, 3, padding_idx=1).to(DEV)
+    assert m.weight.is_cuda and m.weight[1].abs().sum().item() == 0.0
+    out = m(ember.tensor([[1, 4], [0, 4]], device=DEV))
+    out.sum().backward()
+    check_np(out, m.weight.detach().cpu().numpy()[[[1, 4], [0, 4]]])
+    check_np(m.weight.grad, np.array([[1.0] * 3, [0.0] * 3, [0.0] * 3, [0.0] * 3, [2.0] * 3], np.float32))
+    for bad in ([5], [-1]):
+        with pytest.raises(IndexError, match="index out of range in self"):
+            m(ember.tensor(bad, device=DEV))
+    with pytest.raises(RuntimeError, match="Expected tensor for argument #1 'indices'"):
+        m(ember.tensor([1.0], device=DEV))
+    assert tuple(F.embedding(ember.zeros(0, 2, dtype=ember.int64, device=DEV), m.weight).shape) == (0, 2, 3)
+
+
+def test_one_hot_on_cuda():
+    F = nn.functional
+    t = np.array([[0, 3], [2, 2]])
+    check(F.one_hot(on_gpu(t)), F.one_hot(cpu(t)))
+    check_np(F.one_hot(on_gpu(t), 6), np.eye(6, dtype=np.int64)[t])
+    check_np(F.one_hot(ember.zeros(0, dtype=ember.int64, device=DEV), 3), np.zeros((0, 3), np.int64))
+    for values, n, message in [([1, -1], -1, "Class values must be non-negative."),
+                               ([1, 3], 3, "Class values must be smaller than num_classes."),
+                               ([], -1, "Can not infer total number of classes from empty tensor.")]:
+        with pytest.raises(RuntimeError, match=message):
+            F.one_hot(ember.tensor(values, dtype=ember.int64, device=DEV), n)
 
 
 def test_gather_index_out_of_bounds_raises():
