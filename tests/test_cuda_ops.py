@@ -22,19 +22,30 @@ def on_gpu(a):
     return cpu(a).to(DEV)
 
 
+HALVES = (ember.float16, ember.bfloat16)
+HALF_TOL = {ember.float16: 2.0**-10, ember.bfloat16: 2.0**-7}   # a unit in the last place, relative
+
+
+def as_numpy(t):
+    """A CPU tensor's values; float16/bfloat16 as float32 (exact)."""
+    return t.detach().float().numpy() if t.dtype in HALVES else t.detach().numpy()
+
+
 def check(gpu, ref, f32_tol=1e-5):
     """A CUDA result against the CPU result of the same op: device, dtype, shape, values."""
     assert gpu.device.type == DEV, gpu.device
     assert gpu.dtype == ref.dtype and tuple(gpu.shape) == tuple(ref.shape)
-    check_np(gpu, ref.numpy(), f32_tol)
+    check_np(gpu, as_numpy(ref), f32_tol)
 
 
 def check_np(gpu, ref, f32_tol=1e-5):
     """A CUDA result against a NumPy reference (float64 for float results): shape and values."""
     assert gpu.device.type == DEV, gpu.device
     assert tuple(gpu.shape) == np.shape(ref), (tuple(gpu.shape), np.shape(ref))
-    g = gpu.detach().cpu().numpy()
-    if gpu.dtype in FLOATS:
+    g = as_numpy(gpu.cpu())
+    if gpu.dtype in HALVES:
+        np.testing.assert_allclose(g, ref, equal_nan=True, rtol=HALF_TOL[gpu.dtype], atol=HALF_TOL[gpu.dtype])
+    elif gpu.dtype in FLOATS:
         tol = dict(rtol=f32_tol, atol=f32_tol) if gpu.dtype == F32 else dict(rtol=1e-12, atol=1e-12)
         np.testing.assert_allclose(g, ref, equal_nan=True, **tol)
     else:
@@ -404,22 +415,26 @@ def test_max_min_gradients(f):
 
 
 # ---- indexing with tensors ------------------------------------------------------------------
-@pytest.mark.parametrize("dtype", ALL, ids=[NAME[d] for d in ALL])
+@pytest.mark.parametrize("dtype", ALL + HALVES, ids=[NAME.get(d, str(d)[6:]) for d in ALL + HALVES])
 def test_gather_scatter_index_select(dtype):
     g = rng(25)
-    a = draw(g, (4, 5), dtype, "int")
+    values = F32 if dtype in HALVES else dtype          # small integers: exact in every dtype, sums too
+    a = draw(g, (4, 5), values, "int")
     idx = g.integers(0, 4, size=(3, 5))
-    x, xc = on_gpu(a), cpu(a)
+    x, xc = on_gpu(a).to(dtype), cpu(a).to(dtype)
     check(ember.gather(x, 0, on_gpu(idx)), ember.gather(xc, 0, cpu(idx)))
     check(ember.gather(x.t(), 1, on_gpu(idx.T)), ember.gather(xc.t(), 1, cpu(idx.T)))
-    src = draw(g, (3, 5), dtype, "int")
+    src = draw(g, (3, 5), values, "int")
+    s, sc = on_gpu(src).to(dtype), cpu(src).to(dtype)
     perm = np.stack([g.permutation(4)[:3] for _ in range(5)], 1)   # no repeats: scatter is deterministic
-    check(x.scatter(0, on_gpu(perm), on_gpu(src)), xc.scatter(0, cpu(perm), cpu(src)))
+    check(x.scatter(0, on_gpu(perm), s), xc.scatter(0, cpu(perm), sc))
     check(x.scatter(0, on_gpu(perm), 1), xc.scatter(0, cpu(perm), 1))
     if dtype != BOOL:
-        check(x.scatter_add(0, on_gpu(idx), on_gpu(src)), xc.scatter_add(0, cpu(idx), cpu(src)))  # repeats add up
-        check(x.scatter(0, on_gpu(idx), on_gpu(src), reduce="multiply"),
-              xc.scatter(0, cpu(idx), cpu(src), reduce="multiply"))
+        added = a.astype(np.float64)
+        np.add.at(added, (idx, np.arange(5)), src)
+        check_np(x.scatter_add(0, on_gpu(idx), s), added)                                        # repeats add up
+        check(x.scatter_add(0, on_gpu(idx), s), xc.scatter_add(0, cpu(idx), sc))
+        check(x.scatter(0, on_gpu(idx), s, reduce="multiply"), xc.scatter(0, cpu(idx), sc, reduce="multiply"))
     sel = np.array([3, 0, 3, 1])
     check(ember.index_select(x, 1, on_gpu(sel)), ember.index_select(xc, 1, cpu(sel)))
     check(ember.index_select(x, 0, on_gpu(sel[:2]).int()), ember.index_select(xc, 0, cpu(sel[:2]).int()))
@@ -486,6 +501,22 @@ def test_embedding_with_gradients(kw, dtype, index_dtype):
     grad = np.zeros((6, 4))
     np.add.at(grad, idx, cot)
     check_np(gw, grad)
+
+
+@pytest.mark.parametrize("dtype", HALVES, ids=["float16", "bfloat16"])
+def test_embedding_in_float16_and_bfloat16(dtype):
+    w = draw(rng(46), (6, 4), F32)
+    idx = np.array([[0, 2, 5], [2, 2, 1]])
+    res = {}
+    for dev in ("cpu", DEV):
+        t = cpu(w).to(dev, dtype).requires_grad_()
+        out = nn.functional.embedding(cpu(idx).to(dev), t, padding_idx=5)
+        out.backward(ember.ones_like(out))                 # integer gradient sums: exact in any order
+        res[dev] = (out, t.grad)
+    for got, want in zip(res[DEV], res["cpu"]):
+        check(got, want)
+    check_np(res[DEV][0], as_numpy(cpu(w).to(dtype))[idx])
+    check_np(res[DEV][1], np.array([1, 1, 3, 0, 0, 0])[:, None] * np.ones((6, 4)))
 
 
 def test_embedding_module_and_index_errors_on_cuda():

@@ -313,7 +313,7 @@ void cuda_binary(BinaryOp op, const StridedLoop& L, ScalarType t) {
 
 void cuda_where(const StridedLoop& L, ScalarType t) {
   Args a = make_args(L);
-  EMBER_CUDA_DISPATCH(t, "where", [&] {
+  EMBER_CUDA_DISPATCH_AND_HALF(t, "where", [&] {  // picks values, so float16/bfloat16 too (as the CPU kernel)
     launch(L.device, L.numel, [&](unsigned g, cudaStream_t s) { where_k<scalar_t><<<g, kThreads, 0, s>>>(a); });
   });
 }
