@@ -32,7 +32,7 @@ StridedLoop cpu_loop(const StridedLoop& L) { StridedLoop c = L; c.device = Devic
 
 UnaryFn cpu_unary; BinaryFn cpu_binary; WhereFn cpu_where; ClampFn cpu_clamp; CopyFn cpu_copy; FillFn cpu_fill;
 ArangeFn cpu_arange; SumFn cpu_sum; GemmFn cpu_gemm; SoftmaxFn cpu_softmax; NllFn cpu_nll; ExtremeFn cpu_extreme;
-GatherScatterFn cpu_gather_scatter; ConvFn cpu_conv, cpu_conv_input, cpu_conv_weight;
+GatherScatterFn cpu_gather_scatter; IndexOffsetsFn cpu_index_offsets; NonzeroFn cpu_nonzero; ConvFn cpu_conv, cpu_conv_input, cpu_conv_weight;
 MaxPoolFn cpu_max_pool; BnStatsFn cpu_bn_stats; BnNormalizeFn cpu_bn_normalize; BnBackwardFn cpu_bn_backward; optim::SgdStepFn cpu_sgd; optim::AdamStepFn cpu_adam;
 
 void f_unary(UnaryOp op, const StridedLoop& L, ScalarType t) { cpu_unary(op, cpu_loop(L), t); }
@@ -57,12 +57,19 @@ void f_extreme(const Tensor& x, bool o, int64_t M, int64_t R, bool mx, const Ten
 void f_gather_scatter(IndexMode m, const StridedLoop& L, ScalarType t, int64_t d, int64_t n, int64_t s) {
   cpu_gather_scatter(m, cpu_loop(L), t, d, n, s);
 }
+void f_index_offsets(const std::vector<Tensor>& idx, const std::vector<IndexDim>& dims, bool in_range,
+                     const Tensor& offsets) {
+  std::vector<Tensor> c;
+  for (const Tensor& t : idx) c.push_back(as_cpu(t));
+  cpu_index_offsets(c, dims, in_range, as_cpu(offsets));
+}
 // A CPU kernel's result copied into fake-device memory.
 Tensor on_device(const Tensor& r, Device d) {
   Tensor out = empty(r.sizes(), r.dtype(), d);
   cpu_copy(as_cpu(out), r);
   return out;
 }
+Tensor f_nonzero(const Tensor& mask) { return on_device(cpu_nonzero(as_cpu(mask)), mask.device()); }
 Tensor f_conv(const Tensor& a, const Tensor& b, const Tensor& bias, const ConvGeom& g) {
   return on_device(cpu_conv(as_cpu(a), as_cpu(b), as_cpu(bias), g), a.device());
 }
@@ -107,7 +114,7 @@ void install() {
   cpu_unary = unary_stub[c]; cpu_binary = binary_stub[c]; cpu_where = where_stub[c]; cpu_clamp = clamp_stub[c];
   cpu_copy = copy_stub[c]; cpu_fill = fill_stub[c]; cpu_arange = arange_stub[c]; cpu_sum = sum_stub[c]; cpu_gemm = gemm_stub[c];
   cpu_softmax = softmax_stub[c]; cpu_nll = nll_stub[c]; cpu_extreme = extreme_stub[c];
-  cpu_gather_scatter = gather_scatter_stub[c];
+  cpu_gather_scatter = gather_scatter_stub[c]; cpu_index_offsets = index_offsets_stub[c]; cpu_nonzero = nonzero_stub[c];
   cpu_conv = conv_stub[c]; cpu_conv_input = conv_input_stub[c]; cpu_conv_weight = conv_weight_stub[c];
   cpu_max_pool = max_pool_stub[c];
   cpu_bn_stats = bn_stats_stub[c]; cpu_bn_normalize = bn_normalize_stub[c]; cpu_bn_backward = bn_backward_stub[c]; cpu_sgd = optim::sgd_stub[c]; cpu_adam = optim::adam_stub[c];
@@ -117,6 +124,7 @@ void install() {
   arange_stub.set(DeviceType::CUDA, f_arange); sum_stub.set(DeviceType::CUDA, f_sum); gemm_stub.set(DeviceType::CUDA, f_gemm);
   softmax_stub.set(DeviceType::CUDA, f_softmax); nll_stub.set(DeviceType::CUDA, f_nll);
   extreme_stub.set(DeviceType::CUDA, f_extreme); gather_scatter_stub.set(DeviceType::CUDA, f_gather_scatter);
+  index_offsets_stub.set(DeviceType::CUDA, f_index_offsets); nonzero_stub.set(DeviceType::CUDA, f_nonzero);
   random_stub.set(DeviceType::CUDA, f_random);
   conv_stub.set(DeviceType::CUDA, f_conv); conv_input_stub.set(DeviceType::CUDA, f_conv_input);
   conv_weight_stub.set(DeviceType::CUDA, f_conv_weight); max_pool_stub.set(DeviceType::CUDA, f_max_pool);

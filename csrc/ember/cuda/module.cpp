@@ -93,6 +93,7 @@ void init() {
   register_allocator();
   register_kernels();
   register_nn_kernels();
+  register_index_kernels();
   register_optim_kernels();
   register_random_kernels();
   register_blas();

@@ -18,20 +18,6 @@ __device__ __forceinline__ bool beats(T cand, T best, bool is_max) {
   return is_max ? cand > best : cand < best;
 }
 
-// Block-wide reduction of one value per thread with `op`; every thread gets the result.
-template <typename T, typename Op>
-__device__ T block_reduce(T v, T* shared, Op op) {
-  shared[threadIdx.x] = v;
-  __syncthreads();
-  for (int s = blockDim.x / 2; s > 0; s >>= 1) {
-    if (int(threadIdx.x) < s) shared[threadIdx.x] = op(shared[threadIdx.x], shared[threadIdx.x + s]);
-    __syncthreads();
-  }
-  const T r = shared[0];
-  __syncthreads();
-  return r;
-}
-
 // ---- softmax / log_softmax: one block per row ---------------------------------------------------
 template <typename T>
 __global__ void softmax_k(const T* x, T* y, int64_t rows, int64_t n, bool log) {
@@ -64,13 +50,6 @@ void cuda_softmax(const Tensor& x, const Tensor& out, int64_t rows, int64_t n, b
         in_ptr<scalar_t>(x), out_ptr<scalar_t>(out), rows, n, log);
     check_launch();
   });
-}
-
-// Copies `n` bytes of device memory to the host once the stream's work before it is done.
-void read_back(void* host, const void* dev, size_t n, int device) {
-  cudaStream_t s = current_stream(device);
-  EMBER_CUDA_CHECK(cudaMemcpyAsync(host, dev, n, cudaMemcpyDeviceToHost, s));
-  EMBER_CUDA_CHECK(cudaStreamSynchronize(s));
 }
 
 // ---- nll_loss: one block (the total weight is summed in a fixed order) ---------------------------
@@ -246,7 +225,8 @@ __device__ void atomic_mul(T* p, T v) {
   atomic_update(p, [v](T cur) { return T(cur * v); });
 }
 
-// status[0] = 1 and status[1] = the index when one is out of range (the element is skipped).
+// status[0] = 1 and status[1] = the index when one is out of range (the element is skipped); no status (nullptr):
+// the indices are known to be in range.
 template <typename T>
 __global__ void gather_scatter_k(Args a, IndexMode mode, int64_t size, int64_t stride_bytes,
                                  unsigned long long* status) {
@@ -254,7 +234,7 @@ __global__ void gather_scatter_k(Args a, IndexMode mode, int64_t size, int64_t s
   EMBER_GRID_LOOP(i, a.numel) {
     offsets(a, i, off);
     const int64_t ix = load<int64_t>(a, 2, off);
-    if (ix < 0 || ix >= size) {
+    if (status && (ix < 0 || ix >= size)) {
       status[0] = 1;
       status[1] = static_cast<unsigned long long>(ix);
       continue;
@@ -276,15 +256,17 @@ void cuda_gather_scatter(IndexMode mode, const StridedLoop& L, ScalarType dtype,
   if (L.numel == 0) return;
   const Device d = L.device;
   Args a = make_args(L);
-  Tensor status = empty({2}, ScalarType::Int64, d);
-  auto* ps = static_cast<unsigned long long*>(status.device_data());
+  const bool checked = size >= 0;
+  Tensor status = checked ? empty({2}, ScalarType::Int64, d) : Tensor();
+  auto* ps = out_ptr<unsigned long long>(status);
   DeviceGuard guard(d.index);
   cudaStream_t s = current_stream(d.index);
-  EMBER_CUDA_CHECK(cudaMemsetAsync(ps, 0, 2 * sizeof(int64_t), s));
+  if (checked) EMBER_CUDA_CHECK(cudaMemsetAsync(ps, 0, 2 * sizeof(int64_t), s));
   EMBER_CUDA_DISPATCH_AND_HALF(dtype, mode == IndexMode::Gather ? "gather" : "scatter", [&] {
     gather_scatter_k<scalar_t><<<blocks_for(L.numel), kThreads, 0, s>>>(a, mode, size, stride_bytes, ps);
     check_launch();
   });
+  if (!checked) return;
   // Out-of-range indices raise as on the CPU, at the cost of waiting for the kernel.
   int64_t host[2];
   read_back(host, ps, sizeof(host), d.index);

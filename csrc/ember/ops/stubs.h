@@ -40,10 +40,23 @@ using NllFn = double (*)(const Tensor& in, const Tensor& target, const Tensor& w
 using ExtremeFn = void (*)(const Tensor& x, bool outer, int64_t M, int64_t R, bool is_max, const Tensor& values,
                            const Tensor& idx);
 // gather (operands: out, src, index) or scatter (operands: dst, values, index); the src/dst view has stride 0
-// along `dim`, where the int64 index selects (size, stride_bytes: that dim's). Out-of-range indices raise.
+// along `dim`, where the int64 index selects (size, stride_bytes: that dim's). Out-of-range indices raise; size < 0
+// says the caller has checked them (no check, and on a GPU no wait for the kernel).
 enum class IndexMode { Gather, Scatter, ScatterAdd, ScatterMul };
 using GatherScatterFn = void (*)(IndexMode mode, const StridedLoop& loop, ScalarType dtype, int64_t dim, int64_t size,
                                  int64_t stride_bytes);
+// Advanced indexing's element offsets (index.cpp): offsets[i] = sum_j wrap_j(indices[j][i]) * dims[j].stride, for
+// int64 `indices` as contiguous as `offsets` (int64) and of its numel; wrap_j(v) = v < 0 ? v + size_j : v. An index
+// outside [-size_j, size_j) raises IndexError("index v is out of bounds for dimension dims[j].dim with size size_j");
+// in_range says none can be (indices from nonzero): a GPU then need not wait for the kernel.
+struct IndexDim {
+  int64_t size, stride, dim;
+};
+using IndexOffsetsFn = void (*)(const std::vector<Tensor>& indices, const std::vector<IndexDim>& dims, bool in_range,
+                                const Tensor& offsets);
+// nonzero: the (n, mask.dim()) int64 coordinates of a contiguous bool mask's true elements, in row-major order, on
+// the mask's device.
+using NonzeroFn = Tensor (*)(const Tensor& mask);
 // Fills contiguous `self` from the device's own generator: Uniform in [a, b), Normal (mean a, std b), or
 // Bernoulli (p = a; self bool). Devices other than the CPU only (the CPU draws reproduce PyTorch's, random.cpp).
 enum class RandomOp { Uniform, Normal, Bernoulli };
@@ -98,6 +111,8 @@ extern EMBER_API DispatchStub<SoftmaxFn> softmax_stub;
 extern EMBER_API DispatchStub<NllFn> nll_stub;
 extern EMBER_API DispatchStub<ExtremeFn> extreme_stub;
 extern EMBER_API DispatchStub<GatherScatterFn> gather_scatter_stub;
+extern EMBER_API DispatchStub<IndexOffsetsFn> index_offsets_stub;
+extern EMBER_API DispatchStub<NonzeroFn> nonzero_stub;
 extern EMBER_API DispatchStub<RandomFn> random_stub;
 extern EMBER_API DispatchStub<ConvFn> conv_stub;
 extern EMBER_API DispatchStub<ConvFn> conv_input_stub;
