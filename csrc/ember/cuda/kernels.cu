@@ -1,6 +1,6 @@
 // The CUDA kernels behind the core's dispatch tables: elementwise unary/binary
 // (with broadcasting through the same StridedLoop plan the CPU uses), where,
-// clamp, copy, fill, arange, and sum. One kernel per dtype; the op is a
+// clamp, copy, fill, arange, tril/triu, and sum. One kernel per dtype; the op is a
 // runtime switch inside it (uniform across threads), which keeps the number of
 // instantiations, and nvcc's time, small.
 #include <cstring>
@@ -253,6 +253,16 @@ __global__ void arange_k(T* out, int64_t n, double s, double st, int64_t si, int
   }
 }
 
+// ---- tril / triu ----------------------------------------------------------------------------
+// Zeros the elements outside the triangle, by element width: all-zero bits are zero in every dtype.
+template <typename U>
+__global__ void triangle_k(U* x, int64_t numel, int64_t rows, int64_t cols, int64_t diagonal, bool lower) {
+  EMBER_GRID_LOOP(i, numel) {
+    const int64_t col = i % cols, row = (i / cols) % rows;
+    if (lower ? col - row > diagonal : col - row < diagonal) x[i] = U(0);
+  }
+}
+
 // ---- sum --------------------------------------------------------------------------------
 // Inner layout: rows of R contiguous values. Block b sums chunk (b % P) of row (b / P).
 template <typename T>
@@ -357,6 +367,23 @@ void cuda_arange(const Tensor& out, Scalar start, Scalar step) {
   });
 }
 
+void cuda_triangle(const Tensor& x, int64_t rows, int64_t cols, int64_t diagonal, bool lower) {
+  const int64_t n = x.numel();
+  auto run = [&](auto width) {
+    using U = decltype(width);
+    U* p = static_cast<U*>(x.device_data());
+    launch(x.device(), n, [&](unsigned g, cudaStream_t s) {
+      triangle_k<U><<<g, kThreads, 0, s>>>(p, n, rows, cols, diagonal, lower);
+    });
+  };
+  switch (itemsize(x.dtype())) {
+    case 1: run(uint8_t()); break;
+    case 2: run(uint16_t()); break;
+    case 4: run(uint32_t()); break;
+    default: run(uint64_t()); break;
+  }
+}
+
 // Chunks per row/column so that a long reduction spreads over the whole GPU;
 // the partial sums are reduced by a second pass of the same kernel.
 int64_t chunks_for(int64_t M, int64_t R) {
@@ -407,6 +434,7 @@ void register_kernels() {
   fill_stub.set(DeviceType::CUDA, cuda_fill);
   arange_stub.set(DeviceType::CUDA, cuda_arange);
   sum_stub.set(DeviceType::CUDA, cuda_sum);
+  triangle_stub.set(DeviceType::CUDA, cuda_triangle);
 }
 
 }  // namespace ember::cuda

@@ -220,10 +220,40 @@ void cpu_extreme(const Tensor& x, bool outer, int64_t M, int64_t R, bool is_max,
   });
 }
 
+void cpu_prod(const Tensor& x, bool outer, int64_t M, int64_t R, const Tensor& out) {
+  EMBER_DISPATCH_NUMERIC(x.dtype(), "prod", [&] {
+    fold_kernel<scalar_t>(x, outer ? Layout::Outer : Layout::Inner, M, R, scalar_t(1), out.data_ptr<scalar_t>(),
+                          [](scalar_t a, scalar_t b) { return scalar_t(a * b); });
+  });
+}
+
+// In-place running sums along the middle dim of a contiguous (outer, n, inner) x: each column's additions in
+// order, inner columns side by side (they vectorize).
+void cpu_cumsum(const Tensor& x, int64_t outer, int64_t n, int64_t inner) {
+  EMBER_DISPATCH_NUMERIC(x.dtype(), "cumsum", [&] {
+    scalar_t* p = x.data_ptr<scalar_t>();
+    parallel_for(0, outer, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(n * inner, 1)), [&](int64_t o0,
+                                                                                                    int64_t o1) {
+      for (int64_t o = o0; o < o1; ++o)
+        for (int64_t i = 1; i < n; ++i) {
+          scalar_t* row = p + (o * n + i) * inner;
+          for (int64_t k = 0; k < inner; ++k) row[k] += row[k - inner];
+        }
+    });
+  });
+}
+
 }  // namespace
 DispatchStub<ExtremeFn> extreme_stub("max/min");
+DispatchStub<SumFn> prod_stub("prod");
+DispatchStub<CumsumFn> cumsum_stub("cumsum");
 namespace {
-const bool extreme_registered = (extreme_stub.set(DeviceType::CPU, cpu_extreme), true);
+const bool extreme_registered = [] {
+  extreme_stub.set(DeviceType::CPU, cpu_extreme);
+  prod_stub.set(DeviceType::CPU, cpu_prod);
+  cumsum_stub.set(DeviceType::CPU, cpu_cumsum);
+  return true;
+}();
 
 Tensor finish_shape(Tensor out, const ReducePlan& p, bool keepdim) {
   return make_view(out, keepdim ? p.out_shape : p.out_shape_squeezed,
@@ -298,10 +328,7 @@ Tensor prod_impl(const Tensor& self, const Dims& dims, bool keepdim, std::option
     fill_(out, Scalar(int64_t(1)));
   } else {
     auto [x, layout] = arrange(src, p);
-    EMBER_DISPATCH_NUMERIC(ot, "prod", [&] {
-      fold_kernel<scalar_t>(x, layout, p.M, p.R, scalar_t(1), out.data_ptr<scalar_t>(),
-                            [](scalar_t a, scalar_t b) { return scalar_t(a * b); });
-    });
+    prod_stub[self.device()](x, layout == Layout::Outer, p.M, p.R, out);
   }
   return finish_shape(out, p, keepdim);
 }
@@ -613,15 +640,14 @@ Tensor cumsum_impl(const Tensor& self, int64_t dim, std::optional<ScalarType> dt
   ScalarType ot = sum_dtype(self.dtype(), dtype);
   if (is_reduced_float(ot) && self.dim() > 0) return to_dtype(cumsum_impl(self, dim, ScalarType::Float32), ot);
   if (self.dim() == 0) return to_dtype(self, ot, true);
-  // Scan rows of a copy with `dim` moved innermost, then move it back.
-  Tensor x = clone(to_dtype(transpose(self, dim, -1), ot));
-  const int64_t n = x.sizes().back(), rows = n == 0 ? 0 : x.numel() / n;
-  EMBER_DISPATCH_NUMERIC(ot, "cumsum", [&] {
-    scalar_t* p = x.data_ptr<scalar_t>();
-    for (int64_t r = 0; r < rows; ++r)
-      for (int64_t i = 1; i < n; ++i) p[r * n + i] += p[r * n + i - 1];
-  });
-  return contiguous(transpose(x, dim, -1));
+  // Scanned in place in a contiguous copy, seen as (outer, n, inner) around `dim`.
+  Tensor x = to_dtype(self, ot, true);
+  if (!x.is_contiguous()) x = contiguous(x);
+  const int64_t n = self.sizes()[dim];
+  int64_t inner = 1;
+  for (int64_t d = dim + 1; d < self.dim(); ++d) inner *= self.sizes()[d];
+  if (x.numel() > 0 && n > 1) cumsum_stub[self.device()](x, x.numel() / (n * inner), n, inner);
+  return x;
 }
 }  // namespace
 

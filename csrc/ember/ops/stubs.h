@@ -25,7 +25,13 @@ using FillFn = void (*)(const Tensor& self, Scalar value);
 // out[i] = start + i * step (out contiguous, 1-D, numeric).
 using ArangeFn = void (*)(const Tensor& out, Scalar start, Scalar step);
 // out[M] = row sums of x, x contiguous (M, R) (outer == false) or (R, M) (outer == true); x and out share a dtype.
+// prod_stub: the same with products.
 using SumFn = void (*)(const Tensor& x, bool outer, int64_t M, int64_t R, const Tensor& out);
+// Running sums, in place, along the middle dim of a contiguous x seen as (outer, n, inner); numeric dtypes.
+using CumsumFn = void (*)(const Tensor& x, int64_t outer, int64_t n, int64_t inner);
+// Zeros the elements of a contiguous x, seen as batches of (rows, cols) matrices, outside the triangle
+// col - row <= diagonal (lower) or col - row >= diagonal (upper); any dtype.
+using TriangleFn = void (*)(const Tensor& x, int64_t rows, int64_t cols, int64_t diagonal, bool lower);
 // out = a @ b for 2-D a (m, k), b (k, n) or 3-D batches; out contiguous, float dtypes or ints.
 using GemmFn = void (*)(const Tensor& a, const Tensor& b, const Tensor& out);
 // softmax (log == false) or log_softmax of each of `rows` contiguous rows of n values; x and out contiguous, float.
@@ -106,6 +112,9 @@ extern EMBER_API DispatchStub<CopyFn> copy_stub;
 extern EMBER_API DispatchStub<FillFn> fill_stub;
 extern EMBER_API DispatchStub<ArangeFn> arange_stub;
 extern EMBER_API DispatchStub<SumFn> sum_stub;
+extern EMBER_API DispatchStub<SumFn> prod_stub;
+extern EMBER_API DispatchStub<CumsumFn> cumsum_stub;
+extern EMBER_API DispatchStub<TriangleFn> triangle_stub;
 extern EMBER_API DispatchStub<GemmFn> gemm_stub;
 extern EMBER_API DispatchStub<SoftmaxFn> softmax_stub;
 extern EMBER_API DispatchStub<NllFn> nll_stub;
