@@ -899,6 +899,81 @@ def test_batch_norm_with_running_stats_and_gradients(shape, training, affine, dt
         check(a, b, 1e-4)
 
 
+def adaptive_windows(n, m):
+    """PyTorch's adaptive windows: output o of m reads [floor(o n / m), ceil((o + 1) n / m))."""
+    return [(o * n // m, -(-(o + 1) * n // m)) for o in range(m)]
+
+
+@pytest.mark.parametrize("dtype", FLOATS + HALVES, ids=[NAME.get(d, str(d)[6:]) for d in FLOATS + HALVES])
+@pytest.mark.parametrize("shape, size", [((2, 3, 7, 5), (3, 2)), ((3, 8, 8), (4, 4)), ((1, 2, 3, 4), (5, 6)),
+                                         ((2, 1, 6, 6), (1, 1))], ids=["shrink", "3d-even", "grow", "global"])
+def test_adaptive_max_pool2d_with_gradients(shape, size, dtype):
+    F = nn.functional
+    a = draw(rng(47), shape, F32 if dtype in HALVES else dtype, "int")   # small integers: many ties
+    a.reshape(-1)[[5, 17]] = np.nan                                       # NaN wins its windows
+    x, xc = on_gpu(a).to(dtype), cpu(a).to(dtype)
+    (out, idx), (ref, ref_idx) = (F.adaptive_max_pool2d(t, size, return_indices=True) for t in (x, xc))
+    check(out, ref)
+    check(idx, ref_idx)
+    # NumPy: each window's max and the flat index of its first max in the plane (the last NaN, as PyTorch)
+    planes = a.reshape(-1, *shape[-2:]).astype(np.float64)
+    want, want_idx = np.empty((len(planes),) + size), np.empty((len(planes),) + size, np.int64)
+    for p, plane in enumerate(planes):
+        for i, (h0, h1) in enumerate(adaptive_windows(shape[-2], size[0])):
+            for j, (w0, w1) in enumerate(adaptive_windows(shape[-1], size[1])):
+                win = plane[h0:h1, w0:w1]
+                nan = np.argwhere(np.isnan(win))
+                r, c = nan[-1] if len(nan) else np.unravel_index(np.argmax(win), win.shape)
+                want[p, i, j], want_idx[p, i, j] = win[r, c], (h0 + r) * shape[-1] + w0 + c
+    check_np(out, want.reshape(ref.shape))
+    check_np(idx, want_idx.reshape(ref.shape))
+    if dtype in FLOATS:
+        check_with_grads(lambda t: F.adaptive_max_pool2d(t, size), a)
+
+
+@pytest.mark.parametrize("dtype", FLOATS, ids=[NAME[d] for d in FLOATS])
+@pytest.mark.parametrize("shape, groups, affine", [((4, 6, 5, 5), 3, True), ((2, 4, 7), 2, False), ((3, 4), 4, True),
+                                                   ((2, 6, 3, 2), 1, True)],
+                         ids=["4d", "3d-plain", "2d-instance", "4d-layer"])
+def test_group_norm_with_gradients(shape, groups, affine, dtype):
+    F = nn.functional
+    g, C = rng(48), shape[1]
+    arrays = [draw(g, shape, dtype)] + ([draw(g, (C,), dtype), draw(g, (C,), dtype)] if affine else [])
+    f = (lambda t, w=None, b=None: F.group_norm(t, groups, w, b, eps=1e-4))
+    (out, grads), (ref, ref_grads) = grads_on_both(f, *arrays)
+    check(out, ref, 1e-4)
+    for got, want in zip(grads, ref_grads):
+        check(got, want, 1e-4)
+    # NumPy: normalized per (sample, group) with the biased variance; PyTorch's gradient formulas
+    x = arrays[0].astype(np.float64)
+    w, b = [a.astype(np.float64) for a in arrays[1:]] or [np.ones(C), np.zeros(C)]
+    cshape = (1, C) + (1,) * (len(shape) - 2)
+    xg = x.reshape(shape[0], groups, -1)
+    rstd = 1 / np.sqrt(xg.var(2, keepdims=True) + 1e-4)
+    xhat = ((xg - xg.mean(2, keepdims=True)) * rstd).reshape(shape)
+    check_np(out, xhat * w.reshape(cshape) + b.reshape(cshape), 1e-4)
+    gy = cotangent(shape)
+    gxhat = (gy * w.reshape(cshape)).reshape(xg.shape)
+    xh = xhat.reshape(xg.shape)
+    dx = rstd * (gxhat - gxhat.mean(2, keepdims=True) - xh * (gxhat * xh).mean(2, keepdims=True))
+    axes = (0,) + tuple(range(2, len(shape)))
+    for got, want in zip(grads, [dx.reshape(shape), (gy * xhat).sum(axes), gy.sum(axes)]):
+        check_np(got, want, 1e-4)
+
+
+def test_group_norm_module_on_cuda():
+    m = nn.GroupNorm(2, 4).to(DEV)
+    x = draw(rng(49), (3, 4, 5), F32)
+    out = m(on_gpu(x))
+    out.sum().backward()
+    ref_m = nn.GroupNorm(2, 4)
+    ref = ref_m(cpu(x))
+    ref.sum().backward()
+    check(out, ref, 1e-4)
+    check(m.weight.grad, ref_m.weight.grad, 1e-4)
+    check(m.bias.grad, ref_m.bias.grad, 1e-4)
+
+
 # ---- random numbers ---------------------------------------------------------------------------
 @pytest.mark.parametrize("dtype", FLOATS, ids=[NAME[d] for d in FLOATS])
 def test_uniform_normal_bernoulli_draw_the_right_distributions(dtype):

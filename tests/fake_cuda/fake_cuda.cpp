@@ -33,7 +33,7 @@ StridedLoop cpu_loop(const StridedLoop& L) { StridedLoop c = L; c.device = Devic
 UnaryFn cpu_unary; BinaryFn cpu_binary; WhereFn cpu_where; ClampFn cpu_clamp; CopyFn cpu_copy; FillFn cpu_fill;
 ArangeFn cpu_arange; SumFn cpu_sum, cpu_prod; CumsumFn cpu_cumsum; TriangleFn cpu_triangle; GemmFn cpu_gemm; SoftmaxFn cpu_softmax; NllFn cpu_nll; ExtremeFn cpu_extreme;
 GatherScatterFn cpu_gather_scatter; IndexOffsetsFn cpu_index_offsets; NonzeroFn cpu_nonzero; ConvFn cpu_conv, cpu_conv_input, cpu_conv_weight;
-MaxPoolFn cpu_max_pool; BnStatsFn cpu_bn_stats; BnNormalizeFn cpu_bn_normalize; BnBackwardFn cpu_bn_backward; optim::SgdStepFn cpu_sgd; optim::AdamStepFn cpu_adam;
+MaxPoolFn cpu_max_pool, cpu_adaptive_max_pool; GnForwardFn cpu_gn_forward; GnBackwardFn cpu_gn_backward; BnStatsFn cpu_bn_stats; BnNormalizeFn cpu_bn_normalize; BnBackwardFn cpu_bn_backward; optim::SgdStepFn cpu_sgd; optim::AdamStepFn cpu_adam;
 
 void f_unary(UnaryOp op, const StridedLoop& L, ScalarType t) { cpu_unary(op, cpu_loop(L), t); }
 void f_binary(BinaryOp op, const StridedLoop& L, ScalarType t) { cpu_binary(op, cpu_loop(L), t); }
@@ -85,6 +85,18 @@ Tensor f_conv_weight(const Tensor& a, const Tensor& b, const Tensor& bias, const
 void f_max_pool(const Tensor& x, const Pool2dGeom& g, int64_t planes, const Tensor& o, const Tensor& i) {
   cpu_max_pool(as_cpu(x), g, planes, as_cpu(o), as_cpu(i));
 }
+void f_adaptive_max_pool(const Tensor& x, const Pool2dGeom& g, int64_t planes, const Tensor& o, const Tensor& i) {
+  cpu_adaptive_max_pool(as_cpu(x), g, planes, as_cpu(o), as_cpu(i));
+}
+void f_gn_forward(const Tensor& x, int64_t N, int64_t C, int64_t S, int64_t G, double eps, const Tensor& w,
+                  const Tensor& b, const Tensor& o, const Tensor& m, const Tensor& i) {
+  cpu_gn_forward(as_cpu(x), N, C, S, G, eps, as_cpu(w), as_cpu(b), as_cpu(o), as_cpu(m), as_cpu(i));
+}
+void f_gn_backward(const Tensor& gy, const Tensor& x, int64_t N, int64_t C, int64_t S, int64_t G, const Tensor& m,
+                   const Tensor& i, const Tensor& w, const Tensor& dx, const Tensor& dw, const Tensor& db) {
+  cpu_gn_backward(as_cpu(gy), as_cpu(x), N, C, S, G, as_cpu(m), as_cpu(i), as_cpu(w), as_cpu(dx), as_cpu(dw),
+                  as_cpu(db));
+}
 void f_bn_stats(const Tensor& x, int64_t N, int64_t C, int64_t S, double eps, const Tensor& m, const Tensor& i,
                 const Tensor& m64, const Tensor& v64) {
   cpu_bn_stats(as_cpu(x), N, C, S, eps, as_cpu(m), as_cpu(i), as_cpu(m64), as_cpu(v64));
@@ -120,7 +132,8 @@ void install() {
   cpu_softmax = softmax_stub[c]; cpu_nll = nll_stub[c]; cpu_extreme = extreme_stub[c];
   cpu_gather_scatter = gather_scatter_stub[c]; cpu_index_offsets = index_offsets_stub[c]; cpu_nonzero = nonzero_stub[c];
   cpu_conv = conv_stub[c]; cpu_conv_input = conv_input_stub[c]; cpu_conv_weight = conv_weight_stub[c];
-  cpu_max_pool = max_pool_stub[c];
+  cpu_max_pool = max_pool_stub[c]; cpu_adaptive_max_pool = adaptive_max_pool_stub[c];
+  cpu_gn_forward = gn_forward_stub[c]; cpu_gn_backward = gn_backward_stub[c];
   cpu_bn_stats = bn_stats_stub[c]; cpu_bn_normalize = bn_normalize_stub[c]; cpu_bn_backward = bn_backward_stub[c]; cpu_sgd = optim::sgd_stub[c]; cpu_adam = optim::adam_stub[c];
   unary_stub.set(DeviceType::CUDA, f_unary); binary_stub.set(DeviceType::CUDA, f_binary);
   where_stub.set(DeviceType::CUDA, f_where); clamp_stub.set(DeviceType::CUDA, f_clamp);
@@ -136,6 +149,8 @@ void install() {
   conv_weight_stub.set(DeviceType::CUDA, f_conv_weight); max_pool_stub.set(DeviceType::CUDA, f_max_pool);
   bn_stats_stub.set(DeviceType::CUDA, f_bn_stats); bn_normalize_stub.set(DeviceType::CUDA, f_bn_normalize);
   bn_backward_stub.set(DeviceType::CUDA, f_bn_backward);
+  adaptive_max_pool_stub.set(DeviceType::CUDA, f_adaptive_max_pool);
+  gn_forward_stub.set(DeviceType::CUDA, f_gn_forward); gn_backward_stub.set(DeviceType::CUDA, f_gn_backward);
   optim::sgd_stub.set(DeviceType::CUDA, f_sgd); optim::adam_stub.set(DeviceType::CUDA, f_adam);
   set_device_memcpy(f_memcpy);
 }

@@ -1,5 +1,5 @@
-// conv2d's three maps and max_pool2d on CUDA (the conv_*stub and max_pool_stub
-// tables; ops/conv.cpp and ops/pool.cpp have the geometry, the autograd and the
+// conv2d's three maps, max_pool2d and adaptive_max_pool2d on CUDA (the conv_*stub,
+// max_pool_stub and adaptive_max_pool_stub tables; ops/conv.cpp and ops/pool.cpp have the geometry, the autograd and the
 // CPU kernels; max_pool2d's backward and avg_pool2d are composites there).
 //
 // conv2d: Each is im2col or col2im plus
@@ -205,10 +205,46 @@ void cuda_max_pool(const Tensor& x, const Pool2dGeom& g, int64_t planes, const T
   });
 }
 
+// ---- adaptive_max_pool2d: one thread per output, window [floor(o*in/out), ceil((o+1)*in/out)) per axis, the same
+// scan as the CPU kernel (a larger value or a NaN replaces the best; the window's first tap if none does) ----
+template <typename T>
+__global__ void adaptive_max_pool_k(const T* x, T* y, int64_t* iy, Pool2dGeom g, int64_t planes) {
+  EMBER_GRID_LOOP(i, planes * g.OH * g.OW) {
+    const int64_t ow = i % g.OW, oh = (i / g.OW) % g.OH, p = i / (g.OW * g.OH);
+    const T* xp = x + p * g.H * g.W;
+    const int64_t h0 = oh * g.H / g.OH, h1 = ((oh + 1) * g.H + g.OH - 1) / g.OH;
+    const int64_t w0 = ow * g.W / g.OW, w1 = ((ow + 1) * g.W + g.OW - 1) / g.OW;
+    T best = -INFINITY;
+    int64_t arg = h0 * g.W + w0;
+    for (int64_t h = h0; h < h1; ++h)
+      for (int64_t w = w0; w < w1; ++w) {
+        const T v = xp[h * g.W + w];
+        if (v > best || v != v) {
+          best = v;
+          arg = h * g.W + w;
+        }
+      }
+    y[i] = best;
+    iy[i] = arg;
+  }
+}
+
+void cuda_adaptive_max_pool(const Tensor& x, const Pool2dGeom& g, int64_t planes, const Tensor& out,
+                            const Tensor& idx) {
+  EMBER_DISPATCH_FLOATING(x.dtype(), "adaptive_max_pool2d_cuda", [&] {
+    using T = scalar_t;
+    launch(x.device(), planes * g.OH * g.OW, [&](unsigned blocks, cudaStream_t s) {
+      adaptive_max_pool_k<T><<<blocks, kThreads, 0, s>>>(in_ptr<T>(x), out_ptr<T>(out), out_ptr<int64_t>(idx), g,
+                                                         planes);
+    });
+  });
+}
+
 }  // namespace
 
 void register_conv_kernels() {
   max_pool_stub.set(DeviceType::CUDA, cuda_max_pool);
+  adaptive_max_pool_stub.set(DeviceType::CUDA, cuda_adaptive_max_pool);
   conv_stub.set(DeviceType::CUDA, cuda_conv);
   conv_input_stub.set(DeviceType::CUDA, cuda_conv_input);
   conv_weight_stub.set(DeviceType::CUDA, cuda_conv_weight);

@@ -1,5 +1,5 @@
 // The CUDA kernels of softmax/log_softmax, nll_loss, max/min/argmax/argmin/
-// amax/amin, gather/scatter and batch_norm (the tables in ops/stubs.h). Float kernels are
+// amax/amin, gather/scatter, batch_norm and group_norm (the tables in ops/stubs.h). Float kernels are
 // instantiated for float and double only; max/min for each dtype, gather/scatter
 // for each dtype and float16/bfloat16, with the op (or the mode) a runtime switch
 // inside the kernel.
@@ -376,9 +376,134 @@ void cuda_bn_backward(const Tensor& gy, const Tensor& x, int64_t N, int64_t C, i
   });
 }
 
+// ---- group_norm: one block per (n, g) group (contiguous in x) for the sums, in double -------------------------------
+template <typename T>
+__global__ void gn_forward_k(const T* x, int64_t C, int64_t S, int64_t G, double eps, const T* w, const T* b, T* out,
+                             T* mean, T* invstd) {
+  __shared__ double shared[kThreads];
+  const auto add = [](double a, double c) { return a + c; };
+  const int64_t ng = blockIdx.x, D = C / G, len = D * S;
+  const T* xr = x + ng * len;
+  double s = 0;
+  for (int64_t i = threadIdx.x; i < len; i += blockDim.x) s += double(xr[i]);
+  const double mu = block_reduce(s, shared, add) / double(len);
+  double q = 0;
+  for (int64_t i = threadIdx.x; i < len; i += blockDim.x) {
+    const double d = double(xr[i]) - mu;
+    q += d * d;
+  }
+  const T rstd = T(1.0 / ::sqrt(block_reduce(q, shared, add) / double(len) + eps));
+  if (threadIdx.x == 0) {
+    mean[ng] = T(mu);
+    invstd[ng] = rstd;
+  }
+  const int64_t c0 = (ng % G) * D;
+  T* orow = out + ng * len;
+  for (int64_t i = threadIdx.x; i < len; i += blockDim.x) {
+    const int64_t c = c0 + i / S;
+    const T scale = w ? rstd * w[c] : rstd;
+    const T shift = (b ? b[c] : T(0)) - scale * T(mu);
+    orow[i] = xr[i] * scale + shift;
+  }
+}
+
+void cuda_gn_forward(const Tensor& x, int64_t N, int64_t C, int64_t S, int64_t G, double eps, const Tensor& w,
+                     const Tensor& b, const Tensor& out, const Tensor& mean, const Tensor& invstd) {
+  const Device d = x.device();
+  EMBER_DISPATCH_FLOATING(x.dtype(), "group_norm_cuda", [&] {
+    using T = scalar_t;
+    DeviceGuard guard(d.index);
+    gn_forward_k<T><<<unsigned(N * G), kThreads, 0, current_stream(d.index)>>>(
+        in_ptr<T>(x), C, S, G, eps, in_ptr<T>(w), in_ptr<T>(b), out_ptr<T>(out), out_ptr<T>(mean),
+        out_ptr<T>(invstd));
+    check_launch();
+  });
+}
+
+// Backward, PyTorch's formula in three steps: the per-(n, c) sums ds = sum(gy * x) and db = sum(gy) (a block each,
+// in double), dx per (n, g) block, then dw, db per channel (a thread each, over n in order).
+template <typename T>
+__global__ void gn_channel_sums_k(const T* gy, const T* x, int64_t S, double* ds, double* db) {
+  __shared__ double shared[kThreads];
+  const auto add = [](double a, double c) { return a + c; };
+  const int64_t nc = blockIdx.x;
+  double p = 0, t = 0;
+  for (int64_t s = threadIdx.x; s < S; s += blockDim.x) {
+    p += double(gy[nc * S + s]) * double(x[nc * S + s]);
+    t += double(gy[nc * S + s]);
+  }
+  p = block_reduce(p, shared, add);
+  t = block_reduce(t, shared, add);
+  if (threadIdx.x == 0) {
+    ds[nc] = p;
+    db[nc] = t;
+  }
+}
+
+template <typename T>
+__global__ void gn_dx_k(const T* gy, const T* x, int64_t C, int64_t S, int64_t G, const T* mean, const T* invstd,
+                        const T* w, const double* ds, const double* db, T* dx) {
+  const int64_t ng = blockIdx.x, n = ng / G, D = C / G, c0 = (ng % G) * D;
+  double dsg = 0, dbg = 0;  // every thread sums the group's D channels (in order, as the CPU)
+  for (int64_t c = c0; c < c0 + D; ++c) {
+    const double wc = w ? double(w[c]) : 1.0;
+    dsg += ds[n * C + c] * wc;
+    dbg += db[n * C + c] * wc;
+  }
+  const double M = double(D * S), mu = double(mean[ng]), rstd = double(invstd[ng]);
+  const T c2 = T((dbg * mu - dsg) * rstd * rstd * rstd / M);
+  const T c3 = T(-double(c2) * mu - dbg * rstd / M);
+  const int64_t at = ng * D * S;
+  for (int64_t i = threadIdx.x; i < D * S; i += blockDim.x) {
+    const T c1 = T(rstd * (w ? double(w[c0 + i / S]) : 1.0));
+    dx[at + i] = c1 * gy[at + i] + c2 * x[at + i] + c3;
+  }
+}
+
+template <typename T>
+__global__ void gn_dw_db_k(int64_t N, int64_t C, int64_t G, const T* mean, const T* invstd, const double* ds,
+                           const double* db, T* dw, T* dbias) {
+  EMBER_GRID_LOOP(c, C) {
+    double gw = 0, gb = 0;
+    for (int64_t n = 0; n < N; ++n) {
+      const int64_t ng = n * G + c / (C / G);
+      gw += (ds[n * C + c] - db[n * C + c] * double(mean[ng])) * double(invstd[ng]);
+      gb += db[n * C + c];
+    }
+    dw[c] = T(gw);
+    dbias[c] = T(gb);
+  }
+}
+
+void cuda_gn_backward(const Tensor& gy, const Tensor& x, int64_t N, int64_t C, int64_t S, int64_t G,
+                      const Tensor& mean, const Tensor& invstd, const Tensor& w, const Tensor& dx, const Tensor& dw,
+                      const Tensor& db) {
+  const Device d = x.device();
+  Tensor sums = empty({2, N * C}, ScalarType::Float64, d);  // ds, then db
+  double* pds = out_ptr<double>(sums);
+  double* pdb = pds + N * C;
+  EMBER_DISPATCH_FLOATING(x.dtype(), "group_norm_backward_cuda", [&] {
+    using T = scalar_t;
+    DeviceGuard guard(d.index);
+    cudaStream_t s = current_stream(d.index);
+    gn_channel_sums_k<T><<<unsigned(N * C), kThreads, 0, s>>>(in_ptr<T>(gy), in_ptr<T>(x), S, pds, pdb);
+    check_launch();
+    if (dx.defined()) {
+      gn_dx_k<T><<<unsigned(N * G), kThreads, 0, s>>>(in_ptr<T>(gy), in_ptr<T>(x), C, S, G, in_ptr<T>(mean),
+                                                      in_ptr<T>(invstd), in_ptr<T>(w), pds, pdb, out_ptr<T>(dx));
+      check_launch();
+    }
+    gn_dw_db_k<T><<<blocks_for(C), kThreads, 0, s>>>(N, C, G, in_ptr<T>(mean), in_ptr<T>(invstd), pds, pdb,
+                                                    out_ptr<T>(dw), out_ptr<T>(db));
+    check_launch();
+  });
+}
+
 }  // namespace
 
 void register_nn_kernels() {
+  gn_forward_stub.set(DeviceType::CUDA, cuda_gn_forward);
+  gn_backward_stub.set(DeviceType::CUDA, cuda_gn_backward);
   bn_stats_stub.set(DeviceType::CUDA, cuda_bn_stats);
   bn_normalize_stub.set(DeviceType::CUDA, cuda_bn_normalize);
   bn_backward_stub.set(DeviceType::CUDA, cuda_bn_backward);

@@ -369,6 +369,60 @@ void group_backward(const T* pg, const T* px, const T* pm, const T* pi, const T*
   }
 }
 
+// The CPU slots of gn_forward_stub and gn_backward_stub.
+void cpu_gn_forward(const Tensor& x, int64_t N, int64_t C, int64_t S, int64_t G, double eps, const Tensor& w,
+                    const Tensor& b, const Tensor& out, const Tensor& mean, const Tensor& invstd) {
+  const Groups q{N, C, S, G};
+  EMBER_DISPATCH_FLOATING(x.dtype(), "group_norm", [&] {
+    using T = scalar_t;
+    const T* px = x.data_ptr<T>();
+    T* po = out.data_ptr<T>();
+    T* pm = mean.data_ptr<T>();
+    T* pi = invstd.data_ptr<T>();
+    const T* pw = w.defined() ? w.data_ptr<T>() : nullptr;
+    const T* pb = b.defined() ? b.data_ptr<T>() : nullptr;
+    const int64_t len = q.row();
+    over_rows(q.N * G, len, [&](int64_t ng) {
+      const T* xr = px + ng * len;  // (n, g) is contiguous in (N, C, S)
+      const double mu = sum_of(len, [&](int64_t i) { return double(xr[i]); }) / double(len);
+      const double var = sum_of(len, [&](int64_t i) {
+        const double d = double(xr[i]) - mu;
+        return d * d;
+      }) / double(len);
+      const T rstd = T(1.0 / std::sqrt(var + eps));
+      pm[ng] = T(mu);
+      pi[ng] = rstd;
+      for (int64_t c = (ng % G) * q.D(); c < (ng % G + 1) * q.D(); ++c) {
+        const T scale = pw ? rstd * pw[c] : rstd;
+        const T shift = (pb ? pb[c] : T(0)) - scale * T(mu);
+        const int64_t at = ((ng / G) * q.C + c) * q.S;
+        for (int64_t s = 0; s < q.S; ++s) po[at + s] = px[at + s] * scale + shift;
+      }
+    });
+  });
+}
+
+void cpu_gn_backward(const Tensor& gy, const Tensor& x, int64_t N, int64_t C, int64_t S, int64_t G,
+                     const Tensor& mean, const Tensor& invstd, const Tensor& w, const Tensor& dx, const Tensor& dw,
+                     const Tensor& db) {
+  EMBER_DISPATCH_FLOATING(x.dtype(), "group_norm_backward", [&] {
+    using T = scalar_t;
+    group_backward<T>(gy.data_ptr<T>(), x.data_ptr<T>(), mean.data_ptr<T>(), invstd.data_ptr<T>(),
+                      w.defined() ? w.data_ptr<T>() : nullptr, Groups{N, C, S, G},
+                      dx.defined() ? dx.data_ptr<T>() : nullptr, dw.data_ptr<T>(), db.data_ptr<T>());
+  });
+}
+
+}  // namespace
+DispatchStub<GnForwardFn> gn_forward_stub("group_norm");
+DispatchStub<GnBackwardFn> gn_backward_stub("group_norm_backward");
+namespace {
+const bool gn_registered = [] {
+  gn_forward_stub.set(DeviceType::CPU, cpu_gn_forward);
+  gn_backward_stub.set(DeviceType::CPU, cpu_gn_backward);
+  return true;
+}();
+
 Grads group_backward_composite(const Tensor& gy, const Tensor& x, const Tensor& w, int64_t G, double eps) {
   const Dims cs = channel_shape(x), dims = reduce_dims(x), shape = x.sizes().vec();
   const Dims rows{x.sizes()[0], G, -1};
@@ -409,33 +463,7 @@ Tensor group_norm(const Tensor& input, int64_t G, const OptTensor& weight_, cons
     GradModeGuard no_grad(false);
     const Tensor w = weight.defined() ? contiguous(to_dtype(weight, x.dtype())) : Tensor();
     const Tensor b = bias.defined() ? contiguous(to_dtype(bias, x.dtype())) : Tensor();
-    EMBER_DISPATCH_FLOATING(x.dtype(), "group_norm", [&] {
-      using T = scalar_t;
-      const T* px = x.data_ptr<T>();
-      T* po = out.data_ptr<T>();
-      T* pm = mean.data_ptr<T>();
-      T* pi = invstd.data_ptr<T>();
-      const T* pw = w.defined() ? w.data_ptr<T>() : nullptr;
-      const T* pb = b.defined() ? b.data_ptr<T>() : nullptr;
-      const int64_t len = q.row();
-      over_rows(q.N * G, len, [&](int64_t ng) {
-        const T* xr = px + ng * len;  // (n, g) is contiguous in (N, C, S)
-        const double mu = sum_of(len, [&](int64_t i) { return double(xr[i]); }) / double(len);
-        const double var = sum_of(len, [&](int64_t i) {
-          const double d = double(xr[i]) - mu;
-          return d * d;
-        }) / double(len);
-        const T rstd = T(1.0 / std::sqrt(var + eps));
-        pm[ng] = T(mu);
-        pi[ng] = rstd;
-        for (int64_t c = (ng % G) * q.D(); c < (ng % G + 1) * q.D(); ++c) {
-          const T scale = pw ? rstd * pw[c] : rstd;
-          const T shift = (pb ? pb[c] : T(0)) - scale * T(mu);
-          const int64_t at = ((ng / G) * q.C + c) * q.S;
-          for (int64_t s = 0; s < q.S; ++s) po[at + s] = px[at + s] * scale + shift;
-        }
-      });
-    });
+    if (x.numel() > 0) gn_forward_stub[x.device()](x, q.N, q.C, q.S, G, eps, w, b, out, mean, invstd);
   }
   if (grad_enabled() && any_requires_grad({&input, &weight, &bias})) {
     record("NativeGroupNormBackward0", {&input, &weight, &bias}, out,
@@ -450,14 +478,10 @@ Tensor group_norm(const Tensor& input, int64_t G, const OptTensor& weight_, cons
              }
              const Tensor gy = contiguous(g[0]), xc = contiguous(x);
              Tensor dx = need[0] ? empty(xc.sizes(), xc.dtype(), xc.device()) : Tensor();
-             Tensor dw = empty({q.C}, xc.dtype(), xc.device()), db = empty({q.C}, xc.dtype(), xc.device());
-             EMBER_DISPATCH_FLOATING(xc.dtype(), "group_norm_backward", [&] {
-               using T = scalar_t;
-               const Tensor wc = w.defined() ? contiguous(to_dtype(w, xc.dtype())) : Tensor();
-               group_backward<T>(gy.data_ptr<T>(), xc.data_ptr<T>(), mean.data_ptr<T>(), invstd.data_ptr<T>(),
-                                 wc.defined() ? wc.data_ptr<T>() : nullptr, q,
-                                 need[0] ? dx.data_ptr<T>() : nullptr, dw.data_ptr<T>(), db.data_ptr<T>());
-             });
+             Tensor dw = zeros({q.C}, xc.dtype(), xc.device()), db = zeros({q.C}, xc.dtype(), xc.device());
+             const Tensor wc = w.defined() ? contiguous(to_dtype(w, xc.dtype())) : Tensor();
+             if (xc.numel() > 0)
+               gn_backward_stub[xc.device()](gy, xc, q.N, q.C, q.S, q.G, mean, invstd, wc, dx, dw, db);
              return std::vector<Tensor>{dx, need[1] ? dw : Tensor(), need[2] ? db : Tensor()};
            });
   }

@@ -7,12 +7,11 @@
 //     (the backward), for avg_pool2d, adaptive_avg_pool2d, upsample_nearest2d
 //     and upsample_bilinear2d: each op's backward is the adjoint map, whose
 //     own backward is the forward map again (so double backward works);
-//   - `max_kernel`: the max over the window with its flat index in the H*W plane
-//     (PyTorch's scan order: first max wins, a NaN propagates), for
-//     adaptive_max_pool2d; its backward scatters the gradient to the argmax,
-//     and that scatter's backward gathers by the same indices.
-// max_pool2d, the hot one in CNNs, walks its regular windows directly
-// (`max_pool_plane`, same scan order) and shares max_kernel's backward.
+//   - the max maps, max_pool2d (`max_pool_plane` walks its regular windows)
+//     and adaptive_max_pool2d: the max over the window with its flat index in
+//     the H*W plane (PyTorch's scan order: first max wins, a NaN propagates),
+//     each behind a device table; their backward scatters the gradient to
+//     the argmax, and that scatter's backward gathers by the same indices.
 // Kernels run over a contiguous copy, one (H, W) plane per task, in parallel.
 #include <immintrin.h>
 
@@ -133,46 +132,6 @@ Tensor linear_map(const Tensor& input, const Axes& axes, bool adjoint, const cha
            }, false);
   }
   return out;
-}
-
-// Max over each window: (values, flat indices within the plane).
-std::pair<Tensor, Tensor> max_kernel(const Tensor& input, const Axis& A, const Axis& B, const char* name) {
-  GradModeGuard no_grad(false);
-  if (is_reduced_float(input.dtype())) {  // the float32 maxima are exact; their indices are the same
-    auto [out, idx] = max_kernel(to_dtype(input, ScalarType::Float32), A, B, name);
-    return {to_dtype(out, input.dtype()), idx};
-  }
-  Tensor x = contiguous(input);
-  const int64_t IH = A.in, IW = B.in, OH = A.out(), OW = B.out();
-  Tensor out = empty(out_shape(x, OH, OW), x.dtype(), x.device());
-  Tensor idx = empty(out_shape(x, OH, OW), ScalarType::Int64, x.device());
-  const int64_t planes = IH * IW == 0 ? 0 : x.numel() / (IH * IW);
-  const int64_t taps = OH * OW ? int64_t(A.src.size() * B.src.size()) / (OH * OW) : 1;
-  EMBER_DISPATCH_FLOATING(x.dtype(), name, [&] {
-    using T = scalar_t;
-    const T* px = x.data_ptr<T>();
-    T* po = out.data_ptr<T>();
-    int64_t* pi = idx.data_ptr<int64_t>();
-    over_planes(planes, OH * OW * std::max<int64_t>(taps, 1), [&](int64_t p) {
-      const T* xi = px + p * IH * IW;
-      for (int64_t h = 0; h < OH; ++h) {
-        for (int64_t w = 0; w < OW; ++w) {
-          T best = -INFINITY;
-          int64_t arg = A.off[h] < A.off[h + 1] && B.off[w] < B.off[w + 1] ? A.src[A.off[h]] * IW + B.src[B.off[w]] : 0;
-          for (int64_t a = A.off[h]; a < A.off[h + 1]; ++a) {
-            const int64_t r = A.src[a] * IW;
-            for (int64_t b = B.off[w]; b < B.off[w + 1]; ++b) {
-              const T v = xi[r + B.src[b]];
-              if (v > best || std::isnan(v)) { best = v; arg = r + B.src[b]; }
-            }
-          }
-          po[(p * OH + h) * OW + w] = best;
-          pi[(p * OH + h) * OW + w] = arg;
-        }
-      }
-    });
-  });
-  return {out, idx};
 }
 
 // The gradient of a max map: grad scattered (added) to each window's argmax in an (..., H, W) plane.
@@ -442,16 +401,17 @@ void cpu_max_pool(const Tensor& x, const Pool2d& g, int64_t planes, const Tensor
 }
 const bool max_pool_registered = (max_pool_stub.set(DeviceType::CPU, cpu_max_pool), true);
 
-std::pair<Tensor, Tensor> max_pool_kernel(const Tensor& input, const Pool2d& g) {
+// A max map's (values, flat indices within the plane) from its table: max_pool_stub or adaptive_max_pool_stub.
+std::pair<Tensor, Tensor> max_pool_kernel(const Tensor& input, const Pool2d& g, const DispatchStub<MaxPoolFn>& stub) {
   GradModeGuard no_grad(false);
-  if (is_reduced_float(input.dtype())) {
-    auto [out, idx] = max_pool_kernel(to_dtype(input, ScalarType::Float32), g);
+  if (is_reduced_float(input.dtype())) {  // the float32 maxima are exact; their indices are the same
+    auto [out, idx] = max_pool_kernel(to_dtype(input, ScalarType::Float32), g, stub);
     return {to_dtype(out, input.dtype()), idx};
   }
   Tensor x = contiguous(input);
   Tensor out = empty(out_shape(x, g.OH, g.OW), x.dtype(), x.device());
   Tensor idx = empty(out_shape(x, g.OH, g.OW), ScalarType::Int64, x.device());
-  max_pool_stub[x.device()](x, g, x.numel() / (g.H * g.W), out, idx);
+  if (out.numel() > 0) stub[x.device()](x, g, x.numel() / (g.H * g.W), out, idx);
   return {out, idx};
 }
 
@@ -481,6 +441,42 @@ Axis adaptive_axis(int64_t in, int64_t out, bool average) {
   }
   return ax;
 }
+
+// The CPU slot of adaptive_max_pool_stub: the max over each adaptive window, scanned as PyTorch's kernel (a larger
+// value or a NaN replaces the best; the window's first tap if none does).
+void cpu_adaptive_max_pool(const Tensor& x, const Pool2d& g, int64_t planes, const Tensor& out, const Tensor& idx) {
+  const Axis A = adaptive_axis(g.H, g.OH, false), B = adaptive_axis(g.W, g.OW, false);
+  const int64_t IW = g.W, OH = g.OH, OW = g.OW;
+  EMBER_DISPATCH_FLOATING(x.dtype(), "adaptive_max_pool2d", [&] {
+    using T = scalar_t;
+    const T* px = x.data_ptr<T>();
+    T* po = out.data_ptr<T>();
+    int64_t* pi = idx.data_ptr<int64_t>();
+    const int64_t taps = int64_t(A.src.size() * B.src.size()) / (OH * OW);
+    over_planes(planes, OH * OW * std::max<int64_t>(taps, 1), [&](int64_t p) {
+      const T* xi = px + p * g.H * IW;
+      for (int64_t h = 0; h < OH; ++h) {
+        for (int64_t w = 0; w < OW; ++w) {
+          T best = -INFINITY;
+          int64_t arg = A.src[A.off[h]] * IW + B.src[B.off[w]];
+          for (int64_t a = A.off[h]; a < A.off[h + 1]; ++a) {
+            const int64_t r = A.src[a] * IW;
+            for (int64_t b = B.off[w]; b < B.off[w + 1]; ++b) {
+              const T v = xi[r + B.src[b]];
+              if (v > best || std::isnan(v)) { best = v; arg = r + B.src[b]; }
+            }
+          }
+          po[(p * OH + h) * OW + w] = best;
+          pi[(p * OH + h) * OW + w] = arg;
+        }
+      }
+    });
+  });
+}
+}  // namespace
+DispatchStub<MaxPoolFn> adaptive_max_pool_stub("adaptive_max_pool2d");
+namespace {
+const bool adaptive_max_pool_registered = (adaptive_max_pool_stub.set(DeviceType::CPU, cpu_adaptive_max_pool), true);
 
 std::pair<int64_t, int64_t> check_adaptive(const Tensor& input, const Dims& output_size, const char* op) {
   const bool is_max = std::string(op) == "adaptive_max_pool2d";
@@ -570,7 +566,7 @@ std::pair<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, const Dim
     const DimVector s = out_shape(input, g.OH, g.OW);
     return {empty(s, input.dtype(), input.device()), empty(s, ScalarType::Int64, input.device())};
   }
-  auto [out, idx] = max_pool_kernel(input, g);
+  auto [out, idx] = max_pool_kernel(input, g, max_pool_stub);
   return record_max_map(input, out, idx, "MaxPool2DWithIndicesBackward0");
 }
 
@@ -599,8 +595,12 @@ Tensor adaptive_avg_pool2d(const Tensor& input, const Dims& output_size) {
 std::pair<Tensor, Tensor> adaptive_max_pool2d(const Tensor& input, const Dims& output_size) {
   auto [oh, ow] = check_adaptive(input, output_size, "adaptive_max_pool2d");
   check_floating(input, "adaptive_max_pool2d");
-  const int64_t H = input.sizes()[input.dim() - 2], W = input.sizes()[input.dim() - 1];
-  auto [out, idx] = max_kernel(input, adaptive_axis(H, oh, false), adaptive_axis(W, ow, false), "adaptive_max_pool2d");
+  Pool2d g{};
+  g.H = input.sizes()[input.dim() - 2];
+  g.W = input.sizes()[input.dim() - 1];
+  g.OH = oh;
+  g.OW = ow;
+  auto [out, idx] = max_pool_kernel(input, g, adaptive_max_pool_stub);
   return record_max_map(input, out, idx, "AdaptiveMaxPool2DBackward0");
 }
 

@@ -87,6 +87,8 @@ struct Pool2dGeom {
 // max_pool2d over `planes` contiguous (H, W) planes of x: each window's max into out and its flat index in the plane
 // into idx (int64), both contiguous (planes, OH, OW); a larger value or a NaN replaces the best so far (the first
 // max wins). Numeric dtypes but bool.
+// adaptive_max_pool_stub: the same over adaptive windows, float dtypes; only g's H, W, OH, OW are used: window o of an
+// axis of n inputs and m outputs is [floor(o * n / m), ceil((o + 1) * n / m)).
 using MaxPoolFn = void (*)(const Tensor& x, const Pool2dGeom& g, int64_t planes, const Tensor& out, const Tensor& idx);
 
 // batch_norm's kernels (norm.cpp) over a contiguous x seen as (N, C, S), one statistic per channel; the per-channel
@@ -102,6 +104,18 @@ using BnNormalizeFn = void (*)(const Tensor& x, int64_t N, int64_t C, int64_t S,
                                const Tensor& invstd, const Tensor& w, const Tensor& b, const Tensor& out);
 using BnBackwardFn = void (*)(const Tensor& gy, const Tensor& x, int64_t N, int64_t C, int64_t S, const Tensor& mean,
                               const Tensor& invstd, const Tensor& w, bool training, const Tensor& dx,
+                              const Tensor& dw, const Tensor& db);
+
+// group_norm's kernels (norm.cpp) over a contiguous x seen as (N, C, S) with G groups of D = C/G channels, one
+// statistic per (n, g); mean, invstd (N*G) and the per-channel w, b (C; either may be undefined) contiguous, in x's
+// dtype:
+//   forward   mean, invstd = 1 / sqrt(biased var + eps) (summed in double), out = x * scale + shift with
+//             scale = w * invstd, shift = b - mean * scale
+//   backward  PyTorch's formula: dx (when defined), dw, db (C)
+using GnForwardFn = void (*)(const Tensor& x, int64_t N, int64_t C, int64_t S, int64_t G, double eps, const Tensor& w,
+                             const Tensor& b, const Tensor& out, const Tensor& mean, const Tensor& invstd);
+using GnBackwardFn = void (*)(const Tensor& gy, const Tensor& x, int64_t N, int64_t C, int64_t S, int64_t G,
+                              const Tensor& mean, const Tensor& invstd, const Tensor& w, const Tensor& dx,
                               const Tensor& dw, const Tensor& db);
 
 extern EMBER_API DispatchStub<UnaryFn> unary_stub;
@@ -127,9 +141,12 @@ extern EMBER_API DispatchStub<ConvFn> conv_stub;
 extern EMBER_API DispatchStub<ConvFn> conv_input_stub;
 extern EMBER_API DispatchStub<ConvFn> conv_weight_stub;
 extern EMBER_API DispatchStub<MaxPoolFn> max_pool_stub;
+extern EMBER_API DispatchStub<MaxPoolFn> adaptive_max_pool_stub;
 extern EMBER_API DispatchStub<BnStatsFn> bn_stats_stub;
 extern EMBER_API DispatchStub<BnNormalizeFn> bn_normalize_stub;
 extern EMBER_API DispatchStub<BnBackwardFn> bn_backward_stub;
+extern EMBER_API DispatchStub<GnForwardFn> gn_forward_stub;
+extern EMBER_API DispatchStub<GnBackwardFn> gn_backward_stub;
 
 // Byte copies between devices (host <-> device, device <-> device), set by a
 // backend when it loads; copy_ builds cross-device copies of any layout and
