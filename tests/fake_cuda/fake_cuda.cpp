@@ -34,6 +34,7 @@ UnaryFn cpu_unary; BinaryFn cpu_binary; WhereFn cpu_where; ClampFn cpu_clamp; Co
 ArangeFn cpu_arange; SumFn cpu_sum, cpu_prod; CumsumFn cpu_cumsum; TriangleFn cpu_triangle; GemmFn cpu_gemm; SoftmaxFn cpu_softmax; NllFn cpu_nll; ExtremeFn cpu_extreme;
 GatherScatterFn cpu_gather_scatter; IndexOffsetsFn cpu_index_offsets; NonzeroFn cpu_nonzero; ConvFn cpu_conv, cpu_conv_input, cpu_conv_weight;
 MaxPoolFn cpu_max_pool, cpu_adaptive_max_pool; GnForwardFn cpu_gn_forward; GnBackwardFn cpu_gn_backward; BnStatsFn cpu_bn_stats; BnNormalizeFn cpu_bn_normalize; BnBackwardFn cpu_bn_backward; optim::SgdStepFn cpu_sgd; optim::AdamStepFn cpu_adam;
+optim::RmspropStepFn cpu_rmsprop; optim::AdagradStepFn cpu_adagrad; optim::AdadeltaStepFn cpu_adadelta;
 
 void f_unary(UnaryOp op, const StridedLoop& L, ScalarType t) { cpu_unary(op, cpu_loop(L), t); }
 void f_binary(BinaryOp op, const StridedLoop& L, ScalarType t) { cpu_binary(op, cpu_loop(L), t); }
@@ -114,6 +115,9 @@ void f_bn_backward(const Tensor& gy, const Tensor& x, int64_t N, int64_t C, int6
 // GroupData holds the device's (host) pointers; the CPU step kernels read them directly.
 void f_sgd(const optim::GroupData& g, const SgdOptions& o, const std::vector<char>& f) { cpu_sgd(g, o, f); }
 void f_adam(const optim::GroupData& g, const AdamOptions& o, const std::vector<double>& s) { cpu_adam(g, o, s); }
+void f_rmsprop(const optim::GroupData& g, const RmspropOptions& o) { cpu_rmsprop(g, o); }
+void f_adagrad(const optim::GroupData& g, const AdagradOptions& o, const std::vector<double>& s) { cpu_adagrad(g, o, s); }
+void f_adadelta(const optim::GroupData& g, const AdadeltaOptions& o) { cpu_adadelta(g, o); }
 // The CPU generator stands in for the device's (the routing is what is tested).
 void f_random(RandomOp op, const Tensor& t, double a, double b) {
   Tensor c = as_cpu(t);
@@ -135,6 +139,7 @@ void install() {
   cpu_max_pool = max_pool_stub[c]; cpu_adaptive_max_pool = adaptive_max_pool_stub[c];
   cpu_gn_forward = gn_forward_stub[c]; cpu_gn_backward = gn_backward_stub[c];
   cpu_bn_stats = bn_stats_stub[c]; cpu_bn_normalize = bn_normalize_stub[c]; cpu_bn_backward = bn_backward_stub[c]; cpu_sgd = optim::sgd_stub[c]; cpu_adam = optim::adam_stub[c];
+  cpu_rmsprop = optim::rmsprop_stub[c]; cpu_adagrad = optim::adagrad_stub[c]; cpu_adadelta = optim::adadelta_stub[c];
   unary_stub.set(DeviceType::CUDA, f_unary); binary_stub.set(DeviceType::CUDA, f_binary);
   where_stub.set(DeviceType::CUDA, f_where); clamp_stub.set(DeviceType::CUDA, f_clamp);
   copy_stub.set(DeviceType::CUDA, f_copy); fill_stub.set(DeviceType::CUDA, f_fill);
@@ -152,6 +157,8 @@ void install() {
   adaptive_max_pool_stub.set(DeviceType::CUDA, f_adaptive_max_pool);
   gn_forward_stub.set(DeviceType::CUDA, f_gn_forward); gn_backward_stub.set(DeviceType::CUDA, f_gn_backward);
   optim::sgd_stub.set(DeviceType::CUDA, f_sgd); optim::adam_stub.set(DeviceType::CUDA, f_adam);
+  optim::rmsprop_stub.set(DeviceType::CUDA, f_rmsprop); optim::adagrad_stub.set(DeviceType::CUDA, f_adagrad);
+  optim::adadelta_stub.set(DeviceType::CUDA, f_adadelta);
   set_device_memcpy(f_memcpy);
 }
 int64_t live() { return g_alloc.live; }

@@ -1,14 +1,15 @@
-// The fused SGD and Adam/AdamW steps on CUDA (optim/multi_tensor.h's tables):
-// one launch per dtype per param group. The group's params of that dtype are
-// cut into chunks of kChunk elements; block b updates chunk b, reading its
-// param's pointers and per-param scalars from a table copied to the device
-// with the launch.
+// The fused SGD, Adam/AdamW, RMSprop, Adagrad and Adadelta steps on CUDA
+// (optim/multi_tensor.h's tables): one launch per dtype per param group. The
+// group's params of that dtype are cut into chunks of kChunk elements; block b
+// updates chunk b, reading its param's pointers and per-param scalars from a
+// table copied to the device with the launch.
 //
-// Rounding as the CPU kernels (optim/sgd.cpp, optim/adam.cpp), operation by
-// operation: this file is compiled with --fmad=false (CMakeLists.txt), so the
-// only fused multiply-adds are the explicit fma() calls, where the CPU kernels
-// call std::fma; division and sqrt are IEEE (nvcc's default -prec-div/-prec-sqrt).
-// Scalars travel as the doubles the CPU kernels compute, cast to T here as there.
+// Rounding as the CPU kernels (optim/sgd.cpp, adam.cpp, rmsprop.cpp,
+// adagrad.cpp, adadelta.cpp), operation by operation: this file is compiled
+// with --fmad=false (CMakeLists.txt), so the only fused multiply-adds are the
+// explicit fma() calls, where the CPU kernels call std::fma; division and sqrt
+// are IEEE (nvcc's default -prec-div/-prec-sqrt). Scalars travel as the doubles
+// the CPU kernels compute, cast to T here as there.
 #include <vector>
 
 #include "ember/cuda/loop.cuh"
@@ -77,8 +78,30 @@ bool make_table(const optim::GroupData& g, size_t nops, Fill fill, Table& t) {
                    j##_end = min(q->numel, table##_chunks[2 * c + 1] + kChunk);           \
            j < j##_end; j += blockDim.x)
 
+// For the group's float32 and then its float64 params: builds the table (fill(i, param) sets the per-param scalars)
+// and calls launch(T(), table, blocks, stream), which queues the kernel for T.
+template <typename Fill, typename Launch>
+void run_step(const optim::GroupData& g, size_t nops, Fill fill, Launch launch) {
+  const Device d = g.device();
+  DeviceGuard guard(d.index);
+  auto one = [&](auto zero) {
+    Table t;
+    if (!make_table<decltype(zero)>(g, nops, fill, t)) return;
+    launch(zero, t, unsigned(std::min<int64_t>(t.nchunks, 1 << 20)), current_stream(d.index));
+    check_launch();
+  };
+  one(float(0));
+  one(double(0));
+}
+
 __device__ __forceinline__ float fma_(float a, float b, float c) { return __fmaf_rn(a, b, c); }
 __device__ __forceinline__ double fma_(double a, double b, double c) { return __fma_rn(a, b, c); }
+
+// PyTorch's lerp(self, end, weight) for a scalar weight, as optim::lerp (small: |weight| < 0.5).
+template <typename T>
+__device__ __forceinline__ T lerp_(T self, T end, T weight, bool small) {
+  return small ? fma_(weight, end - self, self) : fma_(weight - T(1), end - self, end);
+}
 
 // ---- SGD: per-param flag = first step (the momentum buffer takes the gradient) ----------------------
 struct SgdScalars {
@@ -109,19 +132,10 @@ __global__ void sgd_k(const Param* params, const int64_t* params_chunks, int64_t
 void cuda_sgd(const optim::GroupData& g, const SgdOptions& o, const std::vector<char>& first_step) {
   const SgdScalars s{o.maximize ? -1.0 : 1.0, o.weight_decay, o.momentum, 1 - o.dampening, -o.lr,
                      o.weight_decay != 0, o.momentum != 0, o.nesterov};
-  const size_t nops = o.momentum != 0 ? 3 : 2;
-  const Device d = g.device();
-  DeviceGuard guard(d.index);
-  auto run = [&](auto zero) {
-    using T = decltype(zero);
-    Table t;
-    if (!make_table<T>(g, nops, [&](size_t i, Param& q) { q.flag = o.momentum != 0 && first_step[i]; }, t)) return;
-    sgd_k<T><<<unsigned(std::min<int64_t>(t.nchunks, 1 << 20)), kThreads, 0, current_stream(d.index)>>>(
-        t.params, t.chunks, t.nchunks, s);
-    check_launch();
-  };
-  run(float(0));
-  run(double(0));
+  run_step(g, o.momentum != 0 ? 3 : 2, [&](size_t i, Param& q) { q.flag = o.momentum != 0 && first_step[i]; },
+           [&](auto zero, const Table& t, unsigned blocks, cudaStream_t stream) {
+             sgd_k<decltype(zero)><<<blocks, kThreads, 0, stream>>>(t.params, t.chunks, t.nchunks, s);
+           });
 }
 
 // ---- Adam/AdamW: per-param scalars -lr/(1 - beta1^t) and sqrt(1 - beta2^t) ---------------------------
@@ -144,8 +158,7 @@ __global__ void adam_k(const Param* params, const int64_t* params_chunks, int64_
     T gj = grad[j] * sign;
     const T pj = p[j];
     if (o.coupled_wd) gj = fma_(pj, wd, gj);
-    const T mprev = m[j];
-    const T mj = small_lerp ? fma_(w, gj - mprev, mprev) : fma_(w - T(1), gj - mprev, gj);  // lerp(m, g, 1-beta1)
+    const T mj = lerp_(m[j], gj, w, small_lerp);
     const T vj = fma_(one_minus_beta2 * gj, gj, v[j] * beta2);
     T vhat = vj;
     if (o.amsgrad) {
@@ -165,23 +178,132 @@ void cuda_adam(const optim::GroupData& g, const AdamOptions& o, const std::vecto
   const AdamScalars s{o.maximize ? -1.0 : 1.0, o.weight_decay,
                       o.decoupled_weight_decay ? 1 - o.lr * o.weight_decay : 1.0, 1 - o.beta1, o.beta2,
                       1 - o.beta2, o.eps, o.weight_decay != 0 && !o.decoupled_weight_decay, o.amsgrad};
-  const size_t nops = o.amsgrad ? 5 : 4;
-  const Device d = g.device();
-  DeviceGuard guard(d.index);
-  auto run = [&](auto zero) {
-    using T = decltype(zero);
-    Table t;
-    auto fill = [&](size_t i, Param& q) {  // as AdamKernel: in double, cast to T on the device
-      q.s0 = -(o.lr / (1 - std::pow(o.beta1, steps[i])));
-      q.s1 = std::pow(1 - std::pow(o.beta2, steps[i]), 0.5);
-    };
-    if (!make_table<T>(g, nops, fill, t)) return;
-    adam_k<T><<<unsigned(std::min<int64_t>(t.nchunks, 1 << 20)), kThreads, 0, current_stream(d.index)>>>(
-        t.params, t.chunks, t.nchunks, s, optim::lerp_is_small<T>(1 - o.beta1));
-    check_launch();
+  auto fill = [&](size_t i, Param& q) {  // as AdamKernel: in double, cast to T on the device
+    q.s0 = -(o.lr / (1 - std::pow(o.beta1, steps[i])));
+    q.s1 = std::pow(1 - std::pow(o.beta2, steps[i]), 0.5);
   };
-  run(float(0));
-  run(double(0));
+  run_step(g, o.amsgrad ? 5 : 4, fill, [&](auto zero, const Table& t, unsigned blocks, cudaStream_t stream) {
+    using T = decltype(zero);
+    adam_k<T><<<blocks, kThreads, 0, stream>>>(t.params, t.chunks, t.nchunks, s, optim::lerp_is_small<T>(1 - o.beta1));
+  });
+}
+
+// ---- RMSprop (optim/rmsprop.cpp) ------------------------------------------------------------------
+struct RmspropScalars {
+  double sign, wd, alpha, one_minus_alpha, eps, momentum, neg_lr;
+  bool weight_decay, centered, use_momentum;
+};
+
+template <typename T>
+__global__ void rmsprop_k(const Param* params, const int64_t* params_chunks, int64_t params_n, RmspropScalars o,
+                          bool small_lerp) {
+  const T sign = T(o.sign), wd = T(o.wd), alpha = T(o.alpha), one_minus_alpha = T(o.one_minus_alpha), eps = T(o.eps),
+          momentum = T(o.momentum), neg_lr = T(o.neg_lr);
+  EMBER_CHUNK_LOOP(params, q, j) {
+    T* p = static_cast<T*>(q->p[0]);
+    const T* grad = static_cast<const T*>(q->p[1]);
+    T* sq = static_cast<T*>(q->p[2]);
+    T gj = grad[j] * sign;
+    const T pj = p[j];
+    if (o.weight_decay) gj = fma_(pj, wd, gj);
+    const T sj = fma_(one_minus_alpha * gj, gj, sq[j] * alpha);
+    sq[j] = sj;
+    T avg;
+    if (o.centered) {
+      T* ga = static_cast<T*>(q->p[3]);
+      const T gaj = lerp_(ga[j], gj, one_minus_alpha, small_lerp);
+      ga[j] = gaj;
+      avg = ::sqrt(fma_(-gaj, gaj, sj));
+    } else {
+      avg = ::sqrt(sj);
+    }
+    avg = avg + eps;
+    if (o.use_momentum) {
+      T* buf = static_cast<T*>(q->p[o.centered ? 4 : 3]);
+      const T b = buf[j] * momentum + gj / avg;
+      buf[j] = b;
+      p[j] = fma_(b, neg_lr, pj);
+    } else {
+      p[j] = pj + (neg_lr * gj) / avg;
+    }
+  }
+}
+
+void cuda_rmsprop(const optim::GroupData& g, const RmspropOptions& o) {
+  const RmspropScalars s{o.maximize ? -1.0 : 1.0, o.weight_decay, o.alpha, 1 - o.alpha, o.eps, o.momentum, -o.lr,
+                         o.weight_decay != 0, o.centered, o.momentum > 0};
+  run_step(g, 3 + o.centered + (o.momentum > 0), [](size_t, Param&) {},
+           [&](auto zero, const Table& t, unsigned blocks, cudaStream_t stream) {
+             using T = decltype(zero);
+             rmsprop_k<T><<<blocks, kThreads, 0, stream>>>(t.params, t.chunks, t.nchunks, s,
+                                                           optim::lerp_is_small<T>(1 - o.alpha));
+           });
+}
+
+// ---- Adagrad (optim/adagrad.cpp): per-param scalar -lr / (1 + (t - 1) * lr_decay) ------------------------
+struct AdagradScalars {
+  double sign, wd, eps;
+  bool weight_decay;
+};
+
+template <typename T>
+__global__ void adagrad_k(const Param* params, const int64_t* params_chunks, int64_t params_n, AdagradScalars o) {
+  const T sign = T(o.sign), wd = T(o.wd), eps = T(o.eps);
+  EMBER_CHUNK_LOOP(params, q, j) {
+    const T neg_clr = T(q->s0);
+    T* p = static_cast<T*>(q->p[0]);
+    const T* grad = static_cast<const T*>(q->p[1]);
+    T* sum = static_cast<T*>(q->p[2]);
+    T gj = grad[j] * sign;
+    const T pj = p[j];
+    if (o.weight_decay) gj = fma_(pj, wd, gj);
+    const T sj = fma_(gj, gj, sum[j]);
+    sum[j] = sj;
+    p[j] = pj + (neg_clr * gj) / (::sqrt(sj) + eps);
+  }
+}
+
+void cuda_adagrad(const optim::GroupData& g, const AdagradOptions& o, const std::vector<double>& steps) {
+  const AdagradScalars s{o.maximize ? -1.0 : 1.0, o.weight_decay, o.eps, o.weight_decay != 0};
+  auto fill = [&](size_t i, Param& q) { q.s0 = -(o.lr / (1 + (steps[i] - 1) * o.lr_decay)); };  // as AdagradKernel
+  run_step(g, 3, fill, [&](auto zero, const Table& t, unsigned blocks, cudaStream_t stream) {
+    adagrad_k<decltype(zero)><<<blocks, kThreads, 0, stream>>>(t.params, t.chunks, t.nchunks, s);
+  });
+}
+
+// ---- Adadelta (optim/adadelta.cpp) ------------------------------------------------------------------
+struct AdadeltaScalars {
+  double sign, wd, rho, one_minus_rho, eps, neg_lr;
+  bool weight_decay;
+};
+
+template <typename T>
+__global__ void adadelta_k(const Param* params, const int64_t* params_chunks, int64_t params_n, AdadeltaScalars o) {
+  const T sign = T(o.sign), wd = T(o.wd), rho = T(o.rho), one_minus_rho = T(o.one_minus_rho), eps = T(o.eps),
+          neg_lr = T(o.neg_lr);
+  EMBER_CHUNK_LOOP(params, q, j) {
+    T* p = static_cast<T*>(q->p[0]);
+    const T* grad = static_cast<const T*>(q->p[1]);
+    T* sq = static_cast<T*>(q->p[2]);
+    T* acc = static_cast<T*>(q->p[3]);
+    T gj = grad[j] * sign;
+    const T pj = p[j];
+    if (o.weight_decay) gj = fma_(pj, wd, gj);
+    const T sj = fma_(one_minus_rho * gj, gj, sq[j] * rho);
+    const T aj = acc[j];
+    const T delta = ::sqrt(aj + eps) / ::sqrt(sj + eps) * gj;
+    sq[j] = sj;
+    acc[j] = fma_(one_minus_rho * delta, delta, aj * rho);
+    p[j] = fma_(delta, neg_lr, pj);
+  }
+}
+
+void cuda_adadelta(const optim::GroupData& g, const AdadeltaOptions& o) {
+  const AdadeltaScalars s{o.maximize ? -1.0 : 1.0, o.weight_decay, o.rho, 1 - o.rho, o.eps, -o.lr,
+                          o.weight_decay != 0};
+  run_step(g, 4, [](size_t, Param&) {}, [&](auto zero, const Table& t, unsigned blocks, cudaStream_t stream) {
+    adadelta_k<decltype(zero)><<<blocks, kThreads, 0, stream>>>(t.params, t.chunks, t.nchunks, s);
+  });
 }
 
 }  // namespace
@@ -189,6 +311,9 @@ void cuda_adam(const optim::GroupData& g, const AdamOptions& o, const std::vecto
 void register_optim_kernels() {
   optim::sgd_stub.set(DeviceType::CUDA, cuda_sgd);
   optim::adam_stub.set(DeviceType::CUDA, cuda_adam);
+  optim::rmsprop_stub.set(DeviceType::CUDA, cuda_rmsprop);
+  optim::adagrad_stub.set(DeviceType::CUDA, cuda_adagrad);
+  optim::adadelta_stub.set(DeviceType::CUDA, cuda_adadelta);
 }
 
 }  // namespace ember::cuda

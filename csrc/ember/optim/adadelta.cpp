@@ -44,6 +44,16 @@ void run_adadelta(const optim::GroupData& g, const AdadeltaOptions& o) {
   optim::with_flags([&](auto wd) { optim::run_kernel<T>(g, AdadeltaKernel<T, wd>(g, o)); }, o.weight_decay != 0);
 }
 
+void cpu_adadelta(const optim::GroupData& g, const AdadeltaOptions& o) {
+  run_adadelta<float>(g, o);
+  run_adadelta<double>(g, o);
+}
+
+}  // namespace
+
+DispatchStub<optim::AdadeltaStepFn> optim::adadelta_stub("Adadelta step");
+namespace {
+const bool registered = (optim::adadelta_stub.set(DeviceType::CPU, cpu_adadelta), true);
 }  // namespace
 
 void fused_adadelta(const TensorList& params, const TensorList& grads, const TensorList& square_avgs,
@@ -51,10 +61,9 @@ void fused_adadelta(const TensorList& params, const TensorList& grads, const Ten
   GradModeGuard no_grad(false);
   optim::GroupData g("Adadelta", {{&params, "params", true}, {&grads, "grads", false},
                                   {&square_avgs, "square_avgs", true}, {&acc_deltas, "acc_deltas", true}});
-  optim::require_cpu(g, "Adadelta");
+  const optim::AdadeltaStepFn step = optim::adadelta_stub[g.device()];  // before the steps are counted
   optim::increment_steps("Adadelta", state_steps, params.size());
-  run_adadelta<float>(g, o);
-  run_adadelta<double>(g, o);
+  step(g, o);
   g.finish();
 }
 

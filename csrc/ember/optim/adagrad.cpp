@@ -41,6 +41,16 @@ void run_adagrad(const optim::GroupData& g, const AdagradOptions& o, const std::
                     o.weight_decay != 0);
 }
 
+void cpu_adagrad(const optim::GroupData& g, const AdagradOptions& o, const std::vector<double>& steps) {
+  run_adagrad<float>(g, o, steps);
+  run_adagrad<double>(g, o, steps);
+}
+
+}  // namespace
+
+DispatchStub<optim::AdagradStepFn> optim::adagrad_stub("Adagrad step");
+namespace {
+const bool registered = (optim::adagrad_stub.set(DeviceType::CPU, cpu_adagrad), true);
 }  // namespace
 
 void fused_adagrad(const TensorList& params, const TensorList& grads, const TensorList& state_sums,
@@ -48,10 +58,9 @@ void fused_adagrad(const TensorList& params, const TensorList& grads, const Tens
   GradModeGuard no_grad(false);
   optim::GroupData g("Adagrad",
                      {{&params, "params", true}, {&grads, "grads", false}, {&state_sums, "state_sums", true}});
-  optim::require_cpu(g, "Adagrad");
+  const optim::AdagradStepFn step = optim::adagrad_stub[g.device()];  // before the steps are counted
   const std::vector<double> steps = optim::increment_steps("Adagrad", state_steps, params.size());
-  run_adagrad<float>(g, o, steps);
-  run_adagrad<double>(g, o, steps);
+  step(g, o, steps);
   g.finish();
 }
 

@@ -46,11 +46,6 @@ GroupData::GroupData(const char* optimizer, const std::vector<OperandList>& list
   }
 }
 
-void require_cpu(const GroupData& g, const char* optimizer) {
-  EMBER_CHECK_KIND(NotImplemented, g.device().is_cpu(), optimizer, ": ember has no ", g.device().str(),
-                   " kernel for this optimizer's step yet (only SGD, Adam and AdamW run on CUDA)");
-}
-
 void GroupData::finish() {
   GradModeGuard no_grad(false);
   for (auto& [orig, work] : write_back_) copy_(orig, work);

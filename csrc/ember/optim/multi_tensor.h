@@ -57,16 +57,19 @@ class GroupData {
   std::vector<std::pair<Tensor, Tensor>> write_back_;  // (original, contiguous copy)
 };
 
-// The per-device update kernels of SGD and Adam/AdamW (the CPU ones in
-// sgd.cpp/adam.cpp, the CUDA ones in cuda/optim.cu). first_step[i]: param i's
-// momentum buffer is new (it takes the gradient); steps[i]: param i's new step.
+// The per-device update kernels (the CPU ones in sgd.cpp, adam.cpp, rmsprop.cpp,
+// adagrad.cpp, adadelta.cpp, the CUDA ones in cuda/optim.cu). first_step[i]:
+// param i's momentum buffer is new (it takes the gradient); steps[i]: param i's new step.
 using SgdStepFn = void (*)(const GroupData& g, const SgdOptions& o, const std::vector<char>& first_step);
 using AdamStepFn = void (*)(const GroupData& g, const AdamOptions& o, const std::vector<double>& steps);
+using RmspropStepFn = void (*)(const GroupData& g, const RmspropOptions& o);
+using AdagradStepFn = void (*)(const GroupData& g, const AdagradOptions& o, const std::vector<double>& steps);
+using AdadeltaStepFn = void (*)(const GroupData& g, const AdadeltaOptions& o);
 extern EMBER_API DispatchStub<SgdStepFn> sgd_stub;
 extern EMBER_API DispatchStub<AdamStepFn> adam_stub;
-
-// Raises NotImplementedError when the group is not on the CPU (the optimizers with only CPU kernels).
-void require_cpu(const GroupData& g, const char* optimizer);
+extern EMBER_API DispatchStub<RmspropStepFn> rmsprop_stub;
+extern EMBER_API DispatchStub<AdagradStepFn> adagrad_stub;
+extern EMBER_API DispatchStub<AdadeltaStepFn> adadelta_stub;
 
 // state["step"] += 1 for each param (0-d float32/float64 tensors, as PyTorch
 // keeps them); returns the new values.

@@ -61,6 +61,16 @@ void run_rmsprop(const optim::GroupData& g, const RmspropOptions& o) {
   }, o.weight_decay != 0, o.centered, o.centered && optim::lerp_is_small<T>(1 - o.alpha), o.momentum > 0);
 }
 
+void cpu_rmsprop(const optim::GroupData& g, const RmspropOptions& o) {
+  run_rmsprop<float>(g, o);
+  run_rmsprop<double>(g, o);
+}
+
+}  // namespace
+
+DispatchStub<optim::RmspropStepFn> optim::rmsprop_stub("RMSprop step");
+namespace {
+const bool registered = (optim::rmsprop_stub.set(DeviceType::CPU, cpu_rmsprop), true);
 }  // namespace
 
 void fused_rmsprop(const TensorList& params, const TensorList& grads, const TensorList& square_avgs,
@@ -72,10 +82,9 @@ void fused_rmsprop(const TensorList& params, const TensorList& grads, const Tens
   if (o.centered) lists.push_back({&grad_avgs, "grad_avgs", true});
   if (o.momentum > 0) lists.push_back({&momentum_buffers, "momentum_buffers", true});
   optim::GroupData g("RMSprop", lists);
-  optim::require_cpu(g, "RMSprop");
+  const optim::RmspropStepFn step = optim::rmsprop_stub[g.device()];  // before the steps are counted
   optim::increment_steps("RMSprop", state_steps, params.size());
-  run_rmsprop<float>(g, o);
-  run_rmsprop<double>(g, o);
+  step(g, o);
   g.finish();
 }
 
