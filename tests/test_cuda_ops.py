@@ -865,6 +865,14 @@ def test_other_linear_pooling_maps_with_gradients(f):
     check_with_grads(f, draw(rng(43), (2, 3, 5, 4), F64))
 
 
+@pytest.mark.parametrize("mode", ["constant", "reflect", "replicate", "circular"])
+def test_pad_with_gradients(mode):
+    a = draw(rng(50), (2, 3, 4, 5), F64)
+    check_with_grads(lambda t: nn.functional.pad(t, (2, 1, 0, 3), mode=mode), a)
+    want = np.pad(a, ((0, 0), (0, 0), (0, 3), (2, 1)), mode={"replicate": "edge", "circular": "wrap"}.get(mode, mode))
+    check_np(nn.functional.pad(on_gpu(a), (2, 1, 0, 3), mode=mode), want)
+
+
 def test_max_pool2d_of_integers_and_nan():
     x = np.arange(2 * 5 * 6, dtype=np.int64).reshape(2, 5, 6) % 7
     check(ember.nn.functional.max_pool2d(on_gpu(x), 2), ember.nn.functional.max_pool2d(cpu(x), 2))

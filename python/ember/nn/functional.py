@@ -429,7 +429,7 @@ def pad(input, pad, mode="constant", value=None):
             if left > size or right > size:
                 raise RuntimeError("Padding value causes wrapping around more than once.")
             idx = idx % size
-        out = out.index_select(d, _tensor(idx, dtype=_C.int64))
+        out = out.index_select(d, _tensor(idx, dtype=_C.int64, device=out.device))
     return out
 
 
