@@ -66,78 +66,100 @@ std::pair<Tensor, Layout> arrange(const Tensor& self, const ReducePlan& p) {
 
 // ---- kernels over contiguous (M, R) / (R, M) data ------------------------------------------
 
-// Sum of n contiguous values with 16 independent accumulators (vectorizes),
-// blocks combined in Acc precision.
-template <typename T, typename Acc>
-Acc sum_run(const T* x, int64_t n) {
-  constexpr int64_t kBlock = 4096;
-  Acc total = 0;
-  for (int64_t b = 0; b < n; b += kBlock) {
-    const int64_t m = std::min(kBlock, n - b);
-    T lanes[16] = {};
-    int64_t i = 0;
-    for (; i + 16 <= m; i += 16)
-      for (int j = 0; j < 16; ++j) lanes[j] += x[b + i + j];
-    T block = 0;
-    for (; i < m; ++i) block += x[b + i];
-    for (int j = 0; j < 16; ++j) block += lanes[j];
-    total += Acc(block);
-  }
+// Integer sums: exact in any order, so 16 independent accumulators (vectorizes).
+template <typename T>
+T integer_run(const T* x, int64_t n) {
+  T lanes[16] = {};
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16)
+    for (int j = 0; j < 16; ++j) lanes[j] += x[i + j];
+  T total = 0;
+  for (; i < n; ++i) total += x[i];
+  for (int j = 0; j < 16; ++j) total += lanes[j];
   return total;
 }
 
-template <>
-double sum_run<float, double>(const float* x, int64_t n) {
-  return vec::sum_f32(x, n);
+template <typename T>
+void integer_sum(const T* px, Layout layout, int64_t M, int64_t R, T* out) {
+  if (layout == Layout::Inner) {
+    parallel_for(0, M, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(R, 1)), [&](int64_t m0, int64_t m1) {
+      for (int64_t m = m0; m < m1; ++m) out[m] = integer_run(px + m * R, R);
+    });
+    return;
+  }
+  parallel_for(0, M, std::max<int64_t>(256, kGrainSize / std::max<int64_t>(R, 1)), [&](int64_t m0, int64_t m1) {
+    for (int64_t j = m0; j < m1; ++j) out[j] = 0;
+    for (int64_t r = 0; r < R; ++r)
+      for (int64_t j = m0; j < m1; ++j) out[j] += px[r * M + j];
+  });
 }
 
-template <typename T> struct SumAcc { using type = T; };
-template <> struct SumAcc<float> { using type = double; };
+// float32/float64: PyTorch's additions in PyTorch's order (cascade_sum.h), with
+// the work split as its parallel_reduce splits it: below 32768 input elements
+// or on one thread, one pass; a whole-tensor sum above that is one partial sum
+// per thread chunk (at::parallel_for's chunks), the partials then summed as a
+// run of get_num_threads() values; otherwise the kept dim is cut into one
+// chunk per thread, column chunks rounded down to 128 bytes.
+float run_sum(const float* x, int64_t n) { return vec::sum_f32(x, n); }
+double run_sum(const double* x, int64_t n) { return vec::sum_f64(x, n); }
+void column_sums(const float* x, int64_t R, int64_t cols, int64_t ld, float* out) {
+  vec::column_sums_f32(x, R, cols, ld, out);
+}
+void column_sums(const double* x, int64_t R, int64_t cols, int64_t ld, double* out) {
+  vec::column_sums_f64(x, R, cols, ld, out);
+}
 
-template <typename T, typename Out>
-void sum_kernel(const Tensor& x, Layout layout, int64_t M, int64_t R, Out* out) {
-  using Acc = typename SumAcc<T>::type;
-  const T* px = static_cast<const T*>(x.raw_data());
-  if (layout == Layout::Inner) {
-    if (M == 1) {
-      // One long run: partial sums per thread, combined in order.
-      const int nt = get_num_threads();
-      std::vector<Acc> partial(nt, Acc(0));
-      const int64_t chunks = std::min<int64_t>(nt, std::max<int64_t>(1, R / kGrainSize));
-      parallel_for(0, chunks, 1, [&](int64_t c0, int64_t c1) {
-        for (int64_t c = c0; c < c1; ++c) {
-          int64_t lo = R * c / chunks, hi = R * (c + 1) / chunks;
-          partial[c] = sum_run<T, Acc>(px + lo, hi - lo);
-        }
-      });
-      Acc total = 0;
-      for (int64_t c = 0; c < chunks; ++c) total += partial[c];
-      out[0] = Out(total);
+template <typename T>
+void float_sum(const T* px, Layout layout, int64_t M, int64_t R, T* out) {
+  const int64_t threads = get_num_threads();
+  const bool one_pass = M * R < kGrainSize || threads == 1;
+  if (layout == Layout::Inner && M == 1) {
+    if (one_pass) {
+      out[0] = run_sum(px, R);
       return;
     }
-    parallel_for(0, M, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(R, 1)), [&](int64_t m0, int64_t m1) {
-      for (int64_t m = m0; m < m1; ++m) out[m] = Out(sum_run<T, Acc>(px + m * R, R));
+    const int64_t chunks = std::min(threads, (R + kGrainSize - 1) / kGrainSize);
+    const int64_t chunk = (R + chunks - 1) / chunks;
+    std::vector<T> partial(size_t(threads), T(0));
+    parallel_for(0, chunks, 1, [&](int64_t c0, int64_t c1) {
+      for (int64_t c = c0; c < c1; ++c)
+        partial[size_t(c)] = run_sum(px + c * chunk, std::min(chunk, R - c * chunk));
     });
-  } else {
-    parallel_for(0, M, std::max<int64_t>(256, kGrainSize / std::max<int64_t>(R, 1)), [&](int64_t m0, int64_t m1) {
-      constexpr int64_t kCols = 256;
-      Acc acc[kCols];
-      for (int64_t c0 = m0; c0 < m1; c0 += kCols) {
-        const int64_t nc = std::min(kCols, m1 - c0);
-        for (int64_t j = 0; j < nc; ++j) acc[j] = 0;
-        for (int64_t r = 0; r < R; ++r) {
-          const T* row = px + r * M + c0;
-          for (int64_t j = 0; j < nc; ++j) acc[j] += Acc(row[j]);
-        }
-        for (int64_t j = 0; j < nc; ++j) out[c0 + j] = Out(acc[j]);
-      }
-    });
+    out[0] = run_sum(partial.data(), threads);
+    return;
   }
+  if (layout == Layout::Inner) {  // rows are independent: any split gives the same bits
+    parallel_for(0, M, std::max<int64_t>(1, kGrainSize / R), [&](int64_t m0, int64_t m1) {
+      for (int64_t m = m0; m < m1; ++m) out[m] = run_sum(px + m * R, R);
+    });
+    return;
+  }
+  if (one_pass) {
+    column_sums(px, R, M, M, out);
+    return;
+  }
+  const int64_t chunks = std::min(threads, M), chunk = (M + chunks - 1) / chunks;
+  const int64_t per_128_bytes = 128 / int64_t(sizeof(T));
+  std::vector<std::pair<int64_t, int64_t>> ranges;
+  for (int64_t b = 0; b < M; b += chunk) {
+    const int64_t e = std::min(M, b + chunk);
+    const int64_t lo = b - b % per_128_bytes, hi = e == M ? e : e - e % per_128_bytes;
+    if (lo < hi) ranges.emplace_back(lo, hi);
+  }
+  parallel_for(0, int64_t(ranges.size()), 1, [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c) {
+      const auto [lo, hi] = ranges[size_t(c)];
+      column_sums(px + lo, R, hi - lo, M, out + lo);
+    }
+  });
 }
 
 void cpu_sum(const Tensor& x, bool outer, int64_t M, int64_t R, const Tensor& out) {
   EMBER_DISPATCH_NUMERIC(x.dtype(), "sum", [&] {
-    sum_kernel<scalar_t, scalar_t>(x, outer ? Layout::Outer : Layout::Inner, M, R, out.data_ptr<scalar_t>());
+    const scalar_t* px = static_cast<const scalar_t*>(x.raw_data());
+    const Layout layout = outer ? Layout::Outer : Layout::Inner;
+    if constexpr (std::is_floating_point_v<scalar_t>) float_sum(px, layout, M, R, out.data_ptr<scalar_t>());
+    else integer_sum(px, layout, M, R, out.data_ptr<scalar_t>());
   });
 }
 

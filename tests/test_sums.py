@@ -1,0 +1,53 @@
+"""float32/float64 sums and means give PyTorch's bits.
+
+A float sum's last bits depend on the order of its additions, and training
+amplifies them; ember adds in PyTorch's order (csrc/ember/ops/cascade_sum.h).
+References recorded from torch 2.13 by tests/record_torch_sums.py (its
+docstring gives the format); inputs are regenerated from their NumPy seeds.
+"""
+import hashlib
+import json
+import os
+
+import numpy as np
+import pytest
+
+import ember
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+with open(os.path.join(HERE, "data", "torch_sums.json")) as _f:
+    CASES = json.load(_f)["cases"]
+
+
+def make_input(seed, shape, dtype):  # as tests/record_torch_sums.py makes it
+    return (np.random.RandomState(seed).randn(*shape) * 10).astype(dtype)
+
+
+@pytest.fixture
+def threads():
+    before = ember.get_num_threads()
+    yield ember.set_num_threads
+    ember.set_num_threads(before)
+
+
+@pytest.mark.parametrize("c", CASES, ids=[f"{c['op']}-{c['dtype']}-{c['shape']}-{c['dim']}-t{c['threads']}"
+                                          for c in CASES])
+def test_matches_torch(c, threads):
+    threads(c["threads"])
+    x = ember.tensor(make_input(c["seed"], c["shape"], c["dtype"]))
+    f = ember.sum if c["op"] == "sum" else ember.mean
+    got = (f(x) if c["dim"] is None else f(x, c["dim"])).reshape(-1).double().numpy()
+    if "expected" in c:
+        assert [float(v).hex() for v in got] == c["expected"]
+    else:
+        assert len(got) == c["count"]
+        assert hashlib.sha256(got.astype("<f8").tobytes()).hexdigest() == c["sha256"]
+
+
+def test_sums_are_close_to_the_exact_sum():
+    # Independent of the recording: within a few float32 ulps of the float64 sum.
+    x = make_input(7, (100000,), np.float32)
+    exact = x.astype(np.float64).sum()
+    assert abs(float(ember.tensor(x).sum()) - exact) <= 4 * np.spacing(np.float32(abs(exact))) + 1e-3
+    cols = make_input(8, (300, 40), np.float32)
+    assert np.allclose(ember.tensor(cols).sum(0).numpy(), cols.astype(np.float64).sum(0), rtol=1e-5, atol=1e-3)
