@@ -51,3 +51,15 @@ def test_sums_are_close_to_the_exact_sum():
     assert abs(float(ember.tensor(x).sum()) - exact) <= 4 * np.spacing(np.float32(abs(exact))) + 1e-3
     cols = make_input(8, (300, 40), np.float32)
     assert np.allclose(ember.tensor(cols).sum(0).numpy(), cols.astype(np.float64).sum(0), rtol=1e-5, atol=1e-3)
+
+
+@pytest.mark.parametrize("dim", [0, 1])
+def test_cumsum_keeps_pytorch_accumulation_type(dim):
+    # PyTorch's CPU cumsum runs in its accumulation type: double for float32
+    # (each prefix rounded once), float for float16.
+    x = make_input(11, (30, 200), np.float32)
+    got = ember.tensor(x).cumsum(dim).numpy()
+    assert np.array_equal(got, np.cumsum(x.astype(np.float64), dim).astype(np.float32))
+    h = x.astype(np.float16)
+    got = ember.tensor(h).cumsum(dim).numpy()
+    assert np.array_equal(got, np.cumsum(h.astype(np.float32), dim, dtype=np.float32).astype(np.float16))

@@ -633,17 +633,30 @@ Tensor max_all(const Tensor& self, bool is_max) {
 namespace {
 Tensor cumsum_impl(const Tensor& self, int64_t dim, std::optional<ScalarType> dtype) {
   ScalarType ot = sum_dtype(self.dtype(), dtype);
-  if (is_reduced_float(ot) && self.dim() > 0) return to_dtype(cumsum_impl(self, dim, ScalarType::Float32), ot);
   if (self.dim() == 0) return to_dtype(self, ot, true);
-  // Scan rows of a copy with `dim` moved innermost, then move it back.
-  Tensor x = clone(to_dtype(transpose(self, dim, -1), ot));
+  // Scan rows of a copy with `dim` moved innermost, then move it back. The
+  // running sum is kept in PyTorch's CPU accumulation type, each prefix
+  // rounded to the output: double for float32, float for float16/bfloat16
+  // (whose scan runs on float32 values, rounded at the end).
+  const bool reduced = is_reduced_float(ot);
+  Tensor x = clone(to_dtype(transpose(self, dim, -1), reduced ? ScalarType::Float32 : ot));
   const int64_t n = x.sizes().back(), rows = n == 0 ? 0 : x.numel() / n;
-  EMBER_DISPATCH_NUMERIC(ot, "cumsum", [&] {
+  EMBER_DISPATCH_NUMERIC(x.dtype(), "cumsum", [&] {
+    using acc_t = std::conditional_t<std::is_same_v<scalar_t, float>, double, scalar_t>;
     scalar_t* p = x.data_ptr<scalar_t>();
-    for (int64_t r = 0; r < rows; ++r)
-      for (int64_t i = 1; i < n; ++i) p[r * n + i] += p[r * n + i - 1];
+    for (int64_t r = 0; r < rows; ++r) {
+      scalar_t* row = p + r * n;
+      if (reduced) {
+        float running = 0;
+        for (int64_t i = 0; i < n; ++i) row[i] = scalar_t(running += float(row[i]));
+      } else {
+        acc_t running = 0;
+        for (int64_t i = 0; i < n; ++i) row[i] = scalar_t(running += acc_t(row[i]));
+      }
+    }
   });
-  return contiguous(transpose(x, dim, -1));
+  Tensor out = contiguous(transpose(x, dim, -1));
+  return reduced ? to_dtype(out, ot) : out;
 }
 }  // namespace
 
