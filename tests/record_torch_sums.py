@@ -7,8 +7,8 @@ A float sum's last bits depend on the order of its additions; ember adds in
 PyTorch's order (csrc/ember/ops/cascade_sum.h), and these references check it.
 Inputs are not stored: each case names a NumPy seed, and the input is
 `np.random.RandomState(seed).randn(*shape).astype(dtype) * 10`, made the same
-way by the test. Each case: {"shape", "dtype", "dim" (null: all), "op" ("sum" or
-"mean"), "threads", "expected": [float.hex of the result values]} (at most 64
+way by the test. Each case: {"shape", "dtype", "dim" (null: all), "op" ("sum",
+"mean" or "norm": the 2-norm), "threads", "expected": [float.hex of the result values]} (at most 64
 values are stored; "sha256" of the little-endian float64 widening for longer).
 """
 import hashlib
@@ -36,6 +36,10 @@ def build_cases():
         for m, r in ((5, 100), (8, 9), (33, 70), (129, 257), (1000, 100), (1000, 1000), (100000, 2)):
             cases.append({"shape": [r, m], "dim": 0, "op": "sum", "dtype": dt})
         cases.append({"shape": [4, 5, 6], "dim": [1, 2], "op": "mean", "dtype": dt})
+        for n in (1, 2, 3, 4, 5, 7, 8, 11, 12, 13, 31, 100, 257, 1000, 100000):  # the 2-norm's own kernel
+            cases.append({"shape": [n], "dim": None, "op": "norm", "dtype": dt})
+        cases.append({"shape": [7, 33], "dim": 1, "op": "norm", "dtype": dt})
+        cases.append({"shape": [5, 4, 6], "dim": [1, 2], "op": "norm", "dtype": dt})
         cases.append({"shape": [64, 128], "dim": 0, "op": "mean", "dtype": dt})
     for i, c in enumerate(cases):
         c["seed"] = i
@@ -52,7 +56,7 @@ def main():
     for c in cases:
         torch.set_num_threads(c["threads"])
         x = torch.from_numpy(make_input(c["seed"], c["shape"], c["dtype"]))
-        f = torch.sum if c["op"] == "sum" else torch.mean
+        f = {"sum": torch.sum, "mean": torch.mean, "norm": lambda t, *d: t.norm(dim=d[0] if d else None)}[c["op"]]
         r = (f(x) if c["dim"] is None else f(x, c["dim"])).reshape(-1).double().numpy()
         if len(r) <= 64:
             c["expected"] = [float(v).hex() for v in r]

@@ -1,4 +1,4 @@
-"""float32/float64 sums and means give PyTorch's bits.
+"""float32/float64 sums, means and 2-norms give PyTorch's bits.
 
 A float sum's last bits depend on the order of its additions, and training
 amplifies them; ember adds in PyTorch's order (csrc/ember/ops/cascade_sum.h).
@@ -35,7 +35,7 @@ def threads():
 def test_matches_torch(c, threads):
     threads(c["threads"])
     x = ember.tensor(make_input(c["seed"], c["shape"], c["dtype"]))
-    f = ember.sum if c["op"] == "sum" else ember.mean
+    f = {"sum": ember.sum, "mean": ember.mean, "norm": lambda t, *d: t.norm(dim=d[0] if d else None)}[c["op"]]
     got = (f(x) if c["dim"] is None else f(x, c["dim"])).reshape(-1).double().numpy()
     if "expected" in c:
         assert [float(v).hex() for v in got] == c["expected"]

@@ -14,9 +14,10 @@
 //   - every result is added to a zero (PyTorch accumulates into its zeroed
 //     output), which turns -0.0 into +0.0.
 // Threading (reduce.cpp) splits the work where PyTorch's parallel_reduce does,
-// since the split changes the grouping too.
+// since the split changes the grouping too. norm2 (below) is PyTorch's 2-norm.
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdint>
 
 namespace ember {
@@ -132,6 +133,26 @@ void column_sums(const T* x, int64_t R, int64_t cols, int64_t ld, T* out) {
     }
   }
   for (; j < cols; ++j) out[j] = column(j);
+}
+
+// The 2-norm of n contiguous values as PyTorch's last-dim norm kernel makes it
+// (AVX2 set): squares accumulated lane-wise (multiply, then add: unfused),
+// the lanes summed in order, then the tail: groups of 4 squared and added one
+// by one, the last 1-3 values fused (as its compiler vectorized and contracted
+// that loop); the square root last. Needs -ffp-contract=off (reduce.cpp).
+template <typename T>
+T norm2(const T* x, int64_t n) {
+  constexpr int V = kLanes<T>;
+  T acc[V] = {};
+  int64_t d = 0;
+  for (; d < n - n % V; d += V)
+    for (int l = 0; l < V; ++l) acc[l] = acc[l] + x[d + l] * x[d + l];
+  T total = acc[0];
+  for (int l = 1; l < V; ++l) total = total + acc[l];
+  for (; n - d >= 4; d += 4)
+    for (int l = 0; l < 4; ++l) total = total + x[d + l] * x[d + l];
+  for (; d < n; ++d) total = std::fma(x[d], x[d], total);
+  return std::sqrt(total);
 }
 
 }  // namespace cascade

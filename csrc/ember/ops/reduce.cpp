@@ -8,6 +8,7 @@
 
 #include "ember/autograd/autograd.h"
 #include "ember/cpu/vec_math.h"
+#include "ember/ops/cascade_sum.h"
 #include "ember/ops/autocast.h"
 #include "ember/ops/elementwise.h"
 #include "ember/ops/opmath.h"
@@ -557,10 +558,38 @@ Tensor std_(const Tensor& self, const Dims& dims, double correction, bool keepdi
 }
 
 namespace {
+// PyTorch's own 2-norm kernel runs when the reduced dims are the trailing
+// dims of a contiguous float32/float64 CPU tensor (they coalesce into one
+// last dim); it is reproduced here (cascade::norm2). Undefined otherwise.
+Tensor norm2_over_last_dims(const Tensor& self, const Dims& dims, bool keepdim) {
+  if (!self.device().is_cpu() || !self.is_contiguous() || self.numel() == 0 ||
+      (self.dtype() != ScalarType::Float32 && self.dtype() != ScalarType::Float64))
+    return Tensor();
+  ReducePlan p = plan_reduction(self, dims, "norm");
+  bool reducing = false;  // reduced dims must all come after the kept ones (size-1 dims either way)
+  for (int64_t d = 0; d < self.dim(); ++d) {
+    if (self.sizes()[d] == 1) continue;
+    if (p.reduced[d]) reducing = true;
+    else if (reducing) return Tensor();
+  }
+  Tensor out = empty({p.M}, self.dtype(), self.device());
+  EMBER_DISPATCH_FLOATING(self.dtype(), "norm", [&] {
+    const scalar_t* x = self.data_ptr<scalar_t>();
+    scalar_t* o = out.data_ptr<scalar_t>();
+    parallel_for(0, p.M, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(p.R, 1)), [&](int64_t m0, int64_t m1) {
+      for (int64_t m = m0; m < m1; ++m) o[m] = cascade::norm2(x + m * p.R, p.R);
+    });
+  });
+  return finish_shape(out, p, keepdim);
+}
+
 Tensor norm_value(const Tensor& self, double p, const Dims& dims, bool keepdim) {
   if (is_reduced_float(self.dtype()))
     return on_float32(self, [&](const Tensor& x) { return norm_value(x, p, dims, keepdim); });
-  if (p == 2) return unary(UnaryOp::Sqrt, sum(binary(BinaryOp::Mul, self, self), dims, keepdim));
+  if (p == 2) {
+    if (Tensor out = norm2_over_last_dims(self, dims, keepdim); out.defined()) return out;
+    return unary(UnaryOp::Sqrt, sum(binary(BinaryOp::Mul, self, self), dims, keepdim));
+  }
   Tensor a = unary(UnaryOp::Abs, self);
   if (p == 1) return sum(a, dims, keepdim);
   if (std::isinf(p)) return p > 0 ? amax(a, dims, keepdim) : amin(a, dims, keepdim);
