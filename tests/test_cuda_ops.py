@@ -248,6 +248,21 @@ def test_gradient_flows_back_across_devices():
     np.testing.assert_array_equal(w.grad.numpy(), [2.0, 2.0, 2.0])
 
 
+def test_pinned_memory():
+    x = ember.arange(12.0).reshape(3, 4).t()  # a strided source: the pinned copy is contiguous
+    p = x.pin_memory()
+    assert p.is_pinned() and not x.is_pinned() and p.device.type == "cpu" and p.is_contiguous()
+    np.testing.assert_array_equal(p.numpy(), x.numpy())
+    assert p.pin_memory() is p  # already pinned
+    np.testing.assert_array_equal(p.cuda(non_blocking=True).cpu().numpy(), x.numpy())
+    with pytest.raises(RuntimeError, match="only dense CPU tensors can be pinned"):
+        ember.ones(2, device="cuda").pin_memory()
+    from ember.utils.data import DataLoader, TensorDataset
+    loader = DataLoader(TensorDataset(ember.arange(6.0), ember.arange(6)), batch_size=4, pin_memory=True)
+    for xb, yb in loader:
+        assert xb.is_pinned() and yb.is_pinned()
+
+
 def test_module_to_moves_parameters_and_buffers():
     model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
     params = list(model.parameters())

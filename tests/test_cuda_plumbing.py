@@ -2,7 +2,7 @@
 cross-device checks, run in a subprocess on a fake "cuda" device whose memory is
 host memory and whose kernels are the CPU ones (tests/fake_cuda). What this
 cannot check: the CUDA kernels themselves, the caching allocator, streams and
-events, the devices' own random generator (those tests are deselected here and run
+events, pinned host memory, the devices' own random generator (those tests are deselected here and run
 on a real GPU; the fake device draws from the CPU generator)."""
 import os
 import subprocess
@@ -13,7 +13,7 @@ import pytest
 import ember
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-GPU_ONLY = "allocator or out_of_memory or events or device_queries or cuda_manual_seed"
+GPU_ONLY = "allocator or out_of_memory or events or device_queries or cuda_manual_seed or pinned"
 
 
 @pytest.mark.skipif(ember.cuda.is_available(), reason="a real GPU runs test_cuda_ops.py itself")

@@ -7,7 +7,9 @@
 #include <array>
 
 #include "ember/cuda/cuda_common.h"
+#include "ember/cuda/pinned.h"
 #include "ember/ops/stubs.h"
+#include "ember/python/pyutils.h"
 
 namespace py = pybind11;
 
@@ -150,6 +152,8 @@ PYBIND11_MODULE(_C_cuda, m) {
     EMBER_CUDA_CHECK(cudaMemGetInfo(&free_b, &total));
     return py::make_tuple(free_b, total);
   });
+  m.def("pin_memory", &pin_memory);
+  m.def("is_pinned", &is_pinned);
   m.def("manual_seed", &manual_seed);
   m.def("initial_seed", &initial_seed);
   m.def("memory_allocated", &memory_allocated);
