@@ -8,7 +8,7 @@ PyTorch's order (csrc/ember/ops/cascade_sum.h), and these references check it.
 Inputs are not stored: each case names a NumPy seed, and the input is
 `np.random.RandomState(seed).randn(*shape).astype(dtype) * 10`, made the same
 way by the test. Each case: {"shape", "dtype", "dim" (null: all), "op" ("sum",
-"mean" or "norm": the 2-norm), "threads", "expected": [float.hex of the result values]} (at most 64
+"mean", "norm": the 2-norm, "var" or "std" with "correction"), "threads", "expected": [float.hex of the result values]} (at most 64
 values are stored; "sha256" of the little-endian float64 widening for longer).
 """
 import hashlib
@@ -21,6 +21,15 @@ import torch
 
 def make_input(seed, shape, dtype):
     return (np.random.RandomState(seed).randn(*shape) * 10).astype(dtype)
+
+
+def op_of(lib, c):
+    """The case's reduction as a function of (tensor) or (tensor, dim), for torch or ember."""
+    if c["op"] == "norm":
+        return lambda t, *d: t.norm(dim=d[0] if d else None)
+    if c["op"] in ("var", "std"):
+        return lambda t, *d: getattr(t, c["op"])(dim=d[0] if d else None, correction=c["correction"])
+    return getattr(lib, c["op"])
 
 
 def build_cases():
@@ -39,6 +48,11 @@ def build_cases():
         for n in (1, 2, 3, 4, 5, 7, 8, 11, 12, 13, 31, 100, 257, 1000, 100000):  # the 2-norm's own kernel
             cases.append({"shape": [n], "dim": None, "op": "norm", "dtype": dt})
         cases.append({"shape": [7, 33], "dim": 1, "op": "norm", "dtype": dt})
+        for op in ("var", "std"):  # one output: float mean, double squares; several: Welford in double
+            for shape, dim in (([1000], None), ([40000], None), ([64, 300], 1), ([300, 64], 0), ([5, 40000], 1),
+                               ([4, 5, 6], [0, 2])):
+                for correction in (0, 1):
+                    cases.append({"shape": shape, "dim": dim, "op": op, "dtype": dt, "correction": correction})
         cases.append({"shape": [5, 4, 6], "dim": [1, 2], "op": "norm", "dtype": dt})
         cases.append({"shape": [64, 128], "dim": 0, "op": "mean", "dtype": dt})
     for i, c in enumerate(cases):
@@ -56,7 +70,7 @@ def main():
     for c in cases:
         torch.set_num_threads(c["threads"])
         x = torch.from_numpy(make_input(c["seed"], c["shape"], c["dtype"]))
-        f = {"sum": torch.sum, "mean": torch.mean, "norm": lambda t, *d: t.norm(dim=d[0] if d else None)}[c["op"]]
+        f = op_of(torch, c)
         r = (f(x) if c["dim"] is None else f(x, c["dim"])).reshape(-1).double().numpy()
         if len(r) <= 64:
             c["expected"] = [float(v).hex() for v in r]

@@ -1,4 +1,4 @@
-"""float32/float64 sums, means and 2-norms give PyTorch's bits.
+"""float32/float64 sums, means, 2-norms, var and std give PyTorch's bits.
 
 A float sum's last bits depend on the order of its additions, and training
 amplifies them; ember adds in PyTorch's order (csrc/ember/ops/cascade_sum.h).
@@ -23,6 +23,14 @@ def make_input(seed, shape, dtype):  # as tests/record_torch_sums.py makes it
     return (np.random.RandomState(seed).randn(*shape) * 10).astype(dtype)
 
 
+def op_of(lib, c):  # as tests/record_torch_sums.py maps a case to a call
+    if c["op"] == "norm":
+        return lambda t, *d: t.norm(dim=d[0] if d else None)
+    if c["op"] in ("var", "std"):
+        return lambda t, *d: getattr(t, c["op"])(dim=d[0] if d else None, correction=c["correction"])
+    return getattr(lib, c["op"])
+
+
 @pytest.fixture
 def threads():
     before = ember.get_num_threads()
@@ -35,7 +43,7 @@ def threads():
 def test_matches_torch(c, threads):
     threads(c["threads"])
     x = ember.tensor(make_input(c["seed"], c["shape"], c["dtype"]))
-    f = {"sum": ember.sum, "mean": ember.mean, "norm": lambda t, *d: t.norm(dim=d[0] if d else None)}[c["op"]]
+    f = op_of(ember, c)
     got = (f(x) if c["dim"] is None else f(x, c["dim"])).reshape(-1).double().numpy()
     if "expected" in c:
         assert [float(v).hex() for v in got] == c["expected"]
@@ -63,3 +71,12 @@ def test_cumsum_keeps_pytorch_accumulation_type(dim):
     h = x.astype(np.float16)
     got = ember.tensor(h).cumsum(dim).numpy()
     assert np.array_equal(got, np.cumsum(h.astype(np.float32), dim, dtype=np.float32).astype(np.float16))
+
+
+def test_var_std_against_numpy_and_the_dof_warning():
+    x = make_input(12, (20, 30), np.float64)
+    np.testing.assert_allclose(ember.tensor(x).var(1).numpy(), x.var(1, ddof=1), rtol=1e-13)
+    np.testing.assert_allclose(ember.tensor(x).std(0, correction=0).numpy(), x.std(0), rtol=1e-13)
+    np.testing.assert_allclose(ember.tensor(x).std().item(), x.std(ddof=1), rtol=1e-13)
+    with pytest.warns(UserWarning, match=r"std\(\): degrees of freedom is <= 0"):
+        assert np.isnan(ember.tensor([1.0]).std().item())

@@ -509,16 +509,85 @@ Tensor any(const Tensor& self, const Dims& dims, bool keepdim) {
 }
 
 namespace {
-Tensor var_value(const Tensor& self, const Dims& dims, double correction, bool keepdim) {
+// PyTorch's CPU var/std for float32/float64, step for step. One output: the
+// float mean, then the squared deviations summed in double (per thread chunk,
+// chunks added in order). Several outputs: Welford's update in double along
+// each output's elements. The square root (std) is taken in double.
+struct Welford {
+  double mean = 0, m2 = 0, nf = 0;
+  void add(double v) {
+    nf += 1;
+    const double delta = v - mean;
+    mean += delta / nf;
+    m2 += delta * (v - mean);
+  }
+};
+
+// Each output's Welford pass is serial in PyTorch, however many threads run:
+// with several outputs its threads split the outputs, not a row.
+template <typename At>
+Welford welford_run(const At& at, int64_t n) {  // at(i): the i-th element of the run
+  Welford total;
+  for (int64_t i = 0; i < n; ++i) total.add(double(at(i)));
+  return total;
+}
+
+double var_result(double m2, double count, double correction, bool take_sqrt) {
+  const double divisor = count > correction ? count - correction : 0;
+  const double var = m2 / divisor;
+  return take_sqrt ? std::sqrt(var) : var;
+}
+
+Tensor var_value(const Tensor& self, const Dims& dims, double correction, bool keepdim, bool take_sqrt = false) {
   EMBER_CHECK(is_floating(self.dtype()), "std and var only support floating point and complex dtypes");
   if (is_reduced_float(self.dtype()))
-    return on_float32(self, [&](const Tensor& x) { return var_value(x, dims, correction, keepdim); });
+    return on_float32(self, [&](const Tensor& x) { return var_value(x, dims, correction, keepdim, take_sqrt); });
   ReducePlan p = plan_reduction(self, dims, "var");
-  Tensor mu = mean(self, dims, true);
-  Tensor d = binary(BinaryOp::Sub, self, mu);
-  Tensor ss = sum(binary(BinaryOp::Mul, d, d), dims, keepdim);
-  double denom = std::max(0.0, double(p.R) - correction);
-  return binary(BinaryOp::Div, ss, Scalar(denom));
+  if (p.M > 0 && p.R > 0 && double(p.R) - correction <= 0)
+    warn(str(take_sqrt ? "std" : "var", "(): degrees of freedom is <= 0. Correction should be strictly less than ",
+             "the reduction factor (input numel divided by output numel)."));
+  if (!self.device().is_cpu() || p.M == 0 || p.R == 0) {  // composite (other devices, empty inputs)
+    Tensor mu = mean(self, dims, true);
+    Tensor d = binary(BinaryOp::Sub, self, mu);
+    Tensor ss = sum(binary(BinaryOp::Mul, d, d), dims, keepdim);
+    Tensor v = binary(BinaryOp::Div, ss, Scalar(std::max(0.0, double(p.R) - correction)));
+    return take_sqrt ? unary(UnaryOp::Sqrt, v) : v;
+  }
+  Tensor out = empty({p.M}, self.dtype(), self.device());
+  EMBER_DISPATCH_FLOATING(self.dtype(), "std_cpu", [&] {
+    using T = scalar_t;
+    T* po = out.data_ptr<T>();
+    if (p.M == 1) {  // PyTorch's std_var_all_cpu
+      const Tensor x = contiguous(self);
+      const T* px = x.data_ptr<T>();
+      const double mu = double(*mean(x).data_ptr<T>());  // the float mean, widened
+      const int64_t n = x.numel(), threads = get_num_threads();
+      const int64_t chunks = n < kGrainSize || threads == 1 ? 1 : std::min(threads, (n + kGrainSize - 1) / kGrainSize);
+      const int64_t chunk = (n + chunks - 1) / chunks;
+      double total = 0;
+      for (int64_t c = 0; c < chunks; ++c) {
+        double local = 0;
+        for (int64_t i = c * chunk; i < std::min(n, (c + 1) * chunk); ++i) {
+          const double d = double(px[i]) - mu;
+          local += d * d;
+        }
+        total += 0.0 + local;
+      }
+      po[0] = T(var_result(total, double(n), correction, take_sqrt));
+      return;
+    }
+    auto [x, layout] = arrange(self, p);
+    const T* px = x.data_ptr<T>();
+    const int64_t M = p.M, R = p.R;
+    parallel_for(0, M, std::max<int64_t>(1, kGrainSize / R), [&](int64_t m0, int64_t m1) {
+      for (int64_t m = m0; m < m1; ++m) {
+        const Welford w = layout == Layout::Inner ? welford_run([&](int64_t i) { return px[m * R + i]; }, R)
+                                                  : welford_run([&](int64_t i) { return px[i * M + m]; }, R);
+        po[m] = T(var_result(w.m2, w.nf, correction, take_sqrt));
+      }
+    });
+  });
+  return finish_shape(out, p, keepdim);
 }
 }  // namespace
 
@@ -538,7 +607,7 @@ Tensor std_(const Tensor& self, const Dims& dims, double correction, bool keepdi
   Tensor out;
   {
     GradModeGuard no_grad(false);
-    out = unary(UnaryOp::Sqrt, var_value(self, dims, correction, keepdim));
+    out = var_value(self, dims, correction, keepdim, /*take_sqrt=*/true);
   }
   if (grad_enabled() && requires_grad(self)) {
     // d std / dx = (x - mean) / ((N - correction) std), and 0 where std is 0 (as PyTorch).
