@@ -80,3 +80,12 @@ def test_var_std_against_numpy_and_the_dof_warning():
     np.testing.assert_allclose(ember.tensor(x).std().item(), x.std(ddof=1), rtol=1e-13)
     with pytest.warns(UserWarning, match=r"std\(\): degrees of freedom is <= 0"):
         assert np.isnan(ember.tensor([1.0]).std().item())
+
+
+def test_int32_sums_do_not_wrap():
+    # int32 sums to int64, as in PyTorch; summing in int32 first would wrap past 2**31.
+    x = np.full((2, 3), 2**30, dtype=np.int32)
+    assert ember.tensor(x).sum().dtype == ember.int64
+    assert ember.tensor(x).sum().item() == 6 * 2**30
+    assert ember.tensor(x).sum(0).tolist() == [2**31] * 3
+    assert ember.tensor(x).sum(1).tolist() == [3 * 2**30] * 2

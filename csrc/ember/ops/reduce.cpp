@@ -282,19 +282,14 @@ Tensor sum_impl(const Tensor& self, const Dims& dims, bool keepdim, std::optiona
   ScalarType ot = sum_dtype(self.dtype(), dtype);
   if (is_reduced_float(ot))  // accumulated in float32, rounded once
     return to_dtype(sum_impl(self, dims, keepdim, ScalarType::Float32), ot);
-  Tensor src = self.dtype() == ScalarType::Bool || (dtype && *dtype != self.dtype()) ? to_dtype(self, ot) : self;
+  // Summed in the output dtype: bool and int32 inputs as int64 (an int32 sum would wrap).
+  Tensor src = self.dtype() != ot ? to_dtype(self, ot) : self;
   Tensor out = empty({p.M}, ot, self.device());
   if (p.R == 0 || p.M == 0) {
     zero_(out);
   } else {
     auto [x, layout] = arrange(src, p);
-    SumFn kernel = sum_stub[self.device()];
-    if (ot == src.dtype()) kernel(x, layout == Layout::Outer, p.M, p.R, out);
-    else {
-      Tensor tmp = empty({p.M}, src.dtype(), self.device());
-      kernel(x, layout == Layout::Outer, p.M, p.R, tmp);
-      copy_(out, tmp);
-    }
+    sum_stub[self.device()](x, layout == Layout::Outer, p.M, p.R, out);
   }
   return finish_shape(out, p, keepdim);
 }

@@ -289,6 +289,14 @@ def current_stream(device=None):
     return Stream(i, _handle=_lib.current_stream(i))
 
 
+def _dlpack_stream():
+    """The `stream` ember passes to a CUDA producer's __dlpack__ (from_dlpack): the current stream's handle, or 1
+    (DLPack's number for the legacy default stream) when that is the current one or the backend is not loaded."""
+    if _lib is None:
+        return 1
+    return _lib.current_stream(_lib.current_device()) or 1
+
+
 def default_stream(device=None):
     _lazy_init()
     return Stream(_resolved(device), _handle=0)
