@@ -743,6 +743,12 @@ def test_events_time_work_and_streams_order_it():
     assert ember.cuda.current_stream() != s
     s.synchronize()
     assert y.item() > 0
+    other = ember.cuda.Stream()
+    other.wait_stream(s)  # an event recorded on s, waited for on other
+    other.wait_event(ember.cuda.Event())  # never recorded: nothing to wait for
+    other.synchronize()
+    ember.cuda.default_stream().synchronize()
+    assert ember.cuda.default_stream().query() in (True, False)
 
 
 def test_device_queries():

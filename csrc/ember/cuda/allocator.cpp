@@ -94,7 +94,7 @@ class CudaCachingAllocator final : public Allocator {
                       " is allocated by ember, and ", format_bytes(size_t(s.reserved - s.allocated)),
                       " is reserved by ember but unallocated."));
     }
-    EMBER_CUDA_CHECK(err);
+    if (err != cudaSuccess) throw_cuda_error(err, "cudaMalloc");
     std::lock_guard<std::mutex> lock(mutex_);
     stats_[dev].reserved += int64_t(size);
     note_alloc(p, Block{size, dev, stream});
