@@ -751,6 +751,27 @@ def test_events_time_work_and_streams_order_it():
     assert ember.cuda.default_stream().query() in (True, False)
 
 
+def test_allocator_record_stream_and_stream_destroy():
+    # a block used on a side stream is reused only after that stream's work; destroying a stream frees its cache
+    s = ember.cuda.Stream()
+    x = ember.ones(1 << 20, device=DEV)
+    with ember.cuda.stream(s):
+        y = (x * 2).sum()
+    x.record_stream(s)
+    del x
+    z = ember.zeros(1 << 20, device=DEV)  # may not take x's block while s could still read it
+    s.synchronize()
+    assert y.item() == 2.0 * (1 << 20) and z.sum().item() == 0.0
+    with ember.cuda.stream(s):
+        w = ember.empty(1 << 20, device=DEV)
+    del w
+    reserved = ember.cuda.memory_reserved()
+    del s  # its cached block goes back to the driver
+    assert ember.cuda.memory_reserved() < reserved
+    with pytest.raises(RuntimeError, match="record_stream: expected a CUDA tensor"):
+        ember.ones(2).record_stream(ember.cuda.current_stream())
+
+
 def test_device_queries():
     assert ember.cuda.device_count() >= 1
     assert 0 <= ember.cuda.current_device() < ember.cuda.device_count()

@@ -229,6 +229,17 @@ def _t_is_pinned(self, device=None):
 
 
 @_method
+def _t_record_stream(self, stream):
+    """Marks this CUDA tensor as used by `stream`: once freed, its memory is reused only after the work queued on
+    `stream` so far (PyTorch's record_stream)."""
+    from . import cuda
+    if self.device.type != "cuda":
+        raise RuntimeError(f"record_stream: expected a CUDA tensor, got one on {self.device}")
+    cuda._lazy_init()
+    cuda._lib.record_stream(self, stream.cuda_stream)
+
+
+@_method
 def _t_cuda(self, device=None, non_blocking=False, memory_format=None):
     return self.to("cuda" if device is None else device if not isinstance(device, int) else f"cuda:{device}")
 

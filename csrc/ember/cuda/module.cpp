@@ -174,7 +174,15 @@ PYBIND11_MODULE(_C_cuda, m) {
     EMBER_CUDA_CHECK(cudaStreamCreateWithPriority(&s, cudaStreamNonBlocking, priority));
     return handle_of(s);
   });
-  m.def("stream_destroy", [](uintptr_t s) { if (s) (void)cudaStreamDestroy(stream_of(s)); });
+  m.def("stream_destroy", [](int device, uintptr_t s) {
+    if (!s) return;
+    release_stream(device, stream_of(s));
+    (void)cudaStreamDestroy(stream_of(s));
+  });
+  m.def("record_stream", [](const Tensor& t, uintptr_t s) {
+    EMBER_CHECK(t.device().type == DeviceType::CUDA, "record_stream: expected a CUDA tensor, got one on ", t.device().str());
+    if (t.impl()->storage()) record_stream(t.impl()->storage()->data(), stream_of(s));
+  });
   // Stream and event calls name their device: handle 0 is the legacy default
   // stream of whichever device is current, and events belong to one device.
   m.def("stream_synchronize", [](int device, uintptr_t s) {

@@ -286,7 +286,7 @@ class Stream:
 
     def __del__(self):
         if getattr(self, "_owned", False) and _lib is not None:
-            _lib.stream_destroy(self.cuda_stream)
+            _lib.stream_destroy(self._device_index, self.cuda_stream)
 
 
 def current_stream(device=None):
