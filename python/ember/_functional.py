@@ -27,7 +27,7 @@ _METHODS = [
     "sum", "mean", "prod", "amax", "amin", "argmax", "argmin", "all", "any", "var", "std", "norm", "logsumexp",
     "cumsum", "max", "min", "reshape", "view_as_real", "flatten", "unflatten", "squeeze", "unsqueeze", "transpose",
     "swapaxes", "permute", "t", "narrow", "select", "chunk", "split", "unbind", "clone", "flip", "tril", "triu",
-    "index_select", "gather", "scatter", "scatter_add", "masked_fill", "masked_select", "nonzero", "numel",
+    "index_select", "index_put", "gather", "scatter", "scatter_add", "masked_fill", "masked_select", "nonzero", "numel",
     "clamp_min", "clamp_max", "broadcast_to", "as_strided",
 ]
 for _n in _METHODS:

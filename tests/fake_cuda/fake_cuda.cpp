@@ -31,8 +31,8 @@ Tensor as_cpu(const Tensor& t) {
 StridedLoop cpu_loop(const StridedLoop& L) { StridedLoop c = L; c.device = Device{}; return c; }
 
 UnaryFn cpu_unary; BinaryFn cpu_binary; WhereFn cpu_where; ClampFn cpu_clamp; CopyFn cpu_copy; FillFn cpu_fill;
-ArangeFn cpu_arange; SumFn cpu_sum; GemmFn cpu_gemm; SoftmaxFn cpu_softmax; NllFn cpu_nll; ExtremeFn cpu_extreme;
-GatherScatterFn cpu_gather_scatter; ConvFn cpu_conv, cpu_conv_input, cpu_conv_weight;
+ArangeFn cpu_arange; SumFn cpu_sum, cpu_prod; CumsumFn cpu_cumsum; TriangleFn cpu_triangle; GemmFn cpu_gemm; SoftmaxFn cpu_softmax; NllFn cpu_nll; ExtremeFn cpu_extreme;
+GatherScatterFn cpu_gather_scatter; IndexOffsetsFn cpu_index_offsets; NonzeroFn cpu_nonzero; ConvFn cpu_conv, cpu_conv_input, cpu_conv_weight;
 MaxPoolFn cpu_max_pool; BnStatsFn cpu_bn_stats; BnNormalizeFn cpu_bn_normalize; BnBackwardFn cpu_bn_backward; optim::SgdStepFn cpu_sgd; optim::AdamStepFn cpu_adam;
 
 void f_unary(UnaryOp op, const StridedLoop& L, ScalarType t) { cpu_unary(op, cpu_loop(L), t); }
@@ -43,6 +43,9 @@ void f_copy(const Tensor& d, const Tensor& s) { cpu_copy(as_cpu(d), as_cpu(s)); 
 void f_fill(const Tensor& t, Scalar v) { cpu_fill(as_cpu(t), v); }
 void f_arange(const Tensor& t, Scalar a, Scalar b) { cpu_arange(as_cpu(t), a, b); }
 void f_sum(const Tensor& x, bool o, int64_t M, int64_t R, const Tensor& out) { cpu_sum(as_cpu(x), o, M, R, as_cpu(out)); }
+void f_prod(const Tensor& x, bool o, int64_t M, int64_t R, const Tensor& out) { cpu_prod(as_cpu(x), o, M, R, as_cpu(out)); }
+void f_cumsum(const Tensor& x, int64_t o, int64_t n, int64_t i) { cpu_cumsum(as_cpu(x), o, n, i); }
+void f_triangle(const Tensor& x, int64_t r, int64_t c, int64_t d, bool lower) { cpu_triangle(as_cpu(x), r, c, d, lower); }
 void f_gemm(const Tensor& a, const Tensor& b, const Tensor& o) {
   EMBER_CHECK_KIND(NotImplemented, is_floating(a.dtype()), "\"mm_cuda\" not implemented for '", dtype_short_name(a.dtype()), "'");
   cpu_gemm(as_cpu(a), as_cpu(b), as_cpu(o));
@@ -57,12 +60,19 @@ void f_extreme(const Tensor& x, bool o, int64_t M, int64_t R, bool mx, const Ten
 void f_gather_scatter(IndexMode m, const StridedLoop& L, ScalarType t, int64_t d, int64_t n, int64_t s) {
   cpu_gather_scatter(m, cpu_loop(L), t, d, n, s);
 }
+void f_index_offsets(const std::vector<Tensor>& idx, const std::vector<IndexDim>& dims, bool in_range,
+                     const Tensor& offsets) {
+  std::vector<Tensor> c;
+  for (const Tensor& t : idx) c.push_back(as_cpu(t));
+  cpu_index_offsets(c, dims, in_range, as_cpu(offsets));
+}
 // A CPU kernel's result copied into fake-device memory.
 Tensor on_device(const Tensor& r, Device d) {
   Tensor out = empty(r.sizes(), r.dtype(), d);
   cpu_copy(as_cpu(out), r);
   return out;
 }
+Tensor f_nonzero(const Tensor& mask) { return on_device(cpu_nonzero(as_cpu(mask)), mask.device()); }
 Tensor f_conv(const Tensor& a, const Tensor& b, const Tensor& bias, const ConvGeom& g) {
   return on_device(cpu_conv(as_cpu(a), as_cpu(b), as_cpu(bias), g), a.device());
 }
@@ -105,18 +115,22 @@ void install() {
   set_allocator(DeviceType::CUDA, &g_alloc);
   Device c{};
   cpu_unary = unary_stub[c]; cpu_binary = binary_stub[c]; cpu_where = where_stub[c]; cpu_clamp = clamp_stub[c];
-  cpu_copy = copy_stub[c]; cpu_fill = fill_stub[c]; cpu_arange = arange_stub[c]; cpu_sum = sum_stub[c]; cpu_gemm = gemm_stub[c];
+  cpu_copy = copy_stub[c]; cpu_fill = fill_stub[c]; cpu_arange = arange_stub[c]; cpu_sum = sum_stub[c]; cpu_prod = prod_stub[c];
+  cpu_cumsum = cumsum_stub[c]; cpu_triangle = triangle_stub[c]; cpu_gemm = gemm_stub[c];
   cpu_softmax = softmax_stub[c]; cpu_nll = nll_stub[c]; cpu_extreme = extreme_stub[c];
-  cpu_gather_scatter = gather_scatter_stub[c];
+  cpu_gather_scatter = gather_scatter_stub[c]; cpu_index_offsets = index_offsets_stub[c]; cpu_nonzero = nonzero_stub[c];
   cpu_conv = conv_stub[c]; cpu_conv_input = conv_input_stub[c]; cpu_conv_weight = conv_weight_stub[c];
   cpu_max_pool = max_pool_stub[c];
   cpu_bn_stats = bn_stats_stub[c]; cpu_bn_normalize = bn_normalize_stub[c]; cpu_bn_backward = bn_backward_stub[c]; cpu_sgd = optim::sgd_stub[c]; cpu_adam = optim::adam_stub[c];
   unary_stub.set(DeviceType::CUDA, f_unary); binary_stub.set(DeviceType::CUDA, f_binary);
   where_stub.set(DeviceType::CUDA, f_where); clamp_stub.set(DeviceType::CUDA, f_clamp);
   copy_stub.set(DeviceType::CUDA, f_copy); fill_stub.set(DeviceType::CUDA, f_fill);
-  arange_stub.set(DeviceType::CUDA, f_arange); sum_stub.set(DeviceType::CUDA, f_sum); gemm_stub.set(DeviceType::CUDA, f_gemm);
+  arange_stub.set(DeviceType::CUDA, f_arange); sum_stub.set(DeviceType::CUDA, f_sum);
+  prod_stub.set(DeviceType::CUDA, f_prod); cumsum_stub.set(DeviceType::CUDA, f_cumsum);
+  triangle_stub.set(DeviceType::CUDA, f_triangle); gemm_stub.set(DeviceType::CUDA, f_gemm);
   softmax_stub.set(DeviceType::CUDA, f_softmax); nll_stub.set(DeviceType::CUDA, f_nll);
   extreme_stub.set(DeviceType::CUDA, f_extreme); gather_scatter_stub.set(DeviceType::CUDA, f_gather_scatter);
+  index_offsets_stub.set(DeviceType::CUDA, f_index_offsets); nonzero_stub.set(DeviceType::CUDA, f_nonzero);
   random_stub.set(DeviceType::CUDA, f_random);
   conv_stub.set(DeviceType::CUDA, f_conv); conv_input_stub.set(DeviceType::CUDA, f_conv_input);
   conv_weight_stub.set(DeviceType::CUDA, f_conv_weight); max_pool_stub.set(DeviceType::CUDA, f_max_pool);

@@ -38,10 +38,12 @@ class DeviceGuard {
 };
 
 // Registers the allocator, the kernels, cuBLAS GEMM and the cross-device copy
-// with the core (allocator.cpp, kernels.cu, nn_kernels.cu, optim.cu, blas.cpp, module.cpp).
+// with the core (allocator.cpp, kernels.cu, nn_kernels.cu, index.cu, reduce.cu, optim.cu, blas.cpp, module.cpp).
 void register_allocator();
 void register_kernels();
 void register_nn_kernels();
+void register_index_kernels();
+void register_reduce_kernels();
 void register_optim_kernels();
 void register_random_kernels();
 void register_blas();

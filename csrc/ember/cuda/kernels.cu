@@ -1,6 +1,6 @@
 // The CUDA kernels behind the core's dispatch tables: elementwise unary/binary
 // (with broadcasting through the same StridedLoop plan the CPU uses), where,
-// clamp, copy, fill, arange, and sum. One kernel per dtype; the op is a
+// clamp, copy, fill, arange, tril/triu, and sum. One kernel per dtype; the op is a
 // runtime switch inside it (uniform across threads), which keeps the number of
 // instantiations, and nvcc's time, small.
 #include <cstring>
@@ -253,6 +253,16 @@ __global__ void arange_k(T* out, int64_t n, double s, double st, int64_t si, int
   }
 }
 
+// ---- tril / triu ----------------------------------------------------------------------------
+// Zeros the elements outside the triangle, by element width: all-zero bits are zero in every dtype.
+template <typename U>
+__global__ void triangle_k(U* x, int64_t numel, int64_t rows, int64_t cols, int64_t diagonal, bool lower) {
+  EMBER_GRID_LOOP(i, numel) {
+    const int64_t col = i % cols, row = (i / cols) % rows;
+    if (lower ? col - row > diagonal : col - row < diagonal) x[i] = U(0);
+  }
+}
+
 // ---- sum --------------------------------------------------------------------------------
 // Inner layout: rows of R contiguous values. Block b sums chunk (b % P) of row (b / P).
 template <typename T>
@@ -313,7 +323,7 @@ void cuda_binary(BinaryOp op, const StridedLoop& L, ScalarType t) {
 
 void cuda_where(const StridedLoop& L, ScalarType t) {
   Args a = make_args(L);
-  EMBER_CUDA_DISPATCH(t, "where", [&] {
+  EMBER_CUDA_DISPATCH_AND_HALF(t, "where", [&] {  // picks values, so float16/bfloat16 too (as the CPU kernel)
     launch(L.device, L.numel, [&](unsigned g, cudaStream_t s) { where_k<scalar_t><<<g, kThreads, 0, s>>>(a); });
   });
 }
@@ -355,6 +365,23 @@ void cuda_arange(const Tensor& out, Scalar start, Scalar step) {
     auto* p = static_cast<scalar_t*>(out.device_data());
     launch(out.device(), n, [&](unsigned g, cudaStream_t cs) { arange_k<scalar_t><<<g, kThreads, 0, cs>>>(p, n, s, st, si, sti); });
   });
+}
+
+void cuda_triangle(const Tensor& x, int64_t rows, int64_t cols, int64_t diagonal, bool lower) {
+  const int64_t n = x.numel();
+  auto run = [&](auto width) {
+    using U = decltype(width);
+    U* p = static_cast<U*>(x.device_data());
+    launch(x.device(), n, [&](unsigned g, cudaStream_t s) {
+      triangle_k<U><<<g, kThreads, 0, s>>>(p, n, rows, cols, diagonal, lower);
+    });
+  };
+  switch (itemsize(x.dtype())) {
+    case 1: run(uint8_t()); break;
+    case 2: run(uint16_t()); break;
+    case 4: run(uint32_t()); break;
+    default: run(uint64_t()); break;
+  }
 }
 
 // Chunks per row/column so that a long reduction spreads over the whole GPU;
@@ -407,6 +434,7 @@ void register_kernels() {
   fill_stub.set(DeviceType::CUDA, cuda_fill);
   arange_stub.set(DeviceType::CUDA, cuda_arange);
   sum_stub.set(DeviceType::CUDA, cuda_sum);
+  triangle_stub.set(DeviceType::CUDA, cuda_triangle);
 }
 
 }  // namespace ember::cuda

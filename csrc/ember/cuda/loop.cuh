@@ -1,7 +1,8 @@
 #pragma once
 // What the CUDA kernel files (.cu) share: a StridedLoop passed by value to a
-// kernel (Args), per-element offsets, the grid-stride loop, the dtype switch
-// and the launch helper (on the loop's device and its current stream).
+// kernel (Args), per-element offsets, the grid-stride loop, the dtype switch,
+// a block-wide reduction, the read-back of a result to the host and the launch
+// helper (on the loop's device and its current stream).
 #include <cstring>
 #include <type_traits>
 
@@ -98,6 +99,27 @@ const T* in_ptr(const Tensor& t) {
 template <typename T>
 T* out_ptr(const Tensor& t) {
   return t.defined() ? static_cast<T*>(t.device_data()) : nullptr;
+}
+
+// Block-wide reduction of one value per thread with `op`; every thread gets the result.
+template <typename T, typename Op>
+__device__ T block_reduce(T v, T* shared, Op op) {
+  shared[threadIdx.x] = v;
+  __syncthreads();
+  for (int s = blockDim.x / 2; s > 0; s >>= 1) {
+    if (int(threadIdx.x) < s) shared[threadIdx.x] = op(shared[threadIdx.x], shared[threadIdx.x + s]);
+    __syncthreads();
+  }
+  const T r = shared[0];
+  __syncthreads();
+  return r;
+}
+
+// Copies `n` bytes of device memory to the host once the stream's work before it is done.
+inline void read_back(void* host, const void* dev, size_t n, int device) {
+  cudaStream_t s = current_stream(device);
+  EMBER_CUDA_CHECK(cudaMemcpyAsync(host, dev, n, cudaMemcpyDeviceToHost, s));
+  EMBER_CUDA_CHECK(cudaStreamSynchronize(s));
 }
 
 // Launches on the loop's device and that device's current stream.

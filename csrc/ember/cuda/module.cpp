@@ -100,6 +100,8 @@ void init() {
   register_allocator();
   register_kernels();
   register_nn_kernels();
+  register_index_kernels();
+  register_reduce_kernels();
   register_optim_kernels();
   register_random_kernels();
   register_blas();

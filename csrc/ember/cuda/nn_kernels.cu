@@ -1,7 +1,8 @@
 // The CUDA kernels of softmax/log_softmax, nll_loss, max/min/argmax/argmin/
 // amax/amin, gather/scatter and batch_norm (the tables in ops/stubs.h). Float kernels are
-// instantiated for float and double only; max/min and gather/scatter for each
-// dtype, with the op (or the mode) a runtime switch inside the kernel.
+// instantiated for float and double only; max/min for each dtype, gather/scatter
+// for each dtype and float16/bfloat16, with the op (or the mode) a runtime switch
+// inside the kernel.
 #include "ember/cuda/loop.cuh"
 
 namespace ember::cuda {
@@ -15,20 +16,6 @@ __device__ __forceinline__ bool beats(T cand, T best, bool is_max) {
     if (cand != cand) return true;
   }
   return is_max ? cand > best : cand < best;
-}
-
-// Block-wide reduction of one value per thread with `op`; every thread gets the result.
-template <typename T, typename Op>
-__device__ T block_reduce(T v, T* shared, Op op) {
-  shared[threadIdx.x] = v;
-  __syncthreads();
-  for (int s = blockDim.x / 2; s > 0; s >>= 1) {
-    if (int(threadIdx.x) < s) shared[threadIdx.x] = op(shared[threadIdx.x], shared[threadIdx.x + s]);
-    __syncthreads();
-  }
-  const T r = shared[0];
-  __syncthreads();
-  return r;
 }
 
 // ---- softmax / log_softmax: one block per row ---------------------------------------------------
@@ -63,13 +50,6 @@ void cuda_softmax(const Tensor& x, const Tensor& out, int64_t rows, int64_t n, b
         in_ptr<scalar_t>(x), out_ptr<scalar_t>(out), rows, n, log);
     check_launch();
   });
-}
-
-// Copies `n` bytes of device memory to the host once the stream's work before it is done.
-void read_back(void* host, const void* dev, size_t n, int device) {
-  cudaStream_t s = current_stream(device);
-  EMBER_CUDA_CHECK(cudaMemcpyAsync(host, dev, n, cudaMemcpyDeviceToHost, s));
-  EMBER_CUDA_CHECK(cudaStreamSynchronize(s));
 }
 
 // ---- nll_loss: one block (the total weight is summed in a fixed order) ---------------------------
@@ -195,19 +175,21 @@ void cuda_extreme(const Tensor& x, bool outer, int64_t M, int64_t R, bool is_max
 }
 
 // ---- gather / scatter --------------------------------------------------------------------------------
-__device__ __forceinline__ void atomic_add(float* p, float v) { atomicAdd(p, v); }
-__device__ __forceinline__ void atomic_add(double* p, double v) { atomicAdd(p, v); }
-__device__ __forceinline__ void atomic_add(int32_t* p, int32_t v) { atomicAdd(p, v); }
-__device__ __forceinline__ void atomic_add(int64_t* p, int64_t v) {
-  atomicAdd(reinterpret_cast<unsigned long long*>(p), static_cast<unsigned long long>(v));  // two's complement
-}
-__device__ __forceinline__ void atomic_add(bool* p, bool v) { if (v) *p = true; }  // logical or
-
-// *p = *p * v with a compare-and-swap loop on the 4 or 8 bytes of T.
-template <typename T>
-__device__ void atomic_mul(T* p, T v) {
-  if constexpr (std::is_same_v<T, bool>) {
-    if (!v) *p = false;  // logical and
+// *p = f(*p) atomically, by compare-and-swap: on T's own 4 or 8 bytes, or for a 2-byte T (float16, bfloat16) on
+// the aligned 4-byte word that holds it (the other half of the word is kept as it is).
+template <typename T, typename F>
+__device__ void atomic_update(T* p, F f) {
+  if constexpr (sizeof(T) == 2) {
+    const auto at = reinterpret_cast<uintptr_t>(p);
+    auto* word = reinterpret_cast<unsigned int*>(at & ~uintptr_t(3));
+    const unsigned shift = (at & 2) ? 16 : 0;  // little-endian: the upper half holds the element at +2 bytes
+    unsigned int old = *word, assumed;
+    do {
+      assumed = old;
+      const T next = f(T::from_bits(uint16_t(assumed >> shift)));
+      const unsigned int nu = (assumed & ~(0xffffu << shift)) | (static_cast<unsigned int>(next.x) << shift);
+      old = atomicCAS(word, assumed, nu);
+    } while (assumed != old);
   } else {
     using U = std::conditional_t<sizeof(T) == 4, unsigned int, unsigned long long>;
     U* up = reinterpret_cast<U*>(p);
@@ -216,7 +198,7 @@ __device__ void atomic_mul(T* p, T v) {
       assumed = old;
       T cur;
       memcpy(&cur, &assumed, sizeof(T));
-      const T next = T(cur * v);
+      const T next = f(cur);
       U nu;
       memcpy(&nu, &next, sizeof(T));
       old = atomicCAS(up, assumed, nu);
@@ -224,7 +206,27 @@ __device__ void atomic_mul(T* p, T v) {
   }
 }
 
-// status[0] = 1 and status[1] = the index when one is out of range (the element is skipped).
+__device__ __forceinline__ void atomic_add(float* p, float v) { atomicAdd(p, v); }
+__device__ __forceinline__ void atomic_add(double* p, double v) { atomicAdd(p, v); }
+__device__ __forceinline__ void atomic_add(int32_t* p, int32_t v) { atomicAdd(p, v); }
+__device__ __forceinline__ void atomic_add(int64_t* p, int64_t v) {
+  atomicAdd(reinterpret_cast<unsigned long long*>(p), static_cast<unsigned long long>(v));  // two's complement
+}
+__device__ __forceinline__ void atomic_add(bool* p, bool v) { if (v) *p = true; }  // logical or
+// float16/bfloat16: each addition rounded to the element type, as the CPU kernel's (only the order may differ).
+template <typename T, std::enable_if_t<is_reduced_float_v<T>, int> = 0>
+__device__ void atomic_add(T* p, T v) {
+  atomic_update(p, [v](T cur) { return T(cur + v); });
+}
+
+__device__ __forceinline__ void atomic_mul(bool* p, bool v) { if (!v) *p = false; }  // logical and
+template <typename T>
+__device__ void atomic_mul(T* p, T v) {
+  atomic_update(p, [v](T cur) { return T(cur * v); });
+}
+
+// status[0] = 1 and status[1] = the index when one is out of range (the element is skipped); no status (nullptr):
+// the indices are known to be in range.
 template <typename T>
 __global__ void gather_scatter_k(Args a, IndexMode mode, int64_t size, int64_t stride_bytes,
                                  unsigned long long* status) {
@@ -232,7 +234,7 @@ __global__ void gather_scatter_k(Args a, IndexMode mode, int64_t size, int64_t s
   EMBER_GRID_LOOP(i, a.numel) {
     offsets(a, i, off);
     const int64_t ix = load<int64_t>(a, 2, off);
-    if (ix < 0 || ix >= size) {
+    if (status && (ix < 0 || ix >= size)) {
       status[0] = 1;
       status[1] = static_cast<unsigned long long>(ix);
       continue;
@@ -254,15 +256,17 @@ void cuda_gather_scatter(IndexMode mode, const StridedLoop& L, ScalarType dtype,
   if (L.numel == 0) return;
   const Device d = L.device;
   Args a = make_args(L);
-  Tensor status = empty({2}, ScalarType::Int64, d);
-  auto* ps = static_cast<unsigned long long*>(status.device_data());
+  const bool checked = size >= 0;
+  Tensor status = checked ? empty({2}, ScalarType::Int64, d) : Tensor();
+  auto* ps = out_ptr<unsigned long long>(status);
   DeviceGuard guard(d.index);
   cudaStream_t s = current_stream(d.index);
-  EMBER_CUDA_CHECK(cudaMemsetAsync(ps, 0, 2 * sizeof(int64_t), s));
-  EMBER_CUDA_DISPATCH(dtype, mode == IndexMode::Gather ? "gather" : "scatter", [&] {
+  if (checked) EMBER_CUDA_CHECK(cudaMemsetAsync(ps, 0, 2 * sizeof(int64_t), s));
+  EMBER_CUDA_DISPATCH_AND_HALF(dtype, mode == IndexMode::Gather ? "gather" : "scatter", [&] {
     gather_scatter_k<scalar_t><<<blocks_for(L.numel), kThreads, 0, s>>>(a, mode, size, stride_bytes, ps);
     check_launch();
   });
+  if (!checked) return;
   // Out-of-range indices raise as on the CPU, at the cost of waiting for the kernel.
   int64_t host[2];
   read_back(host, ps, sizeof(host), d.index);

@@ -10,18 +10,31 @@
 namespace ember {
 namespace {
 
-// The result of applying the basic part of an index: a view, plus the
-// advanced (tensor) indices and the view dims they apply to.
+// The advanced (tensor) part of an index: int64 index tensors on the indexed
+// tensor's device and the dims of the view they index.
+struct AdvIndex {
+  std::vector<Tensor> adv;
+  std::vector<int64_t> dims;
+  bool in_range = true;  // every index came from a mask (nonzero) or a bool: no range check needed
+};
+
+// The result of applying the basic part of an index: a view, plus the advanced part.
 struct IndexPlan {
   Tensor view;
-  std::vector<Tensor> adv;       // int64 index tensors
-  std::vector<int64_t> adv_dims; // dim of `view` each indexes
+  AdvIndex adv;
 };
 
 void check_index_dtype(const Tensor& t) {
   EMBER_CHECK_INDEX(t.dtype() == ScalarType::Int64 || t.dtype() == ScalarType::Int32 ||
                         t.dtype() == ScalarType::Bool,
                     "tensors used as indices must be long, int, byte or bool tensors");
+}
+
+// An index tensor on the indexed tensor's device: CPU indices move there, as in PyTorch.
+Tensor index_on(const Tensor& t, Device device, ScalarType dtype) {
+  EMBER_CHECK_INDEX(t.device() == device || t.device().is_cpu(), "indices should be either on cpu or on the same "
+                    "device as the indexed tensor (", device.str(), ")");
+  return to_device(t, device, dtype);
 }
 
 IndexPlan plan_index(const Tensor& self, const std::vector<TensorIndex>& indices) {
@@ -67,9 +80,9 @@ IndexPlan plan_index(const Tensor& self, const std::vector<TensorIndex>& indices
         break;
       case TensorIndex::Kind::Bool: {  // t[True] / t[False]: a 0-d mask (a copy, as in PyTorch)
         v = unsqueeze(v, d);
-        Tensor idx = ix.boolean ? zeros({1}, ScalarType::Int64) : empty({0}, ScalarType::Int64);
-        p.adv.push_back(idx);
-        p.adv_dims.push_back(d);
+        p.adv.adv.push_back(ix.boolean ? zeros({1}, ScalarType::Int64, self.device())
+                                       : empty({0}, ScalarType::Int64, self.device()));
+        p.adv.dims.push_back(d);
         ++d;
         break;
       }
@@ -86,22 +99,22 @@ IndexPlan plan_index(const Tensor& self, const std::vector<TensorIndex>& indices
                               " at index ", d + k);
           if (t.dim() == 0) {  // a 0-d mask acts like a bool scalar
             v = unsqueeze(v, d);
-            Tensor idx = nonzero(reshape(t, {1}));
-            p.adv.push_back(reshape(idx, {-1}));
-            p.adv_dims.push_back(d);
+            p.adv.adv.push_back(index_on(reshape(nonzero(reshape(t, {1})), {-1}), self.device(), ScalarType::Int64));
+            p.adv.dims.push_back(d);
             ++d;
             break;
           }
-          Tensor nz = nonzero(t);  // (n, t.dim())
+          Tensor nz = index_on(nonzero(t), self.device(), ScalarType::Int64);  // (n, t.dim())
           for (int64_t k = 0; k < t.dim(); ++k) {
-            p.adv.push_back(select(nz, 1, k));
-            p.adv_dims.push_back(d + k);
+            p.adv.adv.push_back(select(nz, 1, k));
+            p.adv.dims.push_back(d + k);
           }
           d += t.dim();
           orig += t.dim();
         } else {
-          p.adv.push_back(to_dtype(t, ScalarType::Int64));
-          p.adv_dims.push_back(d);
+          p.adv.adv.push_back(index_on(t, self.device(), ScalarType::Int64));
+          p.adv.dims.push_back(d);
+          p.adv.in_range = false;
           ++d;
           ++orig;
         }
@@ -113,58 +126,64 @@ IndexPlan plan_index(const Tensor& self, const std::vector<TensorIndex>& indices
   return p;
 }
 
-// Precomputed addressing for advanced indexing over plan.view:
-// element (b, r) lives at base[b] + rest[r] (in elements).
+// Advanced indexing over plan.view, in "gather order": the result's dims are the
+// index tensors' broadcast shape, then the view's other (rest) dims in order. Each
+// index position's element offset in the indexed tensor is computed by a device
+// kernel (index_offsets_stub, which also checks the indices' range); the elements
+// then move with gather_scatter_stub, over views that see the indexed tensor with
+// stride 0 along the index dims and the offsets with stride 0 along the rest dims.
 struct Gather {
   DimVector bshape;           // broadcast shape of the index tensors
-  DimVector rest_shape;       // the non-indexed dims of view, in order
+  DimVector rest_shape;       // the non-indexed dims of the view, in order
   std::vector<int64_t> rest_dims;
-  std::vector<int64_t> base;  // per broadcast index position
-  std::vector<int64_t> rest;  // per rest position
-  bool adjacent = true;       // advanced dims consecutive: result keeps them in place
+  bool adjacent = true;       // advanced dims consecutive: the result keeps them in place
   int64_t first_adv = 0;
+  Tensor offsets;             // int64 (bshape): element offsets from the indexed tensor's storage offset
+  DimVector shape() const {   // the gather-order shape
+    DimVector s = bshape;
+    for (int64_t r : rest_shape) s.push_back(r);
+    return s;
+  }
 };
 
-Gather make_gather(const IndexPlan& p) {
+// Geometry of an advanced index on `t`, a tensor shaped like the indexed view (the view itself, or a gradient).
+Gather make_gather(const Tensor& t, const AdvIndex& ai) {
   Gather g;
-  const Tensor& v = p.view;
   DimVector b;
-  for (const Tensor& t : p.adv) b = broadcast_shapes(b, t.sizes());
+  for (const Tensor& i : ai.adv) b = broadcast_shapes(b, i.sizes());
   g.bshape = b;
-  for (size_t i = 1; i < p.adv_dims.size(); ++i) g.adjacent &= p.adv_dims[i] == p.adv_dims[i - 1] + 1;
-  g.first_adv = p.adv_dims[0];
-  std::vector<bool> is_adv(v.dim(), false);
-  for (int64_t d : p.adv_dims) is_adv[d] = true;
-  for (int64_t d = 0; d < v.dim(); ++d)
-    if (!is_adv[d]) { g.rest_dims.push_back(d); g.rest_shape.push_back(v.sizes()[d]); }
-  const int64_t nb = shape_numel(b);
-  g.base.assign(nb, v.storage_offset());
-  for (size_t j = 0; j < p.adv.size(); ++j) {
-    Tensor idx = contiguous(expand(p.adv[j], b.vec()));
-    const int64_t* pi = idx.data_ptr<int64_t>();
-    const int64_t d = p.adv_dims[j], size = v.sizes()[d], stride = v.strides()[d];
-    for (int64_t k = 0; k < nb; ++k) {
-      int64_t i = pi[k];
-      EMBER_CHECK_INDEX(i >= -size && i < size, "index ", i, " is out of bounds for dimension ", d,
-                        " with size ", size);
-      g.base[k] += (i < 0 ? i + size : i) * stride;
-    }
+  for (size_t i = 1; i < ai.dims.size(); ++i) g.adjacent &= ai.dims[i] == ai.dims[i - 1] + 1;
+  g.first_adv = ai.dims[0];
+  std::vector<bool> is_adv(t.dim(), false);
+  for (int64_t d : ai.dims) is_adv[d] = true;
+  for (int64_t d = 0; d < t.dim(); ++d)
+    if (!is_adv[d]) { g.rest_dims.push_back(d); g.rest_shape.push_back(t.sizes()[d]); }
+  g.offsets = empty(b, ScalarType::Int64, t.device());
+  if (g.offsets.numel() == 0) return g;
+  std::vector<Tensor> idx;
+  std::vector<IndexDim> dims;
+  for (size_t j = 0; j < ai.adv.size(); ++j) {
+    const int64_t d = ai.dims[j];
+    idx.push_back(contiguous(expand(ai.adv[j], b.vec())));
+    dims.push_back({t.sizes()[d], t.strides()[d], d});
   }
-  const int64_t nr = shape_numel(g.rest_shape);
-  g.rest.assign(nr, 0);
-  for (int64_t r = 0; r < nr; ++r) {
-    int64_t rem = r, off = 0;
-    for (int64_t k = int64_t(g.rest_dims.size()) - 1; k >= 0; --k) {
-      int64_t sz = g.rest_shape[k];
-      off += (rem % sz) * v.strides()[g.rest_dims[k]];
-      rem /= sz;
-    }
-    g.rest[r] = off;
-  }
+  index_offsets_stub[t.device()](idx, dims, ai.in_range, g.offsets);
   return g;
 }
 
-// Result dims are (bshape..., rest...) in "gather order"; with adjacent
+// The operands of the element moves: t seen in gather order with stride 0 along the index dims (its storage offset
+// kept), and the offsets broadcast across the rest dims.
+std::pair<Tensor, Tensor> gather_views(const Tensor& t, const Gather& g) {
+  const DimVector shape = g.shape(), ostrides = contiguous_strides(g.bshape);
+  DimVector ts(g.bshape.size(), 0), os = ostrides;
+  for (int64_t d : g.rest_dims) {
+    ts.push_back(t.strides()[d]);
+    os.push_back(0);
+  }
+  return {make_view(t, shape, ts, t.storage_offset()), make_view(g.offsets, shape, os, 0)};
+}
+
+// Result dims are (bshape..., rest...) in gather order; with adjacent
 // advanced dims they move to where the first one was.
 Dims gather_to_result_perm(const Gather& g) {
   const int64_t nb = g.bshape.size(), nr = g.rest_shape.size();
@@ -182,260 +201,153 @@ Dims gather_to_result_perm(const Gather& g) {
   return perm;
 }
 
-template <typename W>
-void copy_gathered(const Gather& g, const char* src, char* dst) {
-  const int64_t nb = g.base.size(), nr = g.rest.size();
-  const W* s = reinterpret_cast<const W*>(src);
-  W* o = reinterpret_cast<W*>(dst);
-  parallel_for(0, nb, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(nr, 1)), [&](int64_t b0, int64_t b1) {
-    for (int64_t b = b0; b < b1; ++b)
-      for (int64_t r = 0; r < nr; ++r) o[b * nr + r] = s[g.base[b] + g.rest[r]];
-  });
-}
-
-template <typename W>
-void scatter_gathered(const Gather& g, const char* src, char* dst) {
-  const int64_t nb = g.base.size(), nr = g.rest.size();
-  const W* s = reinterpret_cast<const W*>(src);
-  W* o = reinterpret_cast<W*>(dst);
-  for (int64_t b = 0; b < nb; ++b)  // serial: repeated indices must keep the last write
-    for (int64_t r = 0; r < nr; ++r) o[g.base[b] + g.rest[r]] = s[b * nr + r];
-}
-
-template <typename F>
-void by_width(int64_t width, const F& f) {
-  switch (width) {
-    case 1: f(uint8_t()); break;
-    case 2: f(uint16_t()); break;
-    case 4: f(uint32_t()); break;
-    case 8: f(uint64_t()); break;
-    default: EMBER_ERROR("indexing: no element width ", width);
-  }
-}
-
-
-
-// Gradient plumbing for advanced indexing, on a contiguous tensor shaped like the indexed view.
-struct AdvIndex {
-  std::vector<Tensor> adv;
-  std::vector<int64_t> dims;
-  Gather on(const Tensor& t) const {
-    IndexPlan p;
-    p.view = t;
-    p.adv = adv;
-    p.adv_dims = dims;
-    return make_gather(p);
-  }
-};
-
-// The values at the indexed positions of t, in result layout.
+// The values at t's indexed positions, in result layout (no autograd).
 Tensor take(const Tensor& t, const AdvIndex& ai) {
-  Gather g = ai.on(t);
-  DimVector gshape = g.bshape;
-  for (int64_t s : g.rest_shape) gshape.push_back(s);
-  Tensor out = empty(gshape, t.dtype(), t.device());
-  by_width(itemsize(t.dtype()), [&](auto w) {
-    copy_gathered<decltype(w)>(g, static_cast<const char*>(t.impl()->storage()->data()),
-                               static_cast<char*>(out.raw_data()));
-  });
+  Gather g = make_gather(t, ai);
+  Tensor out = empty(g.shape(), t.dtype(), t.device());
+  if (out.numel()) {
+    auto [elems, offsets] = gather_views(t, g);
+    auto L = StridedLoop::make(out, {&elems, &offsets});
+    gather_scatter_stub[t.device()](IndexMode::Gather, L, t.dtype(), 0, -1, itemsize(t.dtype()));
+  }
   return contiguous(permute(out, gather_to_result_perm(g)));
 }
 
-// Back from result layout to gather order.
-Tensor to_gather_order(const Tensor& v, const Gather& g) {
-  Dims perm = gather_to_result_perm(g);
-  Dims inverse(perm.size());
-  for (size_t i = 0; i < perm.size(); ++i) inverse[perm[i]] = int64_t(i);
-  return contiguous(permute(v, inverse));
+// Writes `value` (broadcast to the indexing result's shape) into t's indexed positions, or adds it (accumulate:
+// repeated positions add up); otherwise a repeated position keeps one of its values (on the CPU the last).
+void put(Tensor& t, const AdvIndex& ai, const Operand& value, bool accumulate) {
+  Gather g = make_gather(t, ai);
+  const DimVector gshape = g.shape();
+  const Dims perm = gather_to_result_perm(g);
+  DimVector rshape(perm.size());
+  for (size_t i = 0; i < perm.size(); ++i) rshape[i] = gshape[perm[i]];
+  Tensor vals = empty(rshape, t.dtype(), t.device());
+  if (value.is_scalar) {
+    fill_(vals, value.scalar);
+  } else {
+    Tensor src = value.tensor;
+    int64_t extra = 0;  // leading 1s beyond the result's dims are dropped, as in PyTorch
+    while (src.dim() - extra > int64_t(rshape.size()) && src.sizes()[extra] == 1) ++extra;
+    if (extra) src = reshape(src, Dims(src.sizes().begin() + extra, src.sizes().end()));
+    bool fits = src.dim() <= int64_t(rshape.size());
+    for (int64_t k = 1; fits && k <= src.dim(); ++k) {
+      const int64_t have = src.sizes()[src.dim() - k];
+      fits = have == 1 || have == rshape[rshape.size() - k];
+    }
+    EMBER_CHECK(fits, "shape mismatch: value tensor of shape ", src.sizes(),
+                " cannot be broadcast to indexing result of shape ", rshape);
+    copy_(vals, src);
+  }
+  if (vals.numel()) {
+    Dims inverse(perm.size());
+    for (size_t i = 0; i < perm.size(); ++i) inverse[perm[i]] = int64_t(i);
+    Tensor ordered = contiguous(permute(vals, inverse));  // back to gather order
+    auto [elems, offsets] = gather_views(t, g);
+    // Planned over the values, so that the loop runs in gather order (rows of t's rest dims innermost, and the
+    // last of repeated positions written last), then t's view made the output.
+    auto L = StridedLoop::make(ordered, {&elems, &offsets});
+    L.swap_operands(0, 1);
+    gather_scatter_stub[t.device()](accumulate ? IndexMode::ScatterAdd : IndexMode::Scatter, L, t.dtype(), 0, -1,
+                                    itemsize(t.dtype()));
+  }
+  t.impl()->bump_version();
 }
 
-// Off the CPU, one tensor index (integer, or a boolean mask) among basic ones:
-// the basic indices as a view, then an index_select along the indexed dim(s)
-// (a mask's dims flattened into one; its true positions found on the CPU, a
-// synchronization, as PyTorch's nonzero). Several tensor indices raise.
-Tensor index_on_device(const Tensor& self, const std::vector<TensorIndex>& indices) {
-  int64_t which = -1, consumed = 0;
-  for (size_t i = 0; i < indices.size(); ++i) {
-    const TensorIndex& ix = indices[i];
-    if (ix.kind == TensorIndex::Kind::Tensor) {
-      EMBER_CHECK_KIND(NotImplemented, which < 0, "indexing a ", self.device().str(), " tensor with more than one "
-                       "tensor index is not supported by ember yet (only the CPU has that kernel)");
-      check_index_dtype(ix.tensor);
-      which = int64_t(i);
-      consumed += ix.tensor.dtype() == ScalarType::Bool ? ix.tensor.dim() : 1;
-    } else if (ix.kind == TensorIndex::Kind::Bool) {
-      throw_error(ErrorKind::NotImplemented, str("indexing a ", self.device().str(), " tensor with True/False is "
-                                                 "not supported by ember yet (only the CPU has that kernel)"));
-    } else if (ix.kind == TensorIndex::Kind::Int || ix.kind == TensorIndex::Kind::Slice) {
-      ++consumed;
-    }
-  }
-  const Tensor t = indices[size_t(which)].tensor;
-  const bool mask = t.dtype() == ScalarType::Bool;
-  const int64_t k = mask ? t.dim() : 1;  // dims of self the tensor index covers
-  EMBER_CHECK_INDEX(consumed <= self.dim(), "too many indices for tensor of dimension ", self.dim());
-  // The same indices with the tensor replaced by full slices; d: where its dims land in that view.
-  std::vector<TensorIndex> basic;
-  int64_t d = 0;
-  for (size_t i = 0; i < indices.size(); ++i) {
-    const TensorIndex& ix = indices[i];
-    if (int64_t(i) == which) {
-      for (int64_t j = 0; j < k; ++j) basic.push_back(TensorIndex{TensorIndex::Kind::Slice});
-      continue;
-    }
-    basic.push_back(ix);
-    if (int64_t(i) < which) {
-      if (ix.kind == TensorIndex::Kind::Slice || ix.kind == TensorIndex::Kind::None) ++d;
-      else if (ix.kind == TensorIndex::Kind::Ellipsis) d += self.dim() - consumed;
-    }
-  }
-  Tensor v = index(self, basic);
-  DimVector shape = v.sizes();
-  if (mask) {
-    for (int64_t j = 0; j < k; ++j)
-      EMBER_CHECK_INDEX(t.sizes()[j] == shape[d + j], "The shape of the mask ", t.sizes(), " at index ", j,
-                        " does not match the shape of the indexed tensor ", shape, " at index ", d + j);
-    Dims flat_shape(shape.begin(), shape.begin() + d);
-    flat_shape.push_back(-1);
-    flat_shape.insert(flat_shape.end(), shape.begin() + d + k, shape.end());
-    Tensor positions;
-    {
-      GradModeGuard no_grad(false);
-      positions = reshape(nonzero(reshape(to_device(t, Device{}, t.dtype()), {-1})), {-1});
-    }
-    return index_select(reshape(v, flat_shape), d, to_device(positions, self.device(), ScalarType::Int64));
-  }
-  const int64_t size = shape[d];
-  Tensor idx = reshape(to_device(t, self.device(), ScalarType::Int64), {-1});
-  {  // negative indices count from the end, as on the CPU
-    GradModeGuard no_grad(false);
-    idx = where(binary(BinaryOp::Lt, idx, Scalar(int64_t(0))), Operand(add(idx, Scalar(size))), Operand(idx));
-  }
-  Tensor r = index_select(v, d, idx);
-  Dims out_shape(shape.begin(), shape.begin() + d);
-  out_shape.insert(out_shape.end(), t.sizes().begin(), t.sizes().end());
-  out_shape.insert(out_shape.end(), shape.begin() + d + 1, shape.end());
-  return reshape(r, out_shape);
-}
+Tensor put_with_grad(const Tensor& self, const AdvIndex& ai, const Operand& value, bool accumulate);
 
-}  // namespace
-
-Tensor index(const Tensor& self, const std::vector<TensorIndex>& indices) {
-  if (!self.device().is_cpu())
-    for (const TensorIndex& ix : indices)
-      if (ix.kind == TensorIndex::Kind::Tensor || ix.kind == TensorIndex::Kind::Bool)
-        return index_on_device(self, indices);
-  IndexPlan p = plan_index(self, indices);  // basic indices: views, recorded by the view ops
-  if (p.adv.empty()) return p.view.is_same(self) ? alias(self) : p.view;
-  AdvIndex ai{p.adv, p.adv_dims};
+// t[indices] with autograd: the gradient is added back into the indexed positions (repeats accumulate).
+Tensor take_with_grad(const Tensor& t, const AdvIndex& ai) {
   Tensor out;
   {
     GradModeGuard no_grad(false);
-    out = take(p.view, ai);
+    out = take(t, ai);
   }
-  if (grad_enabled() && requires_grad(p.view)) {
-    DimVector in = p.view.sizes();
-    record("IndexBackward0", {&p.view}, out, [ai, in](Node*, const std::vector<Tensor>& grads) {
-      // Scatter-add the gradient back to the indexed positions (repeated
-      // indices accumulate), written with ember ops so it is differentiable.
-      const int64_t numel = shape_numel(in);
-      Tensor positions;
-      Gather g;
-      {
-        GradModeGuard no_grad(false);
-        g = ai.on(empty(in, grads[0].dtype(), grads[0].device()));  // contiguous: offsets are linear indices
-        positions = empty({int64_t(g.base.size()), int64_t(g.rest.size())}, ScalarType::Int64);
-        int64_t* pp = positions.data_ptr<int64_t>();
-        for (size_t b = 0; b < g.base.size(); ++b)
-          for (size_t r = 0; r < g.rest.size(); ++r) pp[b * g.rest.size() + r] = g.base[b] + g.rest[r];
-      }
-      Tensor src = reshape(to_gather_order(grads[0], g), {-1});
-      Tensor flat = scatter_add(zeros({numel}, grads[0].dtype(), grads[0].device()), 0, reshape(positions, {-1}), src);
-      return std::vector<Tensor>{reshape(flat, in.vec())};
+  if (grad_enabled() && requires_grad(t)) {
+    DimVector in = t.sizes();
+    record("IndexBackward0", {&t}, out, [ai, in](Node*, const std::vector<Tensor>& g) {
+      return std::vector<Tensor>{put_with_grad(zeros(in, g[0].dtype(), g[0].device()), ai, Operand(g[0]), true)};
     });
   }
   return out;
 }
 
-namespace {
-// Writes `value` (broadcast to the indexing result) into target's advanced positions.
-void put_advanced(Tensor& target, const AdvIndex& ai, const Operand& value) {
-  Gather g = ai.on(target);
-  DimVector gshape = g.bshape;
-  for (int64_t s : g.rest_shape) gshape.push_back(s);
-  Dims perm = gather_to_result_perm(g);
-  DimVector rshape(perm.size());
-  for (size_t i = 0; i < perm.size(); ++i) rshape[i] = gshape[perm[i]];
-  Tensor vals = empty(rshape, target.dtype(), target.device());
-  if (value.is_scalar) {
-    fill_(vals, value.scalar);
-  } else {
-    Tensor src = value.tensor;
-    if (src.dim() > int64_t(rshape.size())) {  // extra leading 1s are allowed
-      EMBER_CHECK(src.numel() == shape_numel(rshape) || src.numel() == 1, "shape mismatch: value tensor of shape ",
-                  src.sizes(), " cannot be broadcast to indexing result of shape ", rshape);
-      src = reshape(src, src.numel() == 1 ? Dims{} : rshape.vec());
-    }
-    DimVector b = broadcast_shapes(rshape, src.sizes());
-    EMBER_CHECK(b == rshape, "shape mismatch: value tensor of shape ", value.tensor.sizes(),
-                " cannot be broadcast to indexing result of shape ", rshape);
-    copy_(vals, src);
+// self with the indexed positions set to (or, accumulate, increased by) value, out of place, with autograd.
+Tensor put_with_grad(const Tensor& self, const AdvIndex& ai, const Operand& value, bool accumulate) {
+  const Tensor* vt = value.is_scalar ? nullptr : &value.tensor;
+  Tensor result;
+  {
+    GradModeGuard no_grad(false);
+    result = clone(self);
+    put(result, ai, value, accumulate);
   }
-  Tensor ordered = to_gather_order(vals, g);
-  by_width(itemsize(target.dtype()), [&](auto w) {
-    scatter_gathered<decltype(w)>(g, static_cast<const char*>(ordered.raw_data()),
-                                  static_cast<char*>(target.impl()->storage()->data()));
-  });
-  target.impl()->bump_version();
+  if (grad_enabled() && any_requires_grad({&self, vt}))
+    record("IndexPutBackward0", {&self, vt}, result, [ai, accumulate](Node*, const std::vector<Tensor>& g) {
+      Tensor g_self = accumulate ? g[0] : put_with_grad(g[0], ai, Operand(Scalar(0.0)), false);
+      return std::vector<Tensor>{g_self, take_with_grad(g[0], ai)};
+    });
+  return result;
 }
+
 }  // namespace
 
-void index_put_(Tensor& self, const std::vector<TensorIndex>& indices, const Operand& value) {
+Tensor index(const Tensor& self, const std::vector<TensorIndex>& indices) {
+  IndexPlan p = plan_index(self, indices);  // basic indices: views, recorded by the view ops
+  if (p.adv.adv.empty()) return p.view.is_same(self) ? alias(self) : p.view;
+  return take_with_grad(p.view, p.adv);
+}
+
+void index_put_(Tensor& self, const std::vector<TensorIndex>& indices, const Operand& value, bool accumulate) {
   IndexPlan p = plan_index(self, indices);
-  if (p.adv.empty()) {  // basic indexing: write through the view (copy_/fill_ handle autograd)
+  if (p.adv.adv.empty()) {  // basic indexing: write through the view (copy_/fill_/add_ handle autograd)
     Tensor v = p.view;
-    if (value.is_scalar) {
-      fill_(v, value.scalar);
-    } else {
-      if (value.tensor.sizes() != v.sizes()) {
-        GradModeGuard no_grad(false);
-        expand(value.tensor, v.sizes().vec());  // PyTorch's message for a value that doesn't fit
-      }
-      copy_(v, value.tensor);
+    if (!value.is_scalar && value.tensor.sizes() != v.sizes()) {
+      GradModeGuard no_grad(false);
+      expand(value.tensor, v.sizes().vec());  // PyTorch's message for a value that doesn't fit
     }
+    if (accumulate) binary_(BinaryOp::Add, v, value);
+    else if (value.is_scalar) fill_(v, value.scalar);
+    else copy_(v, value.tensor);
     return;
   }
-  AdvIndex ai{p.adv, p.adv_dims};
   Tensor target = p.view;
   const Tensor* vt = value.is_scalar ? nullptr : &value.tensor;
   const bool rec = grad_enabled() && (requires_grad(target) || (vt && requires_grad(*vt)) ||
                                       (target.impl()->is_view() && requires_grad(Tensor(target.impl()->view_base()))));
   if (!rec) {
     GradModeGuard no_grad(false);
-    put_advanced(target, ai, value);
+    put(target, p.adv, value, accumulate);
     return;
   }
   // With autograd: the result is "target with the positions replaced"; target takes its history.
   check_inplace(target);
-  Tensor result;
-  {
-    GradModeGuard no_grad(false);
-    result = clone(target);
-    put_advanced(result, ai, value);
-  }
-  record("IndexPutBackward0", {&target, vt}, result, [ai](Node*, const std::vector<Tensor>& grads) {
-    GradModeGuard no_grad(false);
-    Tensor g = contiguous(grads[0]);
-    Tensor g_value = take(g, ai);
-    Tensor g_self = clone(g);
-    put_advanced(g_self, ai, Operand(Scalar(0.0)));
-    return std::vector<Tensor>{g_self, g_value};
-  }, false);
+  Tensor result = put_with_grad(target, p.adv, value, accumulate);
   {
     GradModeGuard no_grad(false);
     copy_(target, result);
   }
   rebase_history(target, result);
+}
+
+Tensor& index_put_(Tensor& self, const std::vector<Tensor>& indices, const Tensor& values, bool accumulate) {
+  EMBER_CHECK(values.dtype() == self.dtype(), "Index put requires the source and destination dtypes match, got ",
+              dtype_short_name(self.dtype()), " for the destination and ", dtype_short_name(values.dtype()),
+              " for the source.");
+  EMBER_CHECK(!indices.empty(), "index_put_(): expected at least one index tensor");
+  std::vector<TensorIndex> ix;
+  int64_t dims = 0;
+  for (const Tensor& t : indices) {
+    ix.push_back(TensorIndex{TensorIndex::Kind::Tensor});
+    ix.back().tensor = t;
+    dims += t.dtype() == ScalarType::Bool ? t.dim() : 1;
+  }
+  EMBER_CHECK_INDEX(dims <= self.dim(), "too many indices for tensor of dimension ", self.dim(), " (got ", dims, ")");
+  index_put_(self, ix, Operand(values), accumulate);
+  return self;
+}
+
+Tensor index_put(const Tensor& self, const std::vector<Tensor>& indices, const Tensor& values, bool accumulate) {
+  Tensor out = clone(self);
+  return index_put_(out, indices, values, accumulate);
 }
 
 Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index) {
@@ -505,6 +417,29 @@ Tensor restricted_view(const Tensor& self, int64_t dim, const Tensor& index, con
 
 namespace {
 
+// The CPU slot of index_offsets_stub. The first index out of range (in index order, then position) raises.
+void cpu_index_offsets(const std::vector<Tensor>& indices, const std::vector<IndexDim>& dims, bool,
+                       const Tensor& offsets) {
+  const int64_t n = offsets.numel();
+  int64_t* out = offsets.data_ptr<int64_t>();
+  std::fill(out, out + n, int64_t(0));
+  for (size_t j = 0; j < indices.size(); ++j) {
+    const int64_t* pi = indices[j].data_ptr<int64_t>();
+    const IndexDim& d = dims[j];
+    for (int64_t k = 0; k < n; ++k) {
+      const int64_t i = pi[k];
+      EMBER_CHECK_INDEX(i >= -d.size && i < d.size, "index ", i, " is out of bounds for dimension ", d.dim,
+                        " with size ", d.size);
+      out[k] += (i < 0 ? i + d.size : i) * d.stride;
+    }
+  }
+}
+
+}  // namespace
+DispatchStub<IndexOffsetsFn> index_offsets_stub("index");
+namespace {
+const bool index_offsets_registered = (index_offsets_stub.set(DeviceType::CPU, cpu_index_offsets), true);
+
 // The CPU slot of gather_scatter_stub. Scatter runs serially: repeated indices must combine deterministically.
 void cpu_gather_scatter(IndexMode mode, const StridedLoop& L, ScalarType dtype, int64_t dim, int64_t size,
                         int64_t stride_bytes) {
@@ -514,7 +449,7 @@ void cpu_gather_scatter(IndexMode mode, const StridedLoop& L, ScalarType dtype, 
         [&](char** p, const int64_t* s, int64_t n) {
           for (int64_t i = 0; i < n; ++i) {
             int64_t ix = *reinterpret_cast<const int64_t*>(p[2] + i * s[2]);
-            EMBER_CHECK(ix >= 0 && ix < size, "index ", ix, " is out of bounds for dimension ", dim, " with size ",
+            EMBER_CHECK(size < 0 || (ix >= 0 && ix < size), "index ", ix, " is out of bounds for dimension ", dim, " with size ",
                         size);
             if (mode == IndexMode::Gather) {
               *reinterpret_cast<T*>(p[0] + i * s[0]) = *reinterpret_cast<const T*>(p[1] + i * s[1] + ix * stride_bytes);
@@ -677,24 +612,45 @@ Tensor& masked_fill_(Tensor& self, const Tensor& mask, const Operand& value) {
   return copy_(self, r);
 }
 
-Tensor nonzero(const Tensor& self) {
-  Tensor c = contiguous(self);
-  const int64_t nd = self.dim(), n = self.numel();
-  std::vector<int64_t> hits;
-  EMBER_DISPATCH_ALL_AND_HALF(self.dtype(), "nonzero", [&] {
-    const scalar_t* p = c.data_ptr<scalar_t>();
-    for (int64_t i = 0; i < n; ++i)
-      if (p[i] != scalar_t(0)) hits.push_back(i);
-  });
-  Tensor out = empty({int64_t(hits.size()), nd}, ScalarType::Int64, self.device());
+namespace {
+// The CPU slot of nonzero_stub.
+Tensor cpu_nonzero(const Tensor& mask) {
+  const int64_t nd = mask.dim(), n = mask.numel();
+  const bool* p = mask.data_ptr<bool>();
+  int64_t count = 0;
+  for (int64_t i = 0; i < n; ++i) count += p[i];
+  Tensor out = empty({count, nd}, ScalarType::Int64, mask.device());
   int64_t* o = out.data_ptr<int64_t>();
-  for (size_t h = 0; h < hits.size(); ++h) {
-    int64_t rem = hits[h];
-    for (int64_t d = nd - 1; d >= 0; --d) {
-      o[h * nd + d] = rem % self.sizes()[d];
-      rem /= self.sizes()[d];
+  for (int64_t i = 0; i < n; ++i) {
+    if (!p[i]) continue;
+    for (int64_t d = nd - 1, rem = i; d >= 0; --d) {
+      o[d] = rem % mask.sizes()[d];
+      rem /= mask.sizes()[d];
     }
+    o += nd;
   }
+  return out;
+}
+}  // namespace
+DispatchStub<NonzeroFn> nonzero_stub("nonzero");
+namespace {
+const bool nonzero_registered = (nonzero_stub.set(DeviceType::CPU, cpu_nonzero), true);
+}  // namespace
+
+Tensor nonzero(const Tensor& self) {
+  Tensor mask;
+  {
+    GradModeGuard no_grad(false);
+    mask = contiguous(self.dtype() == ScalarType::Bool ? self : binary(BinaryOp::Ne, self, Scalar(int64_t(0))));
+  }
+  return nonzero_stub[self.device()](mask);
+}
+
+std::vector<Tensor> nonzero_tuple(const Tensor& self) {
+  const Tensor x = self.dim() == 0 ? reshape(self, {1}) : self;
+  const Tensor nz = nonzero(x);
+  std::vector<Tensor> out;
+  for (int64_t d = 0; d < x.dim(); ++d) out.push_back(contiguous(select(nz, 1, d)));
   return out;
 }
 

@@ -151,7 +151,13 @@ struct TensorIndex {
   Tensor tensor;
 };
 EMBER_API Tensor index(const Tensor& self, const std::vector<TensorIndex>& indices);
-EMBER_API void index_put_(Tensor& self, const std::vector<TensorIndex>& indices, const Operand& value);
+// self[indices] = value, or += value with accumulate (repeated positions add up).
+EMBER_API void index_put_(Tensor& self, const std::vector<TensorIndex>& indices, const Operand& value,
+                          bool accumulate = false);
+// Tensor.index_put_(indices, values, accumulate) and index_put: tensor indices only, values in self's dtype.
+EMBER_API Tensor& index_put_(Tensor& self, const std::vector<Tensor>& indices, const Tensor& values, bool accumulate);
+EMBER_API Tensor index_put(const Tensor& self, const std::vector<Tensor>& indices, const Tensor& values,
+                           bool accumulate);
 EMBER_API Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index);
 EMBER_API Tensor gather(const Tensor& self, int64_t dim, const Tensor& index);
 EMBER_API Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Operand& src,
@@ -162,6 +168,8 @@ EMBER_API Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& inde
 EMBER_API Tensor masked_fill(const Tensor& self, const Tensor& mask, const Operand& value);
 EMBER_API Tensor& masked_fill_(Tensor& self, const Tensor& mask, const Operand& value);
 EMBER_API Tensor nonzero(const Tensor& self);
+// nonzero(as_tuple=True) (and where(cond)): one index tensor per dim; a 0-d tensor counts as 1-d, as in PyTorch.
+EMBER_API std::vector<Tensor> nonzero_tuple(const Tensor& self);
 EMBER_API Tensor masked_select(const Tensor& self, const Tensor& mask);
 
 // ---- linalg.cpp -----------------------------------------------------------------------

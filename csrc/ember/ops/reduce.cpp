@@ -243,10 +243,50 @@ void cpu_extreme(const Tensor& x, bool outer, int64_t M, int64_t R, bool is_max,
   });
 }
 
+void cpu_prod(const Tensor& x, bool outer, int64_t M, int64_t R, const Tensor& out) {
+  EMBER_DISPATCH_NUMERIC(x.dtype(), "prod", [&] {
+    fold_kernel<scalar_t>(x, outer ? Layout::Outer : Layout::Inner, M, R, scalar_t(1), out.data_ptr<scalar_t>(),
+                          [](scalar_t a, scalar_t b) { return scalar_t(a * b); });
+  });
+}
+
+// In-place running sums along the middle dim of a contiguous (outer, n, inner) x: each column's additions in
+// order, inner columns side by side (they vectorize).
+// Prefix sums along n of p seen as (outer, n, inner), in place, the running sums kept in Acc and
+// each prefix rounded to T.
+template <typename T, typename Acc>
+void scan_in_place(T* p, int64_t outer, int64_t n, int64_t inner) {
+  parallel_for(0, outer, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(n * inner, 1)), [&](int64_t o0, int64_t o1) {
+    std::vector<Acc> running(static_cast<size_t>(inner));
+    for (int64_t o = o0; o < o1; ++o) {
+      std::fill(running.begin(), running.end(), Acc(0));
+      for (int64_t i = 0; i < n; ++i) {
+        T* row = p + (o * n + i) * inner;
+        for (int64_t k = 0; k < inner; ++k) row[k] = T(running[size_t(k)] += Acc(row[k]));
+      }
+    }
+  });
+}
+
+// PyTorch's CPU cumsum keeps the running sum in its accumulation type: double for float32.
+void cpu_cumsum(const Tensor& x, int64_t outer, int64_t n, int64_t inner) {
+  EMBER_DISPATCH_NUMERIC(x.dtype(), "cumsum", [&] {
+    using acc_t = std::conditional_t<std::is_same_v<scalar_t, float>, double, scalar_t>;
+    scan_in_place<scalar_t, acc_t>(x.data_ptr<scalar_t>(), outer, n, inner);
+  });
+}
+
 }  // namespace
 DispatchStub<ExtremeFn> extreme_stub("max/min");
+DispatchStub<SumFn> prod_stub("prod");
+DispatchStub<CumsumFn> cumsum_stub("cumsum");
 namespace {
-const bool extreme_registered = (extreme_stub.set(DeviceType::CPU, cpu_extreme), true);
+const bool extreme_registered = [] {
+  extreme_stub.set(DeviceType::CPU, cpu_extreme);
+  prod_stub.set(DeviceType::CPU, cpu_prod);
+  cumsum_stub.set(DeviceType::CPU, cpu_cumsum);
+  return true;
+}();
 
 Tensor finish_shape(Tensor out, const ReducePlan& p, bool keepdim) {
   return make_view(out, keepdim ? p.out_shape : p.out_shape_squeezed,
@@ -316,10 +356,7 @@ Tensor prod_impl(const Tensor& self, const Dims& dims, bool keepdim, std::option
     fill_(out, Scalar(int64_t(1)));
   } else {
     auto [x, layout] = arrange(src, p);
-    EMBER_DISPATCH_NUMERIC(ot, "prod", [&] {
-      fold_kernel<scalar_t>(x, layout, p.M, p.R, scalar_t(1), out.data_ptr<scalar_t>(),
-                            [](scalar_t a, scalar_t b) { return scalar_t(a * b); });
-    });
+    prod_stub[self.device()](x, layout == Layout::Outer, p.M, p.R, out);
   }
   return finish_shape(out, p, keepdim);
 }
@@ -727,29 +764,20 @@ namespace {
 Tensor cumsum_impl(const Tensor& self, int64_t dim, std::optional<ScalarType> dtype) {
   ScalarType ot = sum_dtype(self.dtype(), dtype);
   if (self.dim() == 0) return to_dtype(self, ot, true);
-  // Scan rows of a copy with `dim` moved innermost, then move it back. The
-  // running sum is kept in PyTorch's CPU accumulation type, each prefix
-  // rounded to the output: double for float32, float for float16/bfloat16
-  // (whose scan runs on float32 values, rounded at the end).
+  // Scanned in place in a contiguous copy, seen as (outer, n, inner) around `dim`. float16/bfloat16
+  // scan their float32 values, rounded at the end: PyTorch's CPU kernel keeps their running sum in float.
   const bool reduced = is_reduced_float(ot);
-  Tensor x = clone(to_dtype(transpose(self, dim, -1), reduced ? ScalarType::Float32 : ot));
-  const int64_t n = x.sizes().back(), rows = n == 0 ? 0 : x.numel() / n;
-  EMBER_DISPATCH_NUMERIC(x.dtype(), "cumsum", [&] {
-    using acc_t = std::conditional_t<std::is_same_v<scalar_t, float>, double, scalar_t>;
-    scalar_t* p = x.data_ptr<scalar_t>();
-    for (int64_t r = 0; r < rows; ++r) {
-      scalar_t* row = p + r * n;
-      if (reduced) {
-        float running = 0;
-        for (int64_t i = 0; i < n; ++i) row[i] = scalar_t(running += float(row[i]));
-      } else {
-        acc_t running = 0;
-        for (int64_t i = 0; i < n; ++i) row[i] = scalar_t(running += acc_t(row[i]));
-      }
-    }
-  });
-  Tensor out = contiguous(transpose(x, dim, -1));
-  return reduced ? to_dtype(out, ot) : out;
+  Tensor x = to_dtype(self, reduced ? ScalarType::Float32 : ot, true);
+  if (!x.is_contiguous()) x = contiguous(x);
+  const int64_t n = self.sizes()[dim];
+  int64_t inner = 1;
+  for (int64_t d = dim + 1; d < self.dim(); ++d) inner *= self.sizes()[d];
+  if (x.numel() > 0 && n > 1) {
+    const int64_t outer = x.numel() / (n * inner);
+    if (reduced && x.device().is_cpu()) scan_in_place<float, float>(x.data_ptr<float>(), outer, n, inner);
+    else cumsum_stub[self.device()](x, outer, n, inner);
+  }
+  return reduced ? to_dtype(x, ot) : x;
 }
 }  // namespace
 

@@ -6,6 +6,7 @@
 #include "ember/autograd/autograd.h"
 #include "ember/autograd/functions.h"
 #include "ember/ops/elementwise.h"
+#include "ember/ops/stubs.h"
 
 namespace ember {
 
@@ -576,13 +577,10 @@ Tensor flip(const Tensor& self, const Dims& dims) {
 }
 
 namespace {
-Tensor triangle(const Tensor& self, int64_t diagonal, bool lower) {
-  EMBER_CHECK(self.dim() >= 2, lower ? "tril" : "triu", ": input tensor must have at least 2 dimensions");
-  Tensor out = contiguous(clone(self));
-  const int64_t rows = self.sizes()[self.dim() - 2], cols = self.sizes()[self.dim() - 1];
-  const int64_t batches = rows * cols == 0 ? 0 : out.numel() / (rows * cols);
-  EMBER_DISPATCH_ALL_AND_HALF(out.dtype(), lower ? "tril" : "triu", [&] {
-    scalar_t* p = out.data_ptr<scalar_t>();
+void cpu_triangle(const Tensor& x, int64_t rows, int64_t cols, int64_t diagonal, bool lower) {
+  const int64_t batches = x.numel() / (rows * cols);
+  EMBER_DISPATCH_ALL_AND_HALF(x.dtype(), lower ? "tril" : "triu", [&] {
+    scalar_t* p = x.data_ptr<scalar_t>();
     for (int64_t b = 0; b < batches; ++b)
       for (int64_t i = 0; i < rows; ++i)
         for (int64_t j = 0; j < cols; ++j) {
@@ -590,6 +588,17 @@ Tensor triangle(const Tensor& self, int64_t diagonal, bool lower) {
           if (!keep) p[(b * rows + i) * cols + j] = scalar_t(0);
         }
   });
+}
+}  // namespace
+DispatchStub<TriangleFn> triangle_stub("tril/triu");
+namespace {
+const bool triangle_registered = (triangle_stub.set(DeviceType::CPU, cpu_triangle), true);
+
+Tensor triangle(const Tensor& self, int64_t diagonal, bool lower) {
+  EMBER_CHECK(self.dim() >= 2, lower ? "tril" : "triu", ": input tensor must have at least 2 dimensions");
+  Tensor out = contiguous(clone(self));
+  const int64_t rows = self.sizes()[self.dim() - 2], cols = self.sizes()[self.dim() - 1];
+  if (out.numel() > 0) triangle_stub[self.device()](out, rows, cols, diagonal, lower);
   return out;
 }
 }  // namespace

@@ -25,7 +25,13 @@ using FillFn = void (*)(const Tensor& self, Scalar value);
 // out[i] = start + i * step (out contiguous, 1-D, numeric).
 using ArangeFn = void (*)(const Tensor& out, Scalar start, Scalar step);
 // out[M] = row sums of x, x contiguous (M, R) (outer == false) or (R, M) (outer == true); x and out share a dtype.
+// prod_stub: the same with products.
 using SumFn = void (*)(const Tensor& x, bool outer, int64_t M, int64_t R, const Tensor& out);
+// Running sums, in place, along the middle dim of a contiguous x seen as (outer, n, inner); numeric dtypes.
+using CumsumFn = void (*)(const Tensor& x, int64_t outer, int64_t n, int64_t inner);
+// Zeros the elements of a contiguous x, seen as batches of (rows, cols) matrices, outside the triangle
+// col - row <= diagonal (lower) or col - row >= diagonal (upper); any dtype.
+using TriangleFn = void (*)(const Tensor& x, int64_t rows, int64_t cols, int64_t diagonal, bool lower);
 // out = a @ b for 2-D a (m, k), b (k, n) or 3-D batches; out contiguous, float dtypes or ints.
 using GemmFn = void (*)(const Tensor& a, const Tensor& b, const Tensor& out);
 // softmax (log == false) or log_softmax of each of `rows` contiguous rows of n values; x and out contiguous, float.
@@ -40,10 +46,23 @@ using NllFn = double (*)(const Tensor& in, const Tensor& target, const Tensor& w
 using ExtremeFn = void (*)(const Tensor& x, bool outer, int64_t M, int64_t R, bool is_max, const Tensor& values,
                            const Tensor& idx);
 // gather (operands: out, src, index) or scatter (operands: dst, values, index); the src/dst view has stride 0
-// along `dim`, where the int64 index selects (size, stride_bytes: that dim's). Out-of-range indices raise.
+// along `dim`, where the int64 index selects (size, stride_bytes: that dim's). Out-of-range indices raise; size < 0
+// says the caller has checked them (no check, and on a GPU no wait for the kernel).
 enum class IndexMode { Gather, Scatter, ScatterAdd, ScatterMul };
 using GatherScatterFn = void (*)(IndexMode mode, const StridedLoop& loop, ScalarType dtype, int64_t dim, int64_t size,
                                  int64_t stride_bytes);
+// Advanced indexing's element offsets (index.cpp): offsets[i] = sum_j wrap_j(indices[j][i]) * dims[j].stride, for
+// int64 `indices` as contiguous as `offsets` (int64) and of its numel; wrap_j(v) = v < 0 ? v + size_j : v. An index
+// outside [-size_j, size_j) raises IndexError("index v is out of bounds for dimension dims[j].dim with size size_j");
+// in_range says none can be (indices from nonzero): a GPU then need not wait for the kernel.
+struct IndexDim {
+  int64_t size, stride, dim;
+};
+using IndexOffsetsFn = void (*)(const std::vector<Tensor>& indices, const std::vector<IndexDim>& dims, bool in_range,
+                                const Tensor& offsets);
+// nonzero: the (n, mask.dim()) int64 coordinates of a contiguous bool mask's true elements, in row-major order, on
+// the mask's device.
+using NonzeroFn = Tensor (*)(const Tensor& mask);
 // Fills contiguous `self` from the device's own generator: Uniform in [a, b), Normal (mean a, std b), or
 // Bernoulli (p = a; self bool). Devices other than the CPU only (the CPU draws reproduce PyTorch's, random.cpp).
 enum class RandomOp { Uniform, Normal, Bernoulli };
@@ -93,11 +112,16 @@ extern EMBER_API DispatchStub<CopyFn> copy_stub;
 extern EMBER_API DispatchStub<FillFn> fill_stub;
 extern EMBER_API DispatchStub<ArangeFn> arange_stub;
 extern EMBER_API DispatchStub<SumFn> sum_stub;
+extern EMBER_API DispatchStub<SumFn> prod_stub;
+extern EMBER_API DispatchStub<CumsumFn> cumsum_stub;
+extern EMBER_API DispatchStub<TriangleFn> triangle_stub;
 extern EMBER_API DispatchStub<GemmFn> gemm_stub;
 extern EMBER_API DispatchStub<SoftmaxFn> softmax_stub;
 extern EMBER_API DispatchStub<NllFn> nll_stub;
 extern EMBER_API DispatchStub<ExtremeFn> extreme_stub;
 extern EMBER_API DispatchStub<GatherScatterFn> gather_scatter_stub;
+extern EMBER_API DispatchStub<IndexOffsetsFn> index_offsets_stub;
+extern EMBER_API DispatchStub<NonzeroFn> nonzero_stub;
 extern EMBER_API DispatchStub<RandomFn> random_stub;
 extern EMBER_API DispatchStub<ConvFn> conv_stub;
 extern EMBER_API DispatchStub<ConvFn> conv_input_stub;

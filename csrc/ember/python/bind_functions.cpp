@@ -247,12 +247,7 @@ void bind_functions(py::module_& m) {
   }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none(),
      py::arg("out") = py::none());
   m.def("where", [](const Tensor& c, py::handle a, py::handle b, py::handle out) -> py::object {
-    if (a.is_none() && b.is_none()) {  // where(cond) is nonzero(cond, as_tuple=True)
-      Tensor nz = nonzero(c);
-      py::tuple r(c.dim());
-      for (int64_t d = 0; d < c.dim(); ++d) r[d] = py::cast(contiguous(select(nz, 1, d)));
-      return r;
-    }
+    if (a.is_none() && b.is_none()) return py::tuple(py::cast(nonzero_tuple(c)));  // nonzero(cond, as_tuple=True)
     return py::cast(maybe_out(where(c, to_operand(a, "where"), to_operand(b, "where")), out, "where"));
   }, py::arg("condition"), py::arg("input") = py::none(), py::arg("other") = py::none(), py::kw_only(),
      py::arg("out") = py::none());

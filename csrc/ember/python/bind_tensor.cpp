@@ -78,6 +78,26 @@ std::vector<TensorIndex> parse_index(py::handle key) {
   return out;
 }
 
+// index_put's indices: a tuple or list of tensors (PyTorch's TypeError for anything else in it).
+std::vector<Tensor> index_tensors(py::handle seq) {
+  std::vector<Tensor> out;
+  for (py::handle h : py::reinterpret_borrow<py::sequence>(seq)) {
+    if (!is_tensor(h))
+      throw py::type_error("expected Tensor as element " + std::to_string(out.size()) + " in argument 0, but got " +
+                           std::string(py::str(py::type::of(h).attr("__name__"))));
+    out.push_back(as_tensor_unchecked(h));
+  }
+  return out;
+}
+
+// index_put's values: a tensor (PyTorch's TypeError otherwise).
+Tensor values_tensor(py::handle h, const char* op) {
+  if (!is_tensor(h))
+    throw py::type_error(std::string(op) + "(): argument 'values' (position 2) must be Tensor, not " +
+                         std::string(py::str(py::type::of(h).attr("__name__"))));
+  return as_tensor_unchecked(h);
+}
+
 Operand value_operand(py::handle v) {
   Operand o{Scalar()};
   if (try_operand(v, o)) return o;
@@ -261,6 +281,12 @@ void bind_tensor(py::module_& m) {
   cls.def("__setitem__", [](Tensor& t, py::handle key, py::handle value) {
     index_put_(t, parse_index(key), value_operand(value));
   });
+  cls.def("index_put_", [](Tensor& t, py::handle indices, py::handle values, bool accumulate) -> Tensor& {
+    return index_put_(t, index_tensors(indices), values_tensor(values, "index_put_"), accumulate);
+  }, py::arg("indices"), py::arg("values"), py::arg("accumulate") = false);
+  cls.def("index_put", [](const Tensor& t, py::handle indices, py::handle values, bool accumulate) {
+    return index_put(t, index_tensors(indices), values_tensor(values, "index_put"), accumulate);
+  }, py::arg("indices"), py::arg("values"), py::arg("accumulate") = false);
   cls.def("index_select", &index_select, py::arg("dim"), py::arg("index"));
   cls.def("gather", &gather, py::arg("dim"), py::arg("index"));
   cls.def("scatter", [](const Tensor& t, int64_t dim, const Tensor& index, py::handle src, py::handle value,
@@ -279,11 +305,7 @@ void bind_tensor(py::module_& m) {
   }, py::arg("dim"), py::arg("index"), py::arg("src"));
   cls.def("masked_select", &masked_select, py::arg("mask"));
   cls.def("nonzero", [](const Tensor& t, bool as_tuple) -> py::object {
-    Tensor nz = nonzero(t);
-    if (!as_tuple) return py::cast(nz);
-    py::tuple out(t.dim());
-    for (int64_t d = 0; d < t.dim(); ++d) out[d] = py::cast(contiguous(select(nz, 1, d)));
-    return out;
+    return as_tuple ? py::object(py::tuple(py::cast(nonzero_tuple(t)))) : py::cast(nonzero(t));
   }, py::kw_only(), py::arg("as_tuple") = false);
 
   // ---- in-place fills and copies ----

@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 
 from .. import _C
-from .._creation import arange, empty_like, tensor as _tensor
+from .._creation import arange, empty_like, ones, tensor as _tensor, zeros
 from ..amp.autocast_mode import _float32
 from ..autograd.function import Function
 from ..autograd.grad_mode import no_grad
@@ -266,11 +266,12 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     if sparse:
         raise NotImplementedError("sparse gradients (Embedding(sparse=True)) are not supported by ember")
     flat = input.reshape(-1)
-    idx = np.asarray(flat)
-    if idx.size and (idx.min() < 0 or idx.max() >= weight.size(0)):
-        raise IndexError("index out of range in self")
+    if flat.numel():
+        lo, hi = _index_range(flat)
+        if lo < 0 or hi >= weight.size(0):
+            raise IndexError("index out of range in self")
     if max_norm is not None:
-        _embedding_renorm_(weight, idx, max_norm, norm_type)
+        _embedding_renorm_(weight, flat, max_norm, norm_type)
     out = weight.index_select(0, flat).reshape(tuple(input.shape) + (weight.size(1),))
     if not (weight.requires_grad and _C.is_grad_enabled()):
         return out
@@ -279,20 +280,29 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
         keep = (input != padding_idx).unsqueeze(-1)
         out = _C.where(keep, out, out.detach())
     if scale_grad_by_freq:
-        counts = np.bincount(idx, minlength=weight.size(0))[idx].astype(np.float64)
-        scale = _tensor(1.0 / counts, dtype=out.dtype).reshape(tuple(input.shape) + (1,))
+        # each looked-up row's gradient divided by how often the batch looks it up (a scatter_add count)
+        with no_grad():
+            hits = ones(flat.shape, dtype=_C.float64, device=flat.device)
+            counts = zeros(weight.size(0), dtype=_C.float64, device=flat.device).scatter_add(0, flat, hits)
+            scale = (1.0 / counts.index_select(0, flat)).to(out.dtype).reshape(tuple(input.shape) + (1,))
         out.register_hook(lambda g: g * scale)
     return out
 
 
+def _index_range(indices):
+    """(min, max) of a non-empty integer tensor as Python ints: one read-back on any device."""
+    lo, hi = _C.stack([indices.amin(), indices.amax()]).tolist()
+    return lo, hi
+
+
 def _embedding_renorm_(weight, indices, max_norm, norm_type):
-    # rows that are looked up and whose norm exceeds max_norm are scaled in place to max_norm
+    # rows that are looked up and whose norm exceeds max_norm are scaled in place to max_norm; a row looked up
+    # several times is computed and written once per lookup, the same values each time
     with no_grad():
-        rows_idx = _tensor(np.unique(indices), dtype=_C.int64)
-        rows = weight.index_select(0, rows_idx)
+        rows = weight.index_select(0, indices)
         norms = rows.norm(norm_type, dim=1, keepdim=True)
         scale = _C.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
-        weight[rows_idx] = rows * scale
+        weight.scatter_(0, indices.unsqueeze(1).expand(-1, weight.size(1)), rows * scale)
 
 
 # ---- normalization ----
@@ -368,19 +378,18 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
 def one_hot(tensor, num_classes=-1):
     if tensor.dtype != _C.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
-    values = np.asarray(tensor)
-    if values.size == 0:
+    if tensor.numel() == 0:
         if num_classes <= 0:
             raise RuntimeError("Can not infer total number of classes from empty tensor.")
     else:
-        if values.min() < 0:
+        lo, hi = _index_range(tensor)
+        if lo < 0:
             raise RuntimeError("Class values must be non-negative.")
-        hi = int(values.max())
         if num_classes == -1:
             num_classes = hi + 1
         elif hi >= num_classes:
             raise RuntimeError("Class values must be smaller than num_classes.")
-    return (tensor.unsqueeze(-1) == arange(num_classes)).long()
+    return (tensor.unsqueeze(-1) == arange(num_classes, device=tensor.device)).long()
 
 
 def pad(input, pad, mode="constant", value=None):
