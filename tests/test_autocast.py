@@ -141,3 +141,52 @@ def test_no_warning_when_unused():
         warnings.simplefilter("error")
         with ember.autocast("cpu"):
             pass
+
+
+def test_weight_casts_are_cached_until_the_outermost_region_exits():
+    # PyTorch's cast cache: a weight (float32 leaf requiring grad) is cast once
+    # per outermost autocast region. torch 2.13 shows the consequence for a
+    # training loop wrapped whole in autocast: the SGD steps change the float32
+    # weights, but the forward keeps using the first cast, so the loss repeats.
+    ember.manual_seed(0)
+    m = nn.Linear(4, 3)
+    x = ember.randn(8, 4)
+    w0, b0 = m.weight.detach().numpy().copy(), m.bias.detach().numpy().copy()
+    opt = ember.optim.SGD(m.parameters(), lr=0.5)
+    # NumPy reference of the first forward: bf16 operands, float32 GEMM rounded to bf16
+    out = bf16_round(bf16_round(x.numpy()).astype(np.float64) @ bf16_round(w0).astype(np.float64).T
+                     + bf16_round(b0))
+    expected = np.mean(out.astype(np.float64) ** 2)
+
+    def run(cache_enabled):
+        losses = []
+        with ember.autocast("cpu", dtype=BF16, cache_enabled=cache_enabled):
+            for _ in range(3):
+                loss = m(x).float().pow(2).mean()
+                losses.append(loss.item())
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+        return losses
+
+    cached = run(None)
+    assert cached[0] == cached[1] == cached[2]
+    assert cached[0] == pytest.approx(expected, rel=1e-6)
+    assert m.weight.grad is not None and not np.array_equal(m.weight.detach().numpy(), w0)
+    uncached = run(False)  # a new region: new casts of the updated weights, then one per call
+    assert uncached[0] != cached[0] and uncached[1] != uncached[0]
+
+
+def test_cache_state_functions():
+    assert ember.is_autocast_cache_enabled()
+    lin = nn.Linear(2, 2)
+    with ember.autocast("cpu"):
+        a = lin(ember.ones(1, 2))
+        with ember.autocast("cpu"):  # a nested region shares the outer cache
+            b = lin(ember.ones(1, 2))
+        assert a.dtype == b.dtype == BF16
+        ember.set_autocast_cache_enabled(False)
+        assert not ember.is_autocast_cache_enabled()
+    assert ember.is_autocast_cache_enabled()  # restored on exit
+    assert ember.autocast_increment_nesting() == 1 and ember.autocast_decrement_nesting() == 0
+    ember.clear_autocast_cache()

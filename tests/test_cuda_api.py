@@ -119,6 +119,19 @@ def test_cpu_keeps_working_after_a_failed_cuda_request():
     assert (x * 2).sum().item() == 12.0
 
 
+@no_gpu
+def test_pinned_memory_needs_a_gpu():
+    # torch 2.13 without an accelerator: is_pinned() is False, pin_memory() raises, a DataLoader warns
+    x = ember.ones(3)
+    assert x.is_pinned() is False
+    with pytest.raises(RuntimeError, match="Cannot access accelerator device when none is available."):
+        x.pin_memory()
+    from ember.utils.data import DataLoader, TensorDataset
+    with pytest.warns(UserWarning, match="'pin_memory' argument is set as true but no accelerator is found"):
+        batches = list(DataLoader(TensorDataset(ember.arange(6.0)), batch_size=4, pin_memory=True))
+    assert [b[0].tolist() for b in batches] == [[0.0, 1.0, 2.0, 3.0], [4.0, 5.0]]
+
+
 def test_empty_cache_without_initialization_is_harmless():
     ember.cuda.empty_cache()
 

@@ -336,6 +336,21 @@ def test_gradient_flows_back_across_devices():
     np.testing.assert_array_equal(w.grad.numpy(), [2.0, 2.0, 2.0])
 
 
+def test_pinned_memory():
+    x = ember.arange(12.0).reshape(3, 4).t()  # a strided source: the pinned copy is contiguous
+    p = x.pin_memory()
+    assert p.is_pinned() and not x.is_pinned() and p.device.type == "cpu" and p.is_contiguous()
+    np.testing.assert_array_equal(p.numpy(), x.numpy())
+    assert p.pin_memory() is p  # already pinned
+    np.testing.assert_array_equal(p.cuda(non_blocking=True).cpu().numpy(), x.numpy())
+    with pytest.raises(RuntimeError, match="only dense CPU tensors can be pinned"):
+        ember.ones(2, device="cuda").pin_memory()
+    from ember.utils.data import DataLoader, TensorDataset
+    loader = DataLoader(TensorDataset(ember.arange(6.0), ember.arange(6)), batch_size=4, pin_memory=True)
+    for xb, yb in loader:
+        assert xb.is_pinned() and yb.is_pinned()
+
+
 def test_module_to_moves_parameters_and_buffers():
     model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
     params = list(model.parameters())
@@ -1105,6 +1120,33 @@ def test_events_time_work_and_streams_order_it():
     assert ember.cuda.current_stream() != s
     s.synchronize()
     assert y.item() > 0
+    other = ember.cuda.Stream()
+    other.wait_stream(s)  # an event recorded on s, waited for on other
+    other.wait_event(ember.cuda.Event())  # never recorded: nothing to wait for
+    other.synchronize()
+    ember.cuda.default_stream().synchronize()
+    assert ember.cuda.default_stream().query() in (True, False)
+
+
+def test_allocator_record_stream_and_stream_destroy():
+    # a block used on a side stream is reused only after that stream's work; destroying a stream frees its cache
+    s = ember.cuda.Stream()
+    x = ember.ones(1 << 20, device=DEV)
+    with ember.cuda.stream(s):
+        y = (x * 2).sum()
+    x.record_stream(s)
+    del x
+    z = ember.zeros(1 << 20, device=DEV)  # may not take x's block while s could still read it
+    s.synchronize()
+    assert y.item() == 2.0 * (1 << 20) and z.sum().item() == 0.0
+    with ember.cuda.stream(s):
+        w = ember.empty(1 << 20, device=DEV)
+    del w
+    reserved = ember.cuda.memory_reserved()
+    del s  # its cached block goes back to the driver
+    assert ember.cuda.memory_reserved() < reserved
+    with pytest.raises(RuntimeError, match="record_stream: expected a CUDA tensor"):
+        ember.ones(2).record_stream(ember.cuda.current_stream())
 
 
 def test_device_queries():

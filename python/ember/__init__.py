@@ -25,7 +25,8 @@ from ._functional import *  # noqa: F401,F403
 from . import autograd
 from . import optim
 from .amp import autocast
-from ._C import is_autocast_enabled, get_autocast_dtype
+from ._C import (is_autocast_enabled, get_autocast_dtype, is_autocast_cache_enabled, set_autocast_cache_enabled,
+                 clear_autocast_cache, autocast_increment_nesting, autocast_decrement_nesting)
 from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled, inference_mode
 from ._functional import __all__ as _functional_all
 

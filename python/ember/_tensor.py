@@ -211,6 +211,35 @@ def _t_cpu(self, memory_format=None):
 
 
 @_method
+def _t_pin_memory(self, device=None):
+    """A copy in page-locked host memory (self if already pinned); needs a CUDA device, as in PyTorch."""
+    from . import cuda
+    if not cuda.is_available():
+        raise RuntimeError("Cannot access accelerator device when none is available.")
+    if self.device.type != "cpu":
+        raise RuntimeError(f"cannot pin '{self.type()}' only dense CPU tensors can be pinned")
+    cuda._lazy_init()
+    return cuda._lib.pin_memory(self)
+
+
+@_method
+def _t_is_pinned(self, device=None):
+    from . import cuda
+    return self.device.type == "cpu" and cuda.is_available() and cuda._lib.is_pinned(self)
+
+
+@_method
+def _t_record_stream(self, stream):
+    """Marks this CUDA tensor as used by `stream`: once freed, its memory is reused only after the work queued on
+    `stream` so far (PyTorch's record_stream)."""
+    from . import cuda
+    if self.device.type != "cuda":
+        raise RuntimeError(f"record_stream: expected a CUDA tensor, got one on {self.device}")
+    cuda._lazy_init()
+    cuda._lib.record_stream(self, stream.cuda_stream)
+
+
+@_method
 def _t_cuda(self, device=None, non_blocking=False, memory_format=None):
     return self.to("cuda" if device is None else device if not isinstance(device, int) else f"cuda:{device}")
 

@@ -3,9 +3,13 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <cstdlib>
 #include <exception>
+#include <fstream>
 #include <memory>
 #include <mutex>
+#include <set>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -117,7 +121,38 @@ class ThreadPool {
   bool stopping_ = false;
 };
 
-int default_threads() { return std::max(1u, std::thread::hardware_concurrency()); }
+// PyTorch's default intra-op thread count, which ember follows because the
+// way a sum or an arange is split changes its last bits: OMP_NUM_THREADS (or
+// MKL_NUM_THREADS) when set, else the machine's physical cores (not its
+// hyper-threads).
+int positive_env(const char* name) {
+  const char* v = std::getenv(name);
+  if (!v) return 0;
+  char* end = nullptr;
+  const long n = std::strtol(v, &end, 10);
+  return end != v && *end == '\0' && n > 0 && n < 1 << 20 ? int(n) : 0;
+}
+
+int physical_cores() {
+  std::set<std::pair<int, int>> cores;  // (package, core) of each CPU in /sys
+  for (int cpu = 0;; ++cpu) {
+    const std::string dir = "/sys/devices/system/cpu/cpu" + std::to_string(cpu) + "/topology/";
+    std::ifstream package(dir + "physical_package_id"), core(dir + "core_id");
+    int p, c;
+    if (!(package >> p) || !(core >> c)) break;
+    cores.emplace(p, c);
+  }
+  return int(cores.size());
+}
+
+int default_threads() {
+  if (int n = positive_env("MKL_NUM_THREADS")) return n;
+  if (int n = positive_env("OMP_NUM_THREADS")) return n;
+  const int logical = int(std::thread::hardware_concurrency());
+  const int physical = physical_cores();
+  if (physical > 0 && (logical <= 0 || physical < logical)) return physical;
+  return std::max(1, logical);
+}
 
 ThreadPool& pool() {
   static auto* p = new ThreadPool(default_threads());  // leaked: workers must outlive statics

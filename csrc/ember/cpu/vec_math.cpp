@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "ember/cpu/clones.h"
+#include "ember/ops/cascade_sum.h"
 
 namespace ember {
 namespace vec {
@@ -88,22 +89,14 @@ EMBER_CLONES void tanh_f32(const float* x, float* y, int64_t n) {
       if (x[i] != x[i]) y[i] = x[i];
 }
 
-EMBER_CLONES double sum_f32(const float* x, int64_t n) {
-  // Blocks of 4096 summed in float across 32 lanes, blocks added in double.
-  constexpr int64_t kBlock = 4096;
-  double total = 0;
-  for (int64_t b = 0; b < n; b += kBlock) {
-    const int64_t m = n - b < kBlock ? n - b : kBlock;
-    float lanes[32] = {};
-    int64_t i = 0;
-    for (; i + 32 <= m; i += 32)
-      for (int j = 0; j < 32; ++j) lanes[j] += x[b + i + j];
-    float block = 0;
-    for (; i < m; ++i) block += x[b + i];
-    for (int j = 0; j < 32; ++j) block += lanes[j];
-    total += block;
-  }
-  return total;
+// Adds only (no multiplies to fuse), so every clone gives the same bits.
+EMBER_CLONES float sum_f32(const float* x, int64_t n) { return cascade::inner_sum(x, n); }
+EMBER_CLONES double sum_f64(const double* x, int64_t n) { return cascade::inner_sum(x, n); }
+EMBER_CLONES void column_sums_f32(const float* x, int64_t R, int64_t cols, int64_t ld, float* out) {
+  cascade::column_sums(x, R, cols, ld, out);
+}
+EMBER_CLONES void column_sums_f64(const double* x, int64_t R, int64_t cols, int64_t ld, double* out) {
+  cascade::column_sums(x, R, cols, ld, out);
 }
 
 }  // namespace vec

@@ -2,9 +2,12 @@
 // free lists and serve later requests of the same size class, so that steady
 // training steps make no cudaMalloc/cudaFree calls (each of which synchronizes
 // the device). A block is only reused on the stream it was allocated on, where
-// stream order makes reuse safe without events. On cudaMalloc failure the
+// stream order makes reuse safe without events. A block also used on other
+// streams (Tensor.record_stream, as in PyTorch) waits, once freed, for events
+// recorded on those streams before it is reused. On cudaMalloc failure the
 // cache is released and the allocation retried once; a second failure is
 // ember.cuda.OutOfMemoryError.
+#include <algorithm>
 #include <array>
 #include <map>
 #include <mutex>
@@ -66,6 +69,7 @@ class CudaCachingAllocator final : public Allocator {
     cudaStream_t stream = current_stream(dev);
     {
       std::lock_guard<std::mutex> lock(mutex_);
+      if (!pending_.empty()) collect_pending(false);
       auto it = free_.find(Key{dev, stream, size});
       if (it != free_.end() && !it->second.empty()) {
         void* p = it->second.back();
@@ -94,7 +98,7 @@ class CudaCachingAllocator final : public Allocator {
                       " is allocated by ember, and ", format_bytes(size_t(s.reserved - s.allocated)),
                       " is reserved by ember but unallocated."));
     }
-    EMBER_CUDA_CHECK(err);
+    if (err != cudaSuccess) throw_cuda_error(err, "cudaMalloc");
     std::lock_guard<std::mutex> lock(mutex_);
     stats_[dev].reserved += int64_t(size);
     note_alloc(p, Block{size, dev, stream});
@@ -109,11 +113,53 @@ class CudaCachingAllocator final : public Allocator {
     const Block b = it->second;
     live_.erase(it);
     stats_[b.device].allocated -= int64_t(b.size);
-    free_[Key{b.device, b.stream, b.size}].push_back(ptr);  // no CUDA call: safe at exit too
+    if (b.other_streams.empty()) {
+      free_[Key{b.device, b.stream, b.size}].push_back(ptr);  // no CUDA call: safe at exit too
+      return;
+    }
+    // Used on other streams too: reusable once their work queued so far is done.
+    Pending wait{ptr, b, {}};
+    DeviceGuard guard(b.device);
+    for (cudaStream_t other : b.other_streams) {
+      cudaEvent_t e;
+      if (cudaEventCreateWithFlags(&e, cudaEventDisableTiming) != cudaSuccess) break;
+      wait.events.push_back(e);
+      if (cudaEventRecord(e, other) != cudaSuccess) (void)cudaStreamSynchronize(other);
+    }
+    (void)cudaGetLastError();
+    pending_.push_back(std::move(wait));
+  }
+
+  // Tensor.record_stream: the block at `ptr` is used on `stream` too.
+  void record_stream(void* ptr, cudaStream_t stream) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = live_.find(ptr);
+    if (it == live_.end()) return;  // memory ember did not allocate (DLPack): nothing to track
+    Block& b = it->second;
+    if (stream != b.stream && std::find(b.other_streams.begin(), b.other_streams.end(), stream) == b.other_streams.end())
+      b.other_streams.push_back(stream);
+  }
+
+  // A stream about to be destroyed: its queued work finishes, then its cached blocks are freed (a later
+  // stream may get the same handle).
+  void release_stream(int device, cudaStream_t stream) {
+    DeviceGuard guard(device);
+    EMBER_CUDA_CHECK(cudaStreamSynchronize(stream));
+    std::lock_guard<std::mutex> lock(mutex_);
+    collect_pending(true);
+    for (auto it = free_.begin(); it != free_.end();) {
+      if (std::get<0>(it->first) != device || std::get<1>(it->first) != stream) { ++it; continue; }
+      for (void* p : it->second) {
+        (void)cudaFree(p);
+        stats_[device].reserved -= int64_t(std::get<2>(it->first));
+      }
+      it = free_.erase(it);
+    }
   }
 
   void release_cached(int device) {  // device < 0: all devices
     std::lock_guard<std::mutex> lock(mutex_);
+    collect_pending(true);
     for (auto it = free_.begin(); it != free_.end();) {
       const int dev = std::get<0>(it->first);
       if (device >= 0 && dev != device) { ++it; continue; }
@@ -140,8 +186,31 @@ class CudaCachingAllocator final : public Allocator {
     size_t size;
     int device;
     cudaStream_t stream;
+    std::vector<cudaStream_t> other_streams = {};  // record_stream
   };
   using Key = std::tuple<int, cudaStream_t, size_t>;
+  struct Pending {  // a freed block waiting for its other streams
+    void* ptr;
+    Block block;
+    std::vector<cudaEvent_t> events;
+  };
+
+  // Moves the pending blocks whose events have completed (all of them, waiting, when `wait`) to the free lists.
+  void collect_pending(bool wait) {  // mutex held
+    for (auto it = pending_.begin(); it != pending_.end();) {
+      DeviceGuard guard(it->block.device);
+      bool done = true;
+      for (cudaEvent_t e : it->events) {
+        const cudaError_t r = wait ? cudaEventSynchronize(e) : cudaEventQuery(e);
+        if (r == cudaErrorNotReady) done = false;
+      }
+      (void)cudaGetLastError();
+      if (!done) { ++it; continue; }
+      for (cudaEvent_t e : it->events) (void)cudaEventDestroy(e);
+      free_[Key{it->block.device, it->block.stream, it->block.size}].push_back(it->ptr);
+      it = pending_.erase(it);
+    }
+  }
 
   void note_alloc(void* p, Block b) {  // mutex held
     live_[p] = b;
@@ -153,6 +222,7 @@ class CudaCachingAllocator final : public Allocator {
   std::mutex mutex_;
   std::unordered_map<void*, Block> live_;
   std::map<Key, std::vector<void*>> free_;
+  std::vector<Pending> pending_;
   std::array<Stats, kMaxDevices> stats_{};
 };
 
@@ -176,5 +246,7 @@ int64_t max_memory_allocated(int device) { return allocator().stats(checked(devi
 int64_t memory_reserved(int device) { return allocator().stats(checked(device)).reserved; }
 void reset_peak_memory_stats(int device) { allocator().reset_peak(checked(device)); }
 void empty_cache() { allocator().release_cached(-1); }
+void record_stream(void* ptr, cudaStream_t stream) { allocator().record_stream(ptr, stream); }
+void release_stream(int device, cudaStream_t stream) { allocator().release_stream(device, stream); }
 
 }  // namespace ember::cuda

@@ -68,12 +68,25 @@ void check(cublas::Status s, const char* what) {
   EMBER_CHECK(s == 0, "CUDA error: cuBLAS ", what, " failed with status ", s);
 }
 
+// cuBLAS allocates its handles and workspaces itself, outside ember's cache; when it
+// runs out of memory (CUBLAS_STATUS_ALLOC_FAILED) the cache is released and the call tried once more.
+constexpr cublas::Status kAllocFailed = 3;
+template <typename Call>
+void with_memory_retry(const Call& call, const char* what) {
+  cublas::Status s = call();
+  if (s == kAllocFailed) {
+    empty_cache();
+    s = call();
+  }
+  check(s, what);
+}
+
 // One handle per thread and device (cuBLAS handles are not for concurrent use), never destroyed.
 cublas::Handle handle(int device) {
   thread_local std::array<cublas::Handle, 64> handles{};
   cublas::Handle& h = handles[size_t(device)];
   if (!h) {
-    check(api().create(&h), "cublasCreate");
+    with_memory_retry([&] { return api().create(&h); }, "cublasCreate");
     // Full float32 precision, as PyTorch's default (no TF32).
     check(api().set_math_mode(h, cublas::DEFAULT_MATH), "cublasSetMathMode");
   }
@@ -129,10 +142,11 @@ void cuda_gemm(const Tensor& a, const Tensor& b, const Tensor& out) {
                                              : cublas::R_64F;
   const int ct = f32 ? cublas::COMPUTE_32F : cublas::COMPUTE_64F;
   // Row-major C = A @ B is column-major C^T = B^T @ A^T: swap the operands.
-  check(api().gemm(handle(dev), B.op, A.op, int(n), int(m), int(k), alpha, B.t.device_data(), dt, int(B.ld),
-                   B.batch_stride, A.t.device_data(), dt, int(A.ld), A.batch_stride, beta, out.device_data(), dt,
-                   int(n), m * n, int(bs), ct, cublas::GEMM_DEFAULT),
-        "cublasGemmStridedBatchedEx");
+  with_memory_retry([&] {
+    return api().gemm(handle(dev), B.op, A.op, int(n), int(m), int(k), alpha, B.t.device_data(), dt, int(B.ld),
+                      B.batch_stride, A.t.device_data(), dt, int(A.ld), A.batch_stride, beta, out.device_data(), dt,
+                      int(n), m * n, int(bs), ct, cublas::GEMM_DEFAULT);
+  }, "cublasGemmStridedBatchedEx");
 }
 
 }  // namespace
@@ -152,10 +166,11 @@ void gemm_batched(ScalarType t, int device, bool ta, bool tb, int64_t m, int64_t
   const int dt = f32 ? cublas::R_32F : cublas::R_64F;
   const int ct = f32 ? cublas::COMPUTE_32F : cublas::COMPUTE_64F;
   // Row-major C = op(A) @ op(B) is column-major C^T = op(B)^T @ op(A)^T.
-  check(api().gemm(handle(device), tb ? cublas::OP_T : cublas::OP_N, ta ? cublas::OP_T : cublas::OP_N, int(n), int(m),
-                   int(k), alpha, b, dt, int(ldb), sb, a, dt, int(lda), sa, bp, c, dt, int(ldc), sc, int(batch), ct,
-                   cublas::GEMM_DEFAULT),
-        "cublasGemmStridedBatchedEx");
+  with_memory_retry([&] {
+    return api().gemm(handle(device), tb ? cublas::OP_T : cublas::OP_N, ta ? cublas::OP_T : cublas::OP_N, int(n),
+                      int(m), int(k), alpha, b, dt, int(ldb), sb, a, dt, int(lda), sa, bp, c, dt, int(ldc), sc,
+                      int(batch), ct, cublas::GEMM_DEFAULT);
+  }, "cublasGemmStridedBatchedEx");
 }
 
 void register_blas() { gemm_stub.set(DeviceType::CUDA, cuda_gemm); }

@@ -65,5 +65,9 @@ int64_t max_memory_allocated(int device);
 int64_t memory_reserved(int device);
 void reset_peak_memory_stats(int device);
 void empty_cache();
+// Tensor.record_stream: the allocation at ptr is also used on `stream` (reused only after that work).
+void record_stream(void* ptr, cudaStream_t stream);
+// Before a stream is destroyed: waits for it and frees the blocks cached for it.
+void release_stream(int device, cudaStream_t stream);
 
 }  // namespace ember::cuda

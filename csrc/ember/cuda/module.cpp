@@ -7,7 +7,9 @@
 #include <array>
 
 #include "ember/cuda/cuda_common.h"
+#include "ember/cuda/pinned.h"
 #include "ember/ops/stubs.h"
+#include "ember/python/pyutils.h"
 
 namespace py = pybind11;
 
@@ -73,6 +75,11 @@ void device_memcpy(void* dst, Device dd, const void* src, Device sd, size_t n) {
     EMBER_CUDA_CHECK(cudaMemcpyAsync(dst, src, n, dd.is_cpu() ? cudaMemcpyDeviceToHost : cudaMemcpyHostToDevice, s));
     EMBER_CUDA_CHECK(cudaStreamSynchronize(s));
   } else {
+    {  // The copy runs on the source's stream: the destination's queued work (kernels still
+       // reading or writing dst, or a block just reused from its free list) must finish first.
+      DeviceGuard guard(dd.index);
+      EMBER_CUDA_CHECK(cudaStreamSynchronize(current_stream(dd.index)));
+    }
     DeviceGuard guard(sd.index);
     cudaStream_t s = current_stream(sd.index);
     EMBER_CUDA_CHECK(cudaMemcpyPeerAsync(dst, dd.index, src, sd.index, n, s));
@@ -152,6 +159,8 @@ PYBIND11_MODULE(_C_cuda, m) {
     EMBER_CUDA_CHECK(cudaMemGetInfo(&free_b, &total));
     return py::make_tuple(free_b, total);
   });
+  m.def("pin_memory", &pin_memory);
+  m.def("is_pinned", &is_pinned);
   m.def("manual_seed", &manual_seed);
   m.def("initial_seed", &initial_seed);
   m.def("memory_allocated", &memory_allocated);
@@ -167,12 +176,24 @@ PYBIND11_MODULE(_C_cuda, m) {
     EMBER_CUDA_CHECK(cudaStreamCreateWithPriority(&s, cudaStreamNonBlocking, priority));
     return handle_of(s);
   });
-  m.def("stream_destroy", [](uintptr_t s) { if (s) (void)cudaStreamDestroy(stream_of(s)); });
-  m.def("stream_synchronize", [](uintptr_t s) {
+  m.def("stream_destroy", [](int device, uintptr_t s) {
+    if (!s) return;
+    release_stream(device, stream_of(s));
+    (void)cudaStreamDestroy(stream_of(s));
+  });
+  m.def("record_stream", [](const Tensor& t, uintptr_t s) {
+    EMBER_CHECK(t.device().type == DeviceType::CUDA, "record_stream: expected a CUDA tensor, got one on ", t.device().str());
+    if (t.impl()->storage()) record_stream(t.impl()->storage()->data(), stream_of(s));
+  });
+  // Stream and event calls name their device: handle 0 is the legacy default
+  // stream of whichever device is current, and events belong to one device.
+  m.def("stream_synchronize", [](int device, uintptr_t s) {
     py::gil_scoped_release no_gil;
+    DeviceGuard guard(device);
     EMBER_CUDA_CHECK(cudaStreamSynchronize(stream_of(s)));
   });
-  m.def("stream_query", [](uintptr_t s) {
+  m.def("stream_query", [](int device, uintptr_t s) {
+    DeviceGuard guard(device);
     cudaError_t e = cudaStreamQuery(stream_of(s));
     if (e == cudaErrorNotReady) { (void)cudaGetLastError(); return false; }
     EMBER_CUDA_CHECK(e);
@@ -180,13 +201,17 @@ PYBIND11_MODULE(_C_cuda, m) {
   });
   m.def("current_stream", [](int device) { return handle_of(current_stream(device)); });
   m.def("set_current_stream", [](int device, uintptr_t s) { set_current_stream(device, stream_of(s)); });
-  m.def("event_create", [](bool enable_timing) {
+  m.def("event_create", [](int device, bool enable_timing) {
+    DeviceGuard guard(device);
     cudaEvent_t e;
     EMBER_CUDA_CHECK(cudaEventCreateWithFlags(&e, enable_timing ? cudaEventDefault : cudaEventDisableTiming));
     return reinterpret_cast<uintptr_t>(e);
   });
   m.def("event_destroy", [](uintptr_t e) { if (e) (void)cudaEventDestroy(event_of(e)); });
-  m.def("event_record", [](uintptr_t e, uintptr_t s) { EMBER_CUDA_CHECK(cudaEventRecord(event_of(e), stream_of(s))); });
+  m.def("event_record", [](int device, uintptr_t e, uintptr_t s) {
+    DeviceGuard guard(device);
+    EMBER_CUDA_CHECK(cudaEventRecord(event_of(e), stream_of(s)));
+  });
   m.def("event_synchronize", [](uintptr_t e) {
     py::gil_scoped_release no_gil;
     EMBER_CUDA_CHECK(cudaEventSynchronize(event_of(e)));
@@ -202,7 +227,8 @@ PYBIND11_MODULE(_C_cuda, m) {
     EMBER_CUDA_CHECK(cudaEventElapsedTime(&ms, event_of(start), event_of(end)));
     return ms;
   });
-  m.def("stream_wait_event", [](uintptr_t s, uintptr_t e) {
+  m.def("stream_wait_event", [](int device, uintptr_t s, uintptr_t e) {
+    DeviceGuard guard(device);
     EMBER_CUDA_CHECK(cudaStreamWaitEvent(stream_of(s), event_of(e), 0));
   });
 }

@@ -1,19 +1,42 @@
 // Autocast's thread-local state and casts (ops/autocast.h).
 #include "ember/ops/autocast.h"
 
+#include <unordered_map>
+
+#include "ember/autograd/autograd.h"
 #include "ember/ops/ops.h"
 
 namespace ember {
 namespace autocast {
 namespace {
 
+struct CachedCast {
+  Tensor original;  // held, so that its address is not reused by another tensor while cached
+  Tensor cast;
+};
+
 struct ThreadState {
   DeviceState devices[int(DeviceType::NumTypes)] = {{false, ScalarType::BFloat16}, {false, ScalarType::Float16}};
   int enabled_count = 0;
+  bool cache_enabled = true;
+  int nesting = 0;
+  std::unordered_map<const TensorImpl*, CachedCast> cache;
 };
 thread_local ThreadState tls;
 
+// PyTorch caches the casts of float32 leaves that require grad and are not views: the weights.
+bool cacheable(const Tensor& t) {
+  return tls.cache_enabled && t.dtype() == ScalarType::Float32 && requires_grad(t) && is_leaf(t) &&
+         !t.impl()->is_view();
+}
+
 }  // namespace
+
+bool cache_enabled() { return tls.cache_enabled; }
+void set_cache_enabled(bool on) { tls.cache_enabled = on; }
+void clear_cache() { tls.cache.clear(); }
+int increment_nesting() { return ++tls.nesting; }
+int decrement_nesting() { return --tls.nesting; }
 
 DeviceState& state(DeviceType t) { return tls.devices[int(t)]; }
 
@@ -29,7 +52,10 @@ Tensor lower(const Tensor& t) {
   if (!t.defined()) return t;
   const DeviceState& s = state(t.device().type);
   if (!s.enabled || !is_floating(t.dtype()) || t.dtype() == ScalarType::Float64) return t;
-  return to_dtype(t, s.dtype);
+  if (!cacheable(t)) return to_dtype(t, s.dtype);
+  CachedCast& entry = tls.cache[t.impl()];
+  if (!entry.cast.defined() || entry.cast.dtype() != s.dtype) entry = {t, to_dtype(t, s.dtype)};
+  return entry.cast;
 }
 
 Tensor to_float32(const Tensor& t, std::optional<DeviceType> only) {

@@ -33,6 +33,18 @@ EMBER_API Tensor lower(const Tensor& t);
 // `only` limits this to one device type (ops on the CUDA list but not the CPU's).
 EMBER_API Tensor to_float32(const Tensor& t, std::optional<DeviceType> only = std::nullopt);
 
+// The cast cache, as PyTorch's: inside autocast a float32 leaf that requires
+// grad (a weight) is cast to the lower dtype once, and later ops reuse that
+// cast (one autograd node) until the outermost autocast region exits. Like
+// PyTorch's, a weight changed in place inside the region keeps its old cast.
+EMBER_API bool cache_enabled();
+EMBER_API void set_cache_enabled(bool on);
+EMBER_API void clear_cache();
+// Autocast regions entered in this thread; the Python context manager clears
+// the cache when the count returns to 0.
+EMBER_API int increment_nesting();
+EMBER_API int decrement_nesting();
+
 // Autocast off in this thread for a scope (the listed op's body).
 class EMBER_API Suspend {
  public:

@@ -220,6 +220,20 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const OptTensor& weig
   return out;
 }
 
+// ---- linear: input @ weight.T + bias (nn.Linear) ---------------------------------------------
+// On autocast's lower-precision list itself, as in PyTorch: the weight is cast
+// before its transpose, so a weight's cast is the cached one (ops/autocast.h).
+Tensor linear(const Tensor& input, const Tensor& weight, const OptTensor& bias) {
+  if (__builtin_expect(autocast::any_enabled(), 0))
+    return autocast::run_lower([](const Tensor& x, const Tensor& w, const Tensor& b) {
+      return linear(x, w, b.defined() ? OptTensor(b) : std::nullopt);
+    }, input, weight, bias.value_or(Tensor()));
+  const Tensor wt = t(weight);
+  if (bias && input.dim() == 2) return addmm(*bias, input, wt);
+  Tensor out = matmul(input, wt);
+  return bias ? add(out, *bias) : out;
+}
+
 // ---- addmm: bias + a @ b ----------------------------------------------------------------------
 Tensor addmm(const Tensor& bias, const Tensor& a, const Tensor& b) {
   if (__builtin_expect(autocast::any_enabled(), 0))  // autocast: a lower-precision op (nn.Linear)

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "ember/autograd/autograd.h"
+#include "ember/cpu/norm_rows.h"
 #include "ember/cpu/parallel.h"
 #include "ember/ops/autocast.h"
 #include "ember/ops/ops.h"
@@ -62,9 +63,47 @@ inline double sum_of(int64_t n, const F& f) {
   return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
 }
 
+// The row loops. float rows run the ISA-cloned copies in cpu/norm_rows.cpp,
+// which add in the same order (the same bits at every vector width).
+template <typename T>
+double row_sum(const T* x, int64_t n) {
+  if constexpr (std::is_same_v<T, float>) return rows::sum_f32(x, n);
+  else return sum_of(n, [&](int64_t i) { return double(x[i]); });
+}
+template <typename T>
+double row_dot_dev(const T* g, const T* x, int64_t n, double mean) {
+  if constexpr (std::is_same_v<T, float>) return rows::dot_dev_f32(g, x, n, mean);
+  else return sum_of(n, [&](int64_t i) { return double(g[i]) * (double(x[i]) - mean); });
+}
+template <typename T>
+void row_affine(const T* x, int64_t n, T scale, T shift, T* y) {
+  if constexpr (std::is_same_v<T, float>) return rows::affine_f32(x, n, scale, shift, y);
+  else for (int64_t i = 0; i < n; ++i) y[i] = x[i] * scale + shift;
+}
+
+// sum (x - shift) and sum (x - shift)^2 in one pass (cpu/norm_rows.h).
+template <typename T>
+std::pair<double, double> row_shifted_sums(const T* x, int64_t n, double shift) {
+  if constexpr (std::is_same_v<T, float>) return rows::shifted_sums_f32(x, n, shift);
+  double s1 = 0, s2 = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const double d = double(x[i]) - shift;
+    s1 += d;
+    s2 += d * d;
+  }
+  return {s1, s2};
+}
+
+// Mean and biased variance of n values from shifted sums.
+inline std::pair<double, double> moments_of(double s1, double s2, double n, double shift) {
+  const double m = s1 / n;
+  return {shift + m, std::max(0.0, s2 / n - m * m)};
+}
+
 // sum of x[i] * y[i] and sum of y[i] in one pass (a backward's two channel sums).
 template <typename T>
 inline std::pair<double, double> dot_and_sum(const T* x, const T* y, int64_t n) {
+  if constexpr (std::is_same_v<T, float>) return rows::dot_and_sum_f32(x, y, n);
   double d[8] = {0, 0, 0, 0, 0, 0, 0, 0}, t[8] = {0, 0, 0, 0, 0, 0, 0, 0};
   int64_t i = 0;
   for (; i + 8 <= n; i += 8)
@@ -109,20 +148,16 @@ void cpu_bn_stats(const Tensor& x, int64_t N, int64_t C, int64_t S, double eps, 
     double* v64 = var64.data_ptr<double>();
     const int64_t n = p.per_channel();
     over_channels(p, [&](int64_t c) {
-      double sum = 0;
+      // One pass of sums shifted by a value of the channel (well conditioned).
+      const double shift = double(px[c * p.S]);
+      double s1 = 0, s2 = 0;
       for (int64_t b = 0; b < p.N; ++b) {
-        const T* row = px + (b * p.C + c) * p.S;
-        sum += sum_of(p.S, [&](int64_t s) { return double(row[s]); });
+        const auto [r1, r2] = row_shifted_sums(px + (b * p.C + c) * p.S, p.S, shift);
+        s1 += r1;
+        s2 += r2;
       }
-      const double mean = sum / double(n);
-      double sq = 0;
-      for (int64_t b = 0; b < p.N; ++b) {
-        const T* row = px + (b * p.C + c) * p.S;
-        sq += sum_of(p.S, [&](int64_t s) {
-          const double d = double(row[s]) - mean;
-          return d * d;
-        });
-      }
+      const auto [mean, biased_var] = moments_of(s1, s2, double(n), shift);
+      const double sq = biased_var * double(n);
       pm[c] = T(mean);
       pi[c] = T(1.0 / std::sqrt(sq / double(n) + eps));
       m64[c] = mean;
@@ -171,7 +206,7 @@ void cpu_bn_normalize(const Tensor& x, int64_t N, int64_t C, int64_t S, const Te
       const T shift = (pb ? pb[c] : T(0)) - pm[c] * scale;
       for (int64_t b = 0; b < p.N; ++b) {
         const int64_t at = (b * p.C + c) * p.S;
-        for (int64_t s = 0; s < p.S; ++s) po[at + s] = px[at + s] * scale + shift;
+        row_affine(px + at, p.S, scale, shift, po + at);
       }
     });
   });
@@ -203,8 +238,8 @@ void cpu_bn_backward(const Tensor& gy, const Tensor& x, int64_t N, int64_t C, in
       for (int64_t b = 0; b < p.N; ++b) {
         const T* gr = pg + (b * p.C + c) * p.S;
         const T* xr = px + (b * p.C + c) * p.S;
-        sum += sum_of(p.S, [&](int64_t s) { return double(gr[s]); });
-        dot += sum_of(p.S, [&](int64_t s) { return double(gr[s]) * (double(xr[s]) - mean); });
+        sum += row_sum(gr, p.S);
+        dot += row_dot_dev(gr, xr, p.S, mean);
       }
       const T invstd = pi[c], w_c = pw ? pw[c] : T(1);
       pdw[c] = T(dot * double(invstd));
@@ -353,7 +388,8 @@ void group_backward(const T* pg, const T* px, const T* pm, const T* pi, const T*
       for (int64_t c = c0; c < c0 + D; ++c) {
         const T c1 = T(rstd * (pw ? double(pw[c]) : 1.0));
         const int64_t at = (n * q.C + c) * S;
-        for (int64_t s = 0; s < S; ++s) pdx[at + s] = c1 * pg[at + s] + c2 * px[at + s] + c3;
+        if constexpr (std::is_same_v<T, float>) rows::combine_f32(pg + at, px + at, S, c1, c2, c3, pdx + at);
+        else for (int64_t s = 0; s < S; ++s) pdx[at + s] = c1 * pg[at + s] + c2 * px[at + s] + c3;
       }
     });
   }
@@ -384,11 +420,9 @@ void cpu_gn_forward(const Tensor& x, int64_t N, int64_t C, int64_t S, int64_t G,
     const int64_t len = q.row();
     over_rows(q.N * G, len, [&](int64_t ng) {
       const T* xr = px + ng * len;  // (n, g) is contiguous in (N, C, S)
-      const double mu = sum_of(len, [&](int64_t i) { return double(xr[i]); }) / double(len);
-      const double var = sum_of(len, [&](int64_t i) {
-        const double d = double(xr[i]) - mu;
-        return d * d;
-      }) / double(len);
+      const double shift = double(xr[0]);  // a value of the row: the shifted sums stay well conditioned
+      const auto [s1, s2] = row_shifted_sums(xr, len, shift);
+      const auto [mu, var] = moments_of(s1, s2, double(len), shift);
       const T rstd = T(1.0 / std::sqrt(var + eps));
       pm[ng] = T(mu);
       pi[ng] = rstd;
@@ -396,7 +430,7 @@ void cpu_gn_forward(const Tensor& x, int64_t N, int64_t C, int64_t S, int64_t G,
         const T scale = pw ? rstd * pw[c] : rstd;
         const T shift = (pb ? pb[c] : T(0)) - scale * T(mu);
         const int64_t at = ((ng / G) * q.C + c) * q.S;
-        for (int64_t s = 0; s < q.S; ++s) po[at + s] = px[at + s] * scale + shift;
+        row_affine(px + at, q.S, scale, shift, po + at);
       }
     });
   });

@@ -188,6 +188,7 @@ EMBER_API Tensor log_softmax(const Tensor& self, int64_t dim);
 EMBER_API Tensor nll_loss(const Tensor& input, const Tensor& target, const OptTensor& weight,
                           const std::string& reduction, int64_t ignore_index);
 EMBER_API Tensor addmm(const Tensor& bias, const Tensor& a, const Tensor& b);
+EMBER_API Tensor linear(const Tensor& input, const Tensor& weight, const OptTensor& bias = std::nullopt);
 
 // ---- pool.cpp: over the last two dims of (N, C, H, W) or (C, H, W) --------------------------
 // kernel/stride/padding/dilation: one value or two (H, W); an empty stride means the kernel.

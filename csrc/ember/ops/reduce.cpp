@@ -8,6 +8,7 @@
 
 #include "ember/autograd/autograd.h"
 #include "ember/cpu/vec_math.h"
+#include "ember/ops/cascade_sum.h"
 #include "ember/ops/autocast.h"
 #include "ember/ops/elementwise.h"
 #include "ember/ops/opmath.h"
@@ -66,78 +67,100 @@ std::pair<Tensor, Layout> arrange(const Tensor& self, const ReducePlan& p) {
 
 // ---- kernels over contiguous (M, R) / (R, M) data ------------------------------------------
 
-// Sum of n contiguous values with 16 independent accumulators (vectorizes),
-// blocks combined in Acc precision.
-template <typename T, typename Acc>
-Acc sum_run(const T* x, int64_t n) {
-  constexpr int64_t kBlock = 4096;
-  Acc total = 0;
-  for (int64_t b = 0; b < n; b += kBlock) {
-    const int64_t m = std::min(kBlock, n - b);
-    T lanes[16] = {};
-    int64_t i = 0;
-    for (; i + 16 <= m; i += 16)
-      for (int j = 0; j < 16; ++j) lanes[j] += x[b + i + j];
-    T block = 0;
-    for (; i < m; ++i) block += x[b + i];
-    for (int j = 0; j < 16; ++j) block += lanes[j];
-    total += Acc(block);
-  }
+// Integer sums: exact in any order, so 16 independent accumulators (vectorizes).
+template <typename T>
+T integer_run(const T* x, int64_t n) {
+  T lanes[16] = {};
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16)
+    for (int j = 0; j < 16; ++j) lanes[j] += x[i + j];
+  T total = 0;
+  for (; i < n; ++i) total += x[i];
+  for (int j = 0; j < 16; ++j) total += lanes[j];
   return total;
 }
 
-template <>
-double sum_run<float, double>(const float* x, int64_t n) {
-  return vec::sum_f32(x, n);
+template <typename T>
+void integer_sum(const T* px, Layout layout, int64_t M, int64_t R, T* out) {
+  if (layout == Layout::Inner) {
+    parallel_for(0, M, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(R, 1)), [&](int64_t m0, int64_t m1) {
+      for (int64_t m = m0; m < m1; ++m) out[m] = integer_run(px + m * R, R);
+    });
+    return;
+  }
+  parallel_for(0, M, std::max<int64_t>(256, kGrainSize / std::max<int64_t>(R, 1)), [&](int64_t m0, int64_t m1) {
+    for (int64_t j = m0; j < m1; ++j) out[j] = 0;
+    for (int64_t r = 0; r < R; ++r)
+      for (int64_t j = m0; j < m1; ++j) out[j] += px[r * M + j];
+  });
 }
 
-template <typename T> struct SumAcc { using type = T; };
-template <> struct SumAcc<float> { using type = double; };
+// float32/float64: PyTorch's additions in PyTorch's order (cascade_sum.h), with
+// the work split as its parallel_reduce splits it: below 32768 input elements
+// or on one thread, one pass; a whole-tensor sum above that is one partial sum
+// per thread chunk (at::parallel_for's chunks), the partials then summed as a
+// run of get_num_threads() values; otherwise the kept dim is cut into one
+// chunk per thread, column chunks rounded down to 128 bytes.
+float run_sum(const float* x, int64_t n) { return vec::sum_f32(x, n); }
+double run_sum(const double* x, int64_t n) { return vec::sum_f64(x, n); }
+void column_sums(const float* x, int64_t R, int64_t cols, int64_t ld, float* out) {
+  vec::column_sums_f32(x, R, cols, ld, out);
+}
+void column_sums(const double* x, int64_t R, int64_t cols, int64_t ld, double* out) {
+  vec::column_sums_f64(x, R, cols, ld, out);
+}
 
-template <typename T, typename Out>
-void sum_kernel(const Tensor& x, Layout layout, int64_t M, int64_t R, Out* out) {
-  using Acc = typename SumAcc<T>::type;
-  const T* px = static_cast<const T*>(x.raw_data());
-  if (layout == Layout::Inner) {
-    if (M == 1) {
-      // One long run: partial sums per thread, combined in order.
-      const int nt = get_num_threads();
-      std::vector<Acc> partial(nt, Acc(0));
-      const int64_t chunks = std::min<int64_t>(nt, std::max<int64_t>(1, R / kGrainSize));
-      parallel_for(0, chunks, 1, [&](int64_t c0, int64_t c1) {
-        for (int64_t c = c0; c < c1; ++c) {
-          int64_t lo = R * c / chunks, hi = R * (c + 1) / chunks;
-          partial[c] = sum_run<T, Acc>(px + lo, hi - lo);
-        }
-      });
-      Acc total = 0;
-      for (int64_t c = 0; c < chunks; ++c) total += partial[c];
-      out[0] = Out(total);
+template <typename T>
+void float_sum(const T* px, Layout layout, int64_t M, int64_t R, T* out) {
+  const int64_t threads = get_num_threads();
+  const bool one_pass = M * R < kGrainSize || threads == 1;
+  if (layout == Layout::Inner && M == 1) {
+    if (one_pass) {
+      out[0] = run_sum(px, R);
       return;
     }
-    parallel_for(0, M, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(R, 1)), [&](int64_t m0, int64_t m1) {
-      for (int64_t m = m0; m < m1; ++m) out[m] = Out(sum_run<T, Acc>(px + m * R, R));
+    const int64_t chunks = std::min(threads, (R + kGrainSize - 1) / kGrainSize);
+    const int64_t chunk = (R + chunks - 1) / chunks;
+    std::vector<T> partial(size_t(threads), T(0));
+    parallel_for(0, chunks, 1, [&](int64_t c0, int64_t c1) {
+      for (int64_t c = c0; c < c1; ++c)
+        partial[size_t(c)] = run_sum(px + c * chunk, std::min(chunk, R - c * chunk));
     });
-  } else {
-    parallel_for(0, M, std::max<int64_t>(256, kGrainSize / std::max<int64_t>(R, 1)), [&](int64_t m0, int64_t m1) {
-      constexpr int64_t kCols = 256;
-      Acc acc[kCols];
-      for (int64_t c0 = m0; c0 < m1; c0 += kCols) {
-        const int64_t nc = std::min(kCols, m1 - c0);
-        for (int64_t j = 0; j < nc; ++j) acc[j] = 0;
-        for (int64_t r = 0; r < R; ++r) {
-          const T* row = px + r * M + c0;
-          for (int64_t j = 0; j < nc; ++j) acc[j] += Acc(row[j]);
-        }
-        for (int64_t j = 0; j < nc; ++j) out[c0 + j] = Out(acc[j]);
-      }
-    });
+    out[0] = run_sum(partial.data(), threads);
+    return;
   }
+  if (layout == Layout::Inner) {  // rows are independent: any split gives the same bits
+    parallel_for(0, M, std::max<int64_t>(1, kGrainSize / R), [&](int64_t m0, int64_t m1) {
+      for (int64_t m = m0; m < m1; ++m) out[m] = run_sum(px + m * R, R);
+    });
+    return;
+  }
+  if (one_pass) {
+    column_sums(px, R, M, M, out);
+    return;
+  }
+  const int64_t chunks = std::min(threads, M), chunk = (M + chunks - 1) / chunks;
+  const int64_t per_128_bytes = 128 / int64_t(sizeof(T));
+  std::vector<std::pair<int64_t, int64_t>> ranges;
+  for (int64_t b = 0; b < M; b += chunk) {
+    const int64_t e = std::min(M, b + chunk);
+    const int64_t lo = b - b % per_128_bytes, hi = e == M ? e : e - e % per_128_bytes;
+    if (lo < hi) ranges.emplace_back(lo, hi);
+  }
+  parallel_for(0, int64_t(ranges.size()), 1, [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c) {
+      const auto [lo, hi] = ranges[size_t(c)];
+      column_sums(px + lo, R, hi - lo, M, out + lo);
+    }
+  });
 }
 
 void cpu_sum(const Tensor& x, bool outer, int64_t M, int64_t R, const Tensor& out) {
   EMBER_DISPATCH_NUMERIC(x.dtype(), "sum", [&] {
-    sum_kernel<scalar_t, scalar_t>(x, outer ? Layout::Outer : Layout::Inner, M, R, out.data_ptr<scalar_t>());
+    const scalar_t* px = static_cast<const scalar_t*>(x.raw_data());
+    const Layout layout = outer ? Layout::Outer : Layout::Inner;
+    if constexpr (std::is_floating_point_v<scalar_t>) float_sum(px, layout, M, R, out.data_ptr<scalar_t>());
+    else integer_sum(px, layout, M, R, out.data_ptr<scalar_t>());
   });
 }
 
@@ -229,17 +252,27 @@ void cpu_prod(const Tensor& x, bool outer, int64_t M, int64_t R, const Tensor& o
 
 // In-place running sums along the middle dim of a contiguous (outer, n, inner) x: each column's additions in
 // order, inner columns side by side (they vectorize).
+// Prefix sums along n of p seen as (outer, n, inner), in place, the running sums kept in Acc and
+// each prefix rounded to T.
+template <typename T, typename Acc>
+void scan_in_place(T* p, int64_t outer, int64_t n, int64_t inner) {
+  parallel_for(0, outer, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(n * inner, 1)), [&](int64_t o0, int64_t o1) {
+    std::vector<Acc> running(static_cast<size_t>(inner));
+    for (int64_t o = o0; o < o1; ++o) {
+      std::fill(running.begin(), running.end(), Acc(0));
+      for (int64_t i = 0; i < n; ++i) {
+        T* row = p + (o * n + i) * inner;
+        for (int64_t k = 0; k < inner; ++k) row[k] = T(running[size_t(k)] += Acc(row[k]));
+      }
+    }
+  });
+}
+
+// PyTorch's CPU cumsum keeps the running sum in its accumulation type: double for float32.
 void cpu_cumsum(const Tensor& x, int64_t outer, int64_t n, int64_t inner) {
   EMBER_DISPATCH_NUMERIC(x.dtype(), "cumsum", [&] {
-    scalar_t* p = x.data_ptr<scalar_t>();
-    parallel_for(0, outer, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(n * inner, 1)), [&](int64_t o0,
-                                                                                                    int64_t o1) {
-      for (int64_t o = o0; o < o1; ++o)
-        for (int64_t i = 1; i < n; ++i) {
-          scalar_t* row = p + (o * n + i) * inner;
-          for (int64_t k = 0; k < inner; ++k) row[k] += row[k - inner];
-        }
-    });
+    using acc_t = std::conditional_t<std::is_same_v<scalar_t, float>, double, scalar_t>;
+    scan_in_place<scalar_t, acc_t>(x.data_ptr<scalar_t>(), outer, n, inner);
   });
 }
 
@@ -289,19 +322,14 @@ Tensor sum_impl(const Tensor& self, const Dims& dims, bool keepdim, std::optiona
   ScalarType ot = sum_dtype(self.dtype(), dtype);
   if (is_reduced_float(ot))  // accumulated in float32, rounded once
     return to_dtype(sum_impl(self, dims, keepdim, ScalarType::Float32), ot);
-  Tensor src = self.dtype() == ScalarType::Bool || (dtype && *dtype != self.dtype()) ? to_dtype(self, ot) : self;
+  // Summed in the output dtype: bool and int32 inputs as int64 (an int32 sum would wrap).
+  Tensor src = self.dtype() != ot ? to_dtype(self, ot) : self;
   Tensor out = empty({p.M}, ot, self.device());
   if (p.R == 0 || p.M == 0) {
     zero_(out);
   } else {
     auto [x, layout] = arrange(src, p);
-    SumFn kernel = sum_stub[self.device()];
-    if (ot == src.dtype()) kernel(x, layout == Layout::Outer, p.M, p.R, out);
-    else {
-      Tensor tmp = empty({p.M}, src.dtype(), self.device());
-      kernel(x, layout == Layout::Outer, p.M, p.R, tmp);
-      copy_(out, tmp);
-    }
+    sum_stub[self.device()](x, layout == Layout::Outer, p.M, p.R, out);
   }
   return finish_shape(out, p, keepdim);
 }
@@ -513,16 +541,85 @@ Tensor any(const Tensor& self, const Dims& dims, bool keepdim) {
 }
 
 namespace {
-Tensor var_value(const Tensor& self, const Dims& dims, double correction, bool keepdim) {
+// PyTorch's CPU var/std for float32/float64, step for step. One output: the
+// float mean, then the squared deviations summed in double (per thread chunk,
+// chunks added in order). Several outputs: Welford's update in double along
+// each output's elements. The square root (std) is taken in double.
+struct Welford {
+  double mean = 0, m2 = 0, nf = 0;
+  void add(double v) {
+    nf += 1;
+    const double delta = v - mean;
+    mean += delta / nf;
+    m2 += delta * (v - mean);
+  }
+};
+
+// Each output's Welford pass is serial in PyTorch, however many threads run:
+// with several outputs its threads split the outputs, not a row.
+template <typename At>
+Welford welford_run(const At& at, int64_t n) {  // at(i): the i-th element of the run
+  Welford total;
+  for (int64_t i = 0; i < n; ++i) total.add(double(at(i)));
+  return total;
+}
+
+double var_result(double m2, double count, double correction, bool take_sqrt) {
+  const double divisor = count > correction ? count - correction : 0;
+  const double var = m2 / divisor;
+  return take_sqrt ? std::sqrt(var) : var;
+}
+
+Tensor var_value(const Tensor& self, const Dims& dims, double correction, bool keepdim, bool take_sqrt = false) {
   EMBER_CHECK(is_floating(self.dtype()), "std and var only support floating point and complex dtypes");
   if (is_reduced_float(self.dtype()))
-    return on_float32(self, [&](const Tensor& x) { return var_value(x, dims, correction, keepdim); });
+    return on_float32(self, [&](const Tensor& x) { return var_value(x, dims, correction, keepdim, take_sqrt); });
   ReducePlan p = plan_reduction(self, dims, "var");
-  Tensor mu = mean(self, dims, true);
-  Tensor d = binary(BinaryOp::Sub, self, mu);
-  Tensor ss = sum(binary(BinaryOp::Mul, d, d), dims, keepdim);
-  double denom = std::max(0.0, double(p.R) - correction);
-  return binary(BinaryOp::Div, ss, Scalar(denom));
+  if (p.M > 0 && p.R > 0 && double(p.R) - correction <= 0)
+    warn(str(take_sqrt ? "std" : "var", "(): degrees of freedom is <= 0. Correction should be strictly less than ",
+             "the reduction factor (input numel divided by output numel)."));
+  if (!self.device().is_cpu() || p.M == 0 || p.R == 0) {  // composite (other devices, empty inputs)
+    Tensor mu = mean(self, dims, true);
+    Tensor d = binary(BinaryOp::Sub, self, mu);
+    Tensor ss = sum(binary(BinaryOp::Mul, d, d), dims, keepdim);
+    Tensor v = binary(BinaryOp::Div, ss, Scalar(std::max(0.0, double(p.R) - correction)));
+    return take_sqrt ? unary(UnaryOp::Sqrt, v) : v;
+  }
+  Tensor out = empty({p.M}, self.dtype(), self.device());
+  EMBER_DISPATCH_FLOATING(self.dtype(), "std_cpu", [&] {
+    using T = scalar_t;
+    T* po = out.data_ptr<T>();
+    if (p.M == 1) {  // PyTorch's std_var_all_cpu
+      const Tensor x = contiguous(self);
+      const T* px = x.data_ptr<T>();
+      const double mu = double(*mean(x).data_ptr<T>());  // the float mean, widened
+      const int64_t n = x.numel(), threads = get_num_threads();
+      const int64_t chunks = n < kGrainSize || threads == 1 ? 1 : std::min(threads, (n + kGrainSize - 1) / kGrainSize);
+      const int64_t chunk = (n + chunks - 1) / chunks;
+      double total = 0;
+      for (int64_t c = 0; c < chunks; ++c) {
+        double local = 0;
+        for (int64_t i = c * chunk; i < std::min(n, (c + 1) * chunk); ++i) {
+          const double d = double(px[i]) - mu;
+          local += d * d;
+        }
+        total += 0.0 + local;
+      }
+      po[0] = T(var_result(total, double(n), correction, take_sqrt));
+      return;
+    }
+    auto [x, layout] = arrange(self, p);
+    const T* px = x.data_ptr<T>();
+    const int64_t M = p.M, R = p.R;
+    parallel_for(0, M, std::max<int64_t>(1, kGrainSize / R), [&](int64_t m0, int64_t m1) {
+      for (int64_t m = m0; m < m1; ++m) {
+        const Welford w = layout == Layout::Inner ? welford_run([&](int64_t i) { return px[m * R + i]; }, R)
+                                                  : welford_run([&](int64_t i) { return px[i * M + m]; }, R);
+        po[m] = T(var_result(w.m2, w.nf, correction, take_sqrt));
+      }
+    });
+  });
+  return finish_shape(out, p, keepdim);
 }
 }  // namespace
 
@@ -542,7 +639,7 @@ Tensor std_(const Tensor& self, const Dims& dims, double correction, bool keepdi
   Tensor out;
   {
     GradModeGuard no_grad(false);
-    out = unary(UnaryOp::Sqrt, var_value(self, dims, correction, keepdim));
+    out = var_value(self, dims, correction, keepdim, /*take_sqrt=*/true);
   }
   if (grad_enabled() && requires_grad(self)) {
     // d std / dx = (x - mean) / ((N - correction) std), and 0 where std is 0 (as PyTorch).
@@ -562,10 +659,38 @@ Tensor std_(const Tensor& self, const Dims& dims, double correction, bool keepdi
 }
 
 namespace {
+// PyTorch's own 2-norm kernel runs when the reduced dims are the trailing
+// dims of a contiguous float32/float64 CPU tensor (they coalesce into one
+// last dim); it is reproduced here (cascade::norm2). Undefined otherwise.
+Tensor norm2_over_last_dims(const Tensor& self, const Dims& dims, bool keepdim) {
+  if (!self.device().is_cpu() || !self.is_contiguous() || self.numel() == 0 ||
+      (self.dtype() != ScalarType::Float32 && self.dtype() != ScalarType::Float64))
+    return Tensor();
+  ReducePlan p = plan_reduction(self, dims, "norm");
+  bool reducing = false;  // reduced dims must all come after the kept ones (size-1 dims either way)
+  for (int64_t d = 0; d < self.dim(); ++d) {
+    if (self.sizes()[d] == 1) continue;
+    if (p.reduced[d]) reducing = true;
+    else if (reducing) return Tensor();
+  }
+  Tensor out = empty({p.M}, self.dtype(), self.device());
+  EMBER_DISPATCH_FLOATING(self.dtype(), "norm", [&] {
+    const scalar_t* x = self.data_ptr<scalar_t>();
+    scalar_t* o = out.data_ptr<scalar_t>();
+    parallel_for(0, p.M, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(p.R, 1)), [&](int64_t m0, int64_t m1) {
+      for (int64_t m = m0; m < m1; ++m) o[m] = cascade::norm2(x + m * p.R, p.R);
+    });
+  });
+  return finish_shape(out, p, keepdim);
+}
+
 Tensor norm_value(const Tensor& self, double p, const Dims& dims, bool keepdim) {
   if (is_reduced_float(self.dtype()))
     return on_float32(self, [&](const Tensor& x) { return norm_value(x, p, dims, keepdim); });
-  if (p == 2) return unary(UnaryOp::Sqrt, sum(binary(BinaryOp::Mul, self, self), dims, keepdim));
+  if (p == 2) {
+    if (Tensor out = norm2_over_last_dims(self, dims, keepdim); out.defined()) return out;
+    return unary(UnaryOp::Sqrt, sum(binary(BinaryOp::Mul, self, self), dims, keepdim));
+  }
   Tensor a = unary(UnaryOp::Abs, self);
   if (p == 1) return sum(a, dims, keepdim);
   if (std::isinf(p)) return p > 0 ? amax(a, dims, keepdim) : amin(a, dims, keepdim);
@@ -638,16 +763,21 @@ Tensor max_all(const Tensor& self, bool is_max) {
 namespace {
 Tensor cumsum_impl(const Tensor& self, int64_t dim, std::optional<ScalarType> dtype) {
   ScalarType ot = sum_dtype(self.dtype(), dtype);
-  if (is_reduced_float(ot) && self.dim() > 0) return to_dtype(cumsum_impl(self, dim, ScalarType::Float32), ot);
   if (self.dim() == 0) return to_dtype(self, ot, true);
-  // Scanned in place in a contiguous copy, seen as (outer, n, inner) around `dim`.
-  Tensor x = to_dtype(self, ot, true);
+  // Scanned in place in a contiguous copy, seen as (outer, n, inner) around `dim`. float16/bfloat16
+  // scan their float32 values, rounded at the end: PyTorch's CPU kernel keeps their running sum in float.
+  const bool reduced = is_reduced_float(ot);
+  Tensor x = to_dtype(self, reduced ? ScalarType::Float32 : ot, true);
   if (!x.is_contiguous()) x = contiguous(x);
   const int64_t n = self.sizes()[dim];
   int64_t inner = 1;
   for (int64_t d = dim + 1; d < self.dim(); ++d) inner *= self.sizes()[d];
-  if (x.numel() > 0 && n > 1) cumsum_stub[self.device()](x, x.numel() / (n * inner), n, inner);
-  return x;
+  if (x.numel() > 0 && n > 1) {
+    const int64_t outer = x.numel() / (n * inner);
+    if (reduced && x.device().is_cpu()) scan_in_place<float, float>(x.data_ptr<float>(), outer, n, inner);
+    else cumsum_stub[self.device()](x, outer, n, inner);
+  }
+  return reduced ? to_dtype(x, ot) : x;
 }
 }  // namespace
 

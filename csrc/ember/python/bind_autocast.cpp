@@ -24,6 +24,11 @@ void bind_autocast(py::module_& m) {
   m.def("_set_autocast_dtype", [](const std::string& t, py::handle dtype) {
     autocast::state(autocast_device(t)).dtype = to_dtype_arg(dtype);
   });
+  m.def("is_autocast_cache_enabled", &autocast::cache_enabled);
+  m.def("set_autocast_cache_enabled", &autocast::set_cache_enabled, py::arg("enabled"));
+  m.def("clear_autocast_cache", &autocast::clear_cache);
+  m.def("autocast_increment_nesting", &autocast::increment_nesting);
+  m.def("autocast_decrement_nesting", &autocast::decrement_nesting);
   // A float16/bfloat16 input of an op on autocast's float32 list (losses written in Python).
   m.def("_autocast_to_float32", [](const Tensor& t, bool cuda_only) {
     return autocast::to_float32(t, cuda_only ? std::optional<DeviceType>(DeviceType::CUDA) : std::nullopt);

@@ -284,6 +284,7 @@ void bind_functions(py::module_& m) {
   });
   m.def("addmm", [](const Tensor& bias, const Tensor& a, const Tensor& b) { return addmm(bias, a, b); },
         py::arg("input"), py::arg("mat1"), py::arg("mat2"));
+  m.def("linear", &linear, py::arg("input"), py::arg("weight"), py::arg("bias") = std::nullopt);
   m.def("broadcast_shapes", [](py::args shapes) {
     DimVector r;
     for (py::handle s : shapes) r = broadcast_shapes(r, DimVector(to_dims(s, "broadcast_shapes")));

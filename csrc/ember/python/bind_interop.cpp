@@ -217,11 +217,17 @@ Tensor wrap_dl(Managed* m) {
 Tensor from_dlpack(py::object obj) {
   py::object cap = obj;
   if (py::hasattr(obj, "__dlpack__")) {
+    // A CUDA producer must order its pending writes before ember's kernels:
+    // DLPack's `stream` names the consumer's stream (1: the legacy default).
+    py::dict kwargs;
+    if (py::hasattr(obj, "__dlpack_device__") && obj.attr("__dlpack_device__")()[py::int_(0)].cast<int>() == kDLCUDA) {
+      kwargs["stream"] = py::module_::import("ember.cuda").attr("_dlpack_stream")();
+    }
     try {
-      cap = obj.attr("__dlpack__")(py::arg("max_version") = py::make_tuple(1, 0));
+      cap = obj.attr("__dlpack__")(py::arg("max_version") = py::make_tuple(1, 0), **kwargs);
     } catch (py::error_already_set& e) {
       if (!e.matches(PyExc_TypeError)) throw;
-      cap = obj.attr("__dlpack__")();
+      cap = obj.attr("__dlpack__")(**kwargs);
     }
   }
   PyObject* c = cap.ptr();

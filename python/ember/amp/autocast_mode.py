@@ -5,7 +5,9 @@ float32 list cast float16/bfloat16 inputs to float32: on both devices nll_loss,
 cross_entropy, prod and the losses of nn.functional; on CUDA also softmax,
 log_softmax, sum, cumsum, norm, logsumexp, exp/log and friends, pow,
 layer_norm, group_norm and upsampling. Other ops run in their inputs' dtype.
-The state lives in C++ (per thread, per device type), where the ops read it."""
+The casts of weights (float32 leaves that require grad) are cached until the
+outermost region exits, as PyTorch's are. The state lives in C++ (per thread,
+per device type), where the ops read it."""
 import functools
 import warnings
 
@@ -28,7 +30,7 @@ class autocast:  # noqa: N801  (PyTorch's name)
             raise RuntimeError(f"User specified an unsupported autocast device_type '{device_type}'")
         self.device = device_type
         self.fast_dtype = _C.get_autocast_dtype(device_type) if dtype is None else dtype
-        self._cache_enabled = True if cache_enabled is None else cache_enabled  # accepted; ember keeps no cast cache
+        self._cache_enabled = _C.is_autocast_cache_enabled() if cache_enabled is None else cache_enabled
         if device_type == "cuda" and enabled:
             from .. import cuda
             if not cuda.is_available():
@@ -42,15 +44,22 @@ class autocast:  # noqa: N801  (PyTorch's name)
         self._enabled = enabled
 
     def __enter__(self):
+        self.prev_cache_enabled = _C.is_autocast_cache_enabled()
         self.prev = _C.is_autocast_enabled(self.device)
         self.prev_fastdtype = _C.get_autocast_dtype(self.device)
         _C._set_autocast_dtype(self.device, self.fast_dtype)
         _C._set_autocast_enabled(self.device, self._enabled)
+        _C.autocast_increment_nesting()
+        _C.set_autocast_cache_enabled(self._cache_enabled)
         return self
 
     def __exit__(self, exc_type, exc_val, exc_tb):
+        # Leaving the outermost region drops the cached weight casts (PyTorch's rule).
+        if _C.autocast_decrement_nesting() == 0:
+            _C.clear_autocast_cache()
         _C._set_autocast_enabled(self.device, self.prev)
         _C._set_autocast_dtype(self.device, self.prev_fastdtype)
+        _C.set_autocast_cache_enabled(self.prev_cache_enabled)
         return False
 
     def __call__(self, func):

@@ -85,6 +85,10 @@ def _lazy_init():
             reason = lib.no_device_reason()
             if "cudaErrorNoDevice" in reason:
                 raise RuntimeError("No CUDA GPUs are available")
+            if "cudaErrorInsufficientDriver" in reason:  # the runtime ember was built with needs a newer driver
+                raise RuntimeError(f"The NVIDIA driver on your system is too old (found version "
+                                   f"{lib.driver_version()}). Please update your GPU driver, or install an ember "
+                                   f"built with an older CUDA (this one needs CUDA runtime {lib.runtime_version}).")
             raise RuntimeError("Found no NVIDIA driver on your system. Please check that you have an NVIDIA GPU "
                                "and installed a driver from http://www.nvidia.com/Download/index.aspx"
                                + (f" (CUDA runtime: {reason})" if reason else ""))
@@ -250,15 +254,17 @@ class Stream:
     def device(self):
         return _C.device(f"cuda:{self._device_index}")
 
+    # Handle 0 is each device's legacy default stream: calls name the device too.
     def synchronize(self):
-        _lib.stream_synchronize(self.cuda_stream)
+        _lib.stream_synchronize(self._device_index, self.cuda_stream)
 
     def query(self):
-        return _lib.stream_query(self.cuda_stream)
+        return _lib.stream_query(self._device_index, self.cuda_stream)
 
     def wait_event(self, event):
-        event._ensure()
-        _lib.stream_wait_event(self.cuda_stream, event._handle)
+        if event._handle is None:  # never recorded: nothing to wait for
+            return
+        _lib.stream_wait_event(self._device_index, self.cuda_stream, event._handle)
 
     def wait_stream(self, stream):
         self.wait_event(stream.record_event())
@@ -280,13 +286,21 @@ class Stream:
 
     def __del__(self):
         if getattr(self, "_owned", False) and _lib is not None:
-            _lib.stream_destroy(self.cuda_stream)
+            _lib.stream_destroy(self._device_index, self.cuda_stream)
 
 
 def current_stream(device=None):
     _lazy_init()
     i = _resolved(device)
     return Stream(i, _handle=_lib.current_stream(i))
+
+
+def _dlpack_stream():
+    """The `stream` ember passes to a CUDA producer's __dlpack__ (from_dlpack): the current stream's handle, or 1
+    (DLPack's number for the legacy default stream) when that is the current one or the backend is not loaded."""
+    if _lib is None:
+        return 1
+    return _lib.current_stream(_lib.current_device()) or 1
 
 
 def default_stream(device=None):
@@ -320,16 +334,19 @@ class Event:
     def __init__(self, enable_timing=False, blocking=False, interprocess=False):
         self.enable_timing = enable_timing
         self._handle = None
-
-    def _ensure(self):
-        if self._handle is None:
-            _lazy_init()
-            self._handle = _lib.event_create(self.enable_timing)
+        self._device_index = None
 
     def record(self, stream=None):
-        self._ensure()
+        """Records on `stream` (the current one by default); the event lives on the device of its first record."""
         stream = current_stream() if stream is None else stream
-        _lib.event_record(self._handle, stream.cuda_stream)
+        if self._handle is None:
+            _lazy_init()
+            self._handle = _lib.event_create(stream._device_index, self.enable_timing)
+            self._device_index = stream._device_index
+        elif self._device_index != stream._device_index:
+            raise RuntimeError(f"Event device cuda:{self._device_index} does not match recording stream's device "
+                               f"cuda:{stream._device_index}.")
+        _lib.event_record(stream._device_index, self._handle, stream.cuda_stream)
 
     def wait(self, stream=None):
         stream = current_stream() if stream is None else stream

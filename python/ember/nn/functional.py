@@ -86,10 +86,7 @@ def _warn_size(input, target):
 # ---- linear ----
 def linear(input, weight, bias=None):
     """y = input @ weight.T + bias; one GEMM (addmm) for 2-D input."""
-    if bias is not None and input.dim() == 2:
-        return _C.addmm(bias, input, weight.t())
-    out = input.matmul(weight.t())
-    return out + bias if bias is not None else out
+    return _C.linear(input, weight, bias)
 
 
 def identity(input):
