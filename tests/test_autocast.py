@@ -177,6 +177,22 @@ def test_weight_casts_are_cached_until_the_outermost_region_exits():
     assert uncached[0] != cached[0] and uncached[1] != uncached[0]
 
 
+def test_cast_made_under_no_grad_is_not_reused_with_grad_on():
+    # An evaluation under no_grad inside the region must not cut the next
+    # forward's weights off the graph (torch 2.13 gives gradients here).
+    lin = nn.Linear(4, 3)
+    x = ember.randn(2, 4)
+    with ember.autocast("cpu", dtype=BF16):
+        with ember.no_grad():
+            assert not lin(x).requires_grad
+        y = lin(x)
+        assert y.requires_grad and y.dtype == BF16
+        y.float().sum().backward()
+    # d(sum)/dW = column sums of x, rounded to bfloat16 as the GEMM's operand was
+    expected = np.broadcast_to(bf16_round(x.numpy()).astype(np.float64).sum(0), (3, 4))
+    np.testing.assert_allclose(lin.weight.grad.numpy(), expected, rtol=1e-2)
+
+
 def test_cache_state_functions():
     assert ember.is_autocast_cache_enabled()
     lin = nn.Linear(2, 2)

@@ -25,9 +25,11 @@ struct ThreadState {
 thread_local ThreadState tls;
 
 // PyTorch caches the casts of float32 leaves that require grad and are not views: the weights.
+// Only casts made with grad mode on are cached: a cast made under no_grad has no
+// grad_fn, and reusing it later in the same region would cut the weights off the graph.
 bool cacheable(const Tensor& t) {
-  return tls.cache_enabled && t.dtype() == ScalarType::Float32 && requires_grad(t) && is_leaf(t) &&
-         !t.impl()->is_view();
+  return tls.cache_enabled && grad_enabled() && t.dtype() == ScalarType::Float32 && requires_grad(t) &&
+         is_leaf(t) && !t.impl()->is_view();
 }
 
 }  // namespace
