@@ -138,7 +138,7 @@ int64_t through_float_type(int64_t v, ScalarType t) {
   return r >= -0x1p63 && r < 0x1p63 ? int64_t(r) : INT64_MIN;
 }
 
-int64_t floor_log2(int64_t v) {
+int64_t floor_log2(uint64_t v) {
   int64_t n = 0;
   while (v >>= 1) ++n;
   return n;
@@ -147,6 +147,9 @@ int64_t floor_log2(int64_t v) {
 // PyTorch's update_from / update_to: a bound the float type cannot hold is
 // moved inward to the next value it can.
 int64_t float_from(int64_t from, ScalarType t) {
+  // PyTorch's from + 1 overflows here and its loop then never ends; from is
+  // kept, and random_bounds rejects it as above the dtype's largest integer.
+  if (from == INT64_MAX) return from;
   const int64_t from_plus_1 = through_float_type(from + 1, t);
   if (from_plus_1 >= from) return from;
   return from_plus_1 + (int64_t(1) << (floor_log2(std::abs(from + 1)) - float_digits(t) + 1));
