@@ -71,6 +71,11 @@ def test_cumsum_keeps_pytorch_accumulation_type(dim):
     h = x.astype(np.float16)
     got = ember.tensor(h).cumsum(dim).numpy()
     assert np.array_equal(got, np.cumsum(h.astype(np.float32), dim, dtype=np.float32).astype(np.float16))
+    # dtype=float16 from float32: the input is rounded to float16 first, then summed in float
+    got = ember.tensor(x).cumsum(dim, dtype=ember.float16).numpy()
+    assert np.array_equal(got, np.cumsum(h.astype(np.float32), dim, dtype=np.float32).astype(np.float16))
+    # 2048 + float16(1.0002) = 2049 rounds to even (2048); 2048 + 1.0002 would round to 2050
+    assert ember.tensor([2048.0, 1.0002]).cumsum(0, dtype=ember.float16).tolist() == [2048.0, 2048.0]
 
 
 def test_var_std_against_numpy_and_the_dof_warning():

@@ -250,13 +250,19 @@ void cpu_prod(const Tensor& x, bool outer, int64_t M, int64_t R, const Tensor& o
   });
 }
 
-// In-place running sums along the middle dim of a contiguous (outer, n, inner) x: each column's additions in
-// order, inner columns side by side (they vectorize).
 // Prefix sums along n of p seen as (outer, n, inner), in place, the running sums kept in Acc and
-// each prefix rounded to T.
+// each prefix rounded to T: each column's additions in order, inner columns side by side (they
+// vectorize).
 template <typename T, typename Acc>
 void scan_in_place(T* p, int64_t outer, int64_t n, int64_t inner) {
   parallel_for(0, outer, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(n * inner, 1)), [&](int64_t o0, int64_t o1) {
+    if (inner == 1) {  // one column per row: the running sum stays in a register
+      for (int64_t o = o0; o < o1; ++o) {
+        Acc running = Acc(0);
+        for (T *v = p + o * n, *end = v + n; v != end; ++v) *v = T(running += Acc(*v));
+      }
+      return;
+    }
     std::vector<Acc> running(static_cast<size_t>(inner));
     for (int64_t o = o0; o < o1; ++o) {
       std::fill(running.begin(), running.end(), Acc(0));
@@ -766,8 +772,9 @@ Tensor cumsum_impl(const Tensor& self, int64_t dim, std::optional<ScalarType> dt
   if (self.dim() == 0) return to_dtype(self, ot, true);
   // Scanned in place in a contiguous copy, seen as (outer, n, inner) around `dim`. float16/bfloat16
   // scan their float32 values, rounded at the end: PyTorch's CPU kernel keeps their running sum in float.
+  // A wider input is rounded to the requested half type first, as PyTorch's dtype= does.
   const bool reduced = is_reduced_float(ot);
-  Tensor x = to_dtype(self, reduced ? ScalarType::Float32 : ot, true);
+  Tensor x = reduced ? to_dtype(to_dtype(self, ot), ScalarType::Float32, true) : to_dtype(self, ot, true);
   if (!x.is_contiguous()) x = contiguous(x);
   const int64_t n = self.sizes()[dim];
   int64_t inner = 1;
