@@ -454,6 +454,23 @@ def test_group_norm_float32_matches_float64_reference():
     np.testing.assert_allclose(np.asarray(out), group_norm_ref(x.astype(np.float64), 3, w, b), rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
+@pytest.mark.parametrize("where", [0, 2])  # the first value (the sums' shift) or another
+def test_norms_of_non_finite_input(bad, where):
+    # NumPy: the mean is the bad value, the variance NaN (inf - inf), so every
+    # output is NaN, and BatchNorm's running mean takes the bad value.
+    x = np.array([1.0, 5.0, 2.0, 3.0], dtype=np.float32)
+    x[where] = bad
+    t = ember.tensor(x).reshape(1, 1, 4)
+    bn = nn.BatchNorm1d(1)
+    assert np.isnan(bn(t).detach().numpy()).all()
+    mean = bn.running_mean.item()
+    assert (np.isnan(mean) and np.isnan(bad)) or mean == 0.1 * bad
+    assert np.isnan(bn.running_var.item())
+    assert np.isnan(F.group_norm(t, 1).numpy()).all()
+    assert np.isnan(F.layer_norm(t, (4,)).numpy()).all()
+
+
 def test_group_norm_module():
     m = nn.GroupNorm(2, 4)
     assert np.all(np.asarray(m.weight.detach()) == 1) and np.all(np.asarray(m.bias.detach()) == 0)

@@ -94,10 +94,15 @@ std::pair<double, double> row_shifted_sums(const T* x, int64_t n, double shift) 
   return {s1, s2};
 }
 
+// The shift of the one-pass sums: a value of the data, unless it is inf or NaN
+// (which would turn every shifted value into NaN, where PyTorch's mean is inf).
+inline double finite_or_zero(double v) { return std::isfinite(v) ? v : 0.0; }
+
 // Mean and biased variance of n values from shifted sums.
 inline std::pair<double, double> moments_of(double s1, double s2, double n, double shift) {
   const double m = s1 / n;
-  return {shift + m, std::max(0.0, s2 / n - m * m)};
+  const double var = s2 / n - m * m;
+  return {shift + m, var < 0.0 ? 0.0 : var};  // a NaN variance (an inf in the input) stays NaN
 }
 
 // sum of x[i] * y[i] and sum of y[i] in one pass (a backward's two channel sums).
@@ -149,7 +154,7 @@ void cpu_bn_stats(const Tensor& x, int64_t N, int64_t C, int64_t S, double eps, 
     const int64_t n = p.per_channel();
     over_channels(p, [&](int64_t c) {
       // One pass of sums shifted by a value of the channel (well conditioned).
-      const double shift = double(px[c * p.S]);
+      const double shift = finite_or_zero(double(px[c * p.S]));
       double s1 = 0, s2 = 0;
       for (int64_t b = 0; b < p.N; ++b) {
         const auto [r1, r2] = row_shifted_sums(px + (b * p.C + c) * p.S, p.S, shift);
@@ -420,7 +425,8 @@ void cpu_gn_forward(const Tensor& x, int64_t N, int64_t C, int64_t S, int64_t G,
     const int64_t len = q.row();
     over_rows(q.N * G, len, [&](int64_t ng) {
       const T* xr = px + ng * len;  // (n, g) is contiguous in (N, C, S)
-      const double shift = double(xr[0]);  // a value of the row: the shifted sums stay well conditioned
+      // a value of the row: the shifted sums stay well conditioned
+      const double shift = finite_or_zero(double(xr[0]));
       const auto [s1, s2] = row_shifted_sums(xr, len, shift);
       const auto [mu, var] = moments_of(s1, s2, double(len), shift);
       const T rstd = T(1.0 / std::sqrt(var + eps));
