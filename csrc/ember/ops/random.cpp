@@ -175,16 +175,23 @@ const char* type_meta_name(ScalarType t) {
 
 // PyTorch's check_from_to_in_range: an error outside the dtype's values, a
 // warning beyond the integers a float type holds exactly.
+// The largest finite value of a float dtype.
+double float_max(ScalarType t) {
+  switch (t) {
+    case ScalarType::Float16: return 65504.0;
+    case ScalarType::BFloat16: return 0x1.fep127;
+    case ScalarType::Float32: return 0x1.fffffep127;
+    default: return 0x1.fffffffffffffp1023;
+  }
+}
+
 void check_in_dtype_range(int64_t value, const char* name, ScalarType t) {
   double lo, hi;
   switch (t) {
-    case ScalarType::Float16: lo = -65504.0, hi = 65504.0; break;
-    case ScalarType::BFloat16: lo = -0x1.fep127, hi = 0x1.fep127; break;
-    case ScalarType::Float32: lo = -0x1.fffffep127, hi = 0x1.fffffep127; break;
-    case ScalarType::Float64: lo = -0x1.fffffffffffffp1023, hi = 0x1.fffffffffffffp1023; break;
     case ScalarType::Int32: lo = INT32_MIN, hi = INT32_MAX; break;
     case ScalarType::Bool: lo = 0, hi = 1; break;
-    default: return;  // every int64 fits
+    case ScalarType::Int64: return;  // every int64 fits
+    default: lo = -float_max(t), hi = float_max(t);
   }
   EMBER_CHECK(double(value) >= lo && double(value) <= hi, name, " is out of bounds for ", type_meta_name(t));
   if (!is_floating(t)) return;
@@ -239,12 +246,25 @@ RandomBounds random_bounds(ScalarType t, std::optional<int64_t> from_opt, std::o
   return {RandomBounds::Range, from, uint64_t(to_inc) - uint64_t(from) + 1};
 }
 
+// PyTorch's check_uniform_bounds: finite bounds within the dtype, in order, whose
+// distance the dtype can hold.
+void check_uniform_bounds(ScalarType t, double from, double to) {
+  EMBER_CHECK_KIND(NotImplemented, is_floating(t), "\"check_uniform_bounds\" not implemented for '",
+                   dtype_short_name(t), "'");
+  const double hi = float_max(t);
+  EMBER_CHECK(from >= -hi && from <= hi, "from is out of bounds for ", type_meta_name(t));
+  EMBER_CHECK(to >= -hi && to <= hi, "to is out of bounds for ", type_meta_name(t));
+  EMBER_CHECK(from <= to, "uniform_ expects to return a [from, to) range, but found from=", from, " > to=", to);
+  EMBER_CHECK(to - from <= hi, "uniform_ expects to-from <= std::numeric_limits<", dtype_short_name(t),
+              ">::max(), but found to=", to, " and from=", from, " which result in to-from to exceed the limit");
+}
+
 }  // namespace
 DispatchStub<RandomFn> random_stub("random");
 
 Tensor& uniform_(Tensor& self, double from, double to, Generator* g) {
   check_inplace(self);
-  EMBER_CHECK(from <= to, "uniform_ expects to return a [from, to) range, but found from=", from, " > to=", to);
+  check_uniform_bounds(self.dtype(), from, to);
   if (device_draw(self, RandomOp::Uniform, from, to, g, "uniform_")) return self;
   Generator& gen = gen_or_default(g);
   std::lock_guard<std::mutex> lock(gen.mutex());
