@@ -61,3 +61,21 @@ def test_half_arange_is_close_to_the_exact_values():
     assert np.max(np.abs(t - exact)) <= 2.0**-9
     lin = ember.linspace(0, 1, 11, dtype=ember.bfloat16).float().numpy()
     assert lin[0] == 0 and lin[-1] == 1 and np.all(np.diff(lin) > 0)
+
+
+@pytest.mark.parametrize("args, dtype, expected", [
+    # int64: the bounds truncated to integers first, the count exact from them
+    ((-5.5, -0.2, 1.7), ember.int64, [-5, -4, -3, -2, -1]),   # ceil(5.3 / 1.7) would give 4
+    ((0.9, 4.1, 1.5), ember.int64, [0, 1, 2, 3]),
+    ((5.9, -3.2, -2.6), ember.int64, [5, 3, 1, -1]),
+    ((0.7, 0.9), ember.int64, []),
+    # other integer types: the count from the float bounds, the values from the truncated start and step
+    ((-1.5, 3.7, 1.3), ember.int32, [-1, 0, 1, 2]),
+    ((0, 2.5, 0.5), ember.int32, [0, 0, 0, 0, 0]),
+    ((0, 1e10, 1e9), ember.int32, [(i * 10**9 + 2**31) % 2**32 - 2**31 for i in range(10)]  # wrapped to int32),
+    # exact int64 arithmetic across the whole int64 range (torch 2.13's wraps and gives [])
+    ((-2**63, 2**63 - 1, 2**62), ember.int64, [-2**63, -2**62, 0, 2**62]),
+])
+def test_integer_arange_with_float_bounds(args, dtype, expected):
+    t = ember.arange(*args, dtype=dtype)
+    assert t.dtype == dtype and t.tolist() == expected

@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "ember/core/dtype.h"
+#include "ember/core/macros.h"
 
 namespace ember {
 
@@ -41,5 +42,10 @@ class Scalar {
     int64_t i_;
   };
 };
+
+// PyTorch's checked Scalar::to<T>: a value beyond the range of dtype `t` (a
+// finite one for float types; NaN too for integer types) raises "value cannot
+// be converted to type ... without overflow" instead of wrapping or becoming inf.
+EMBER_API void check_convertible(const Scalar& v, ScalarType t);
 
 }  // namespace ember

@@ -93,11 +93,28 @@ int64_t shape_numel(const DimVector& sizes) {
   return n;
 }
 
-Tensor empty(const DimVector& sizes, ScalarType dtype, Device device) {
+namespace {
+// The bytes a contiguous tensor of `sizes` takes, with PyTorch's checks: its
+// strides, its element count and its byte count must each fit in an int64
+// (a wrapped product would allocate too little and let kernels write past it).
+size_t storage_bytes(const DimVector& sizes, ScalarType dtype) {
   for (int64_t s : sizes)
     EMBER_CHECK(s >= 0, "Trying to create tensor with negative dimension ", s, ": ", sizes);
-  int64_t n = shape_numel(sizes);
-  auto storage = Storage::create(size_t(n) * itemsize(dtype), device);
+  int64_t stride = 1;
+  for (size_t i = sizes.size(); i-- > 1;)
+    EMBER_CHECK(!__builtin_mul_overflow(stride, std::max<int64_t>(sizes[i], 1), &stride),
+                "Stride calculation overflowed");
+  int64_t bytes = 1;
+  bool overflowed = false;
+  for (int64_t s : sizes) overflowed |= __builtin_mul_overflow(bytes, s, &bytes);
+  overflowed |= __builtin_mul_overflow(bytes, int64_t(itemsize(dtype)), &bytes);
+  EMBER_CHECK(!overflowed, "Storage size calculation overflowed with sizes=", sizes);
+  return size_t(bytes);
+}
+}  // namespace
+
+Tensor empty(const DimVector& sizes, ScalarType dtype, Device device) {
+  auto storage = Storage::create(storage_bytes(sizes, dtype), device);
   return Tensor(make_intrusive<TensorImpl>(std::move(storage), dtype, sizes, contiguous_strides(sizes), 0));
 }
 

@@ -115,6 +115,7 @@ Tensor& copy_(Tensor& dst, const Tensor& src) {
 }
 
 Tensor& fill_(Tensor& self, Scalar value) {
+  check_convertible(value, self.dtype());
   if (grad_enabled() && requires_grad(self)) {
     check_inplace(self);
     fill_impl(self, value);

@@ -76,27 +76,52 @@ const bool registered = [] {
 
 }  // namespace
 
+namespace {
+// An integer arange's start, end and step in int64 (PyTorch's accumulation
+// type for integers): a float is truncated, and one beyond int64 raises.
+int64_t as_int64(Scalar v) {
+  check_convertible(v, ScalarType::Int64);
+  return v.to_int();
+}
+
+// The element count, as PyTorch's compute_arange_size: exact for int64 (from
+// the truncated bounds), else ceil((end - start) / step) in double.
+int64_t arange_size(Scalar start, Scalar end, Scalar step, ScalarType dtype) {
+  if (dtype == ScalarType::Int64) {
+    const __int128 s = as_int64(start), e = as_int64(end), st = as_int64(step);
+    EMBER_CHECK_KIND(Value, st != 0, "step must be nonzero");  // a float step below 1 truncated to 0
+    const __int128 n = st > 0 ? (e - s + st - 1) / st : (s - e - st - 1) / -st;
+    EMBER_CHECK(n <= INT64_MAX, "invalid size, possible overflow?");
+    return int64_t(n);
+  }
+  const double n = std::ceil((end.to_double() - start.to_double()) / step.to_double());
+  EMBER_CHECK(n >= 0 && n < 0x1p63, "invalid size, possible overflow?");
+  return int64_t(n);
+}
+}  // namespace
+
 Tensor arange(Scalar start, Scalar end, Scalar step, ScalarType dtype, Device device) {
+  // PyTorch's arange_check_bounds, in double whatever the dtype
   const double s = start.to_double(), e = end.to_double(), st = step.to_double();
   EMBER_CHECK(st != 0, "step must be nonzero");
   EMBER_CHECK(std::isfinite(s) && std::isfinite(e), "unsupported range: ", s, " -> ", e);
   EMBER_CHECK((st > 0 && e >= s) || (st < 0 && e <= s), "upper bound and lower bound inconsistent with step sign");
   // float16/bfloat16 off the CPU: the CPU's values, copied over.
   if (!device.is_cpu() && is_reduced_float(dtype)) return to_device(arange(start, end, step, dtype, Device{}), device, dtype);
-  int64_t n;
-  if (is_floating(dtype) || start.is_floating() || end.is_floating() || step.is_floating())
-    n = int64_t(std::ceil((e - s) / st));
-  else {  // exact integer arithmetic for large int64 ranges
-    int64_t si = start.to_int(), ei = end.to_int(), sti = step.to_int();
-    n = sti > 0 ? (ei - si + sti - 1) / sti : (si - ei - sti - 1) / -sti;
+  const int64_t n = arange_size(start, end, step, dtype);
+  if (!is_floating(dtype)) {  // the kernel counts in int64 from the truncated start and step
+    start = Scalar(as_int64(start));
+    step = Scalar(as_int64(step));
   }
-  Tensor out = empty({std::max<int64_t>(n, 0)}, dtype, device);
+  Tensor out = empty({n}, dtype, device);
   if (n > 0) arange_stub[device](out, start, step);
   return out;
 }
 
 Tensor linspace(double start, double end, int64_t steps, ScalarType dtype, Device device) {
   EMBER_CHECK(steps >= 0, "number of steps must be non-negative");
+  check_convertible(Scalar(start), dtype);
+  check_convertible(Scalar(end), dtype);
   // Other devices: the same values, computed here and copied over.
   if (!device.is_cpu()) return to_device(linspace(start, end, steps, dtype, Device{}), device, dtype);
   Tensor out = empty({steps}, dtype, device);

@@ -1,0 +1,46 @@
+// Scalar's checked conversion (core/scalar.h).
+#include "ember/core/scalar.h"
+
+#include <cmath>
+
+#include "ember/core/error.h"
+
+namespace ember {
+
+namespace {
+// The type's name as PyTorch's Scalar::to<T> prints it.
+const char* converted_type_name(ScalarType t) {
+  switch (t) {
+    case ScalarType::Int32: return "int";
+    case ScalarType::Int64: return "int64_t";
+    case ScalarType::Float16: return "c10::Half";
+    case ScalarType::BFloat16: return "c10::BFloat16";
+    case ScalarType::Float32: return "float";
+    default: return "double";
+  }
+}
+
+bool overflows(const Scalar& v, ScalarType t) {
+  if (t == ScalarType::Bool) return false;  // any number converts to a bool
+  if (!v.is_floating()) {
+    if (t != ScalarType::Int32) return false;  // an int64 fits every other type
+    return v.to_int() < INT32_MIN || v.to_int() > INT32_MAX;
+  }
+  const double f = v.to_double();
+  switch (t) {
+    case ScalarType::Int32: return !(f >= double(INT32_MIN) && f <= double(INT32_MAX));  // NaN too
+    case ScalarType::Int64: return !(f >= -0x1p63 && f < 0x1p63);
+    case ScalarType::Float64: return false;
+    default: {  // inf and NaN convert to every float type
+      const double max = t == ScalarType::Float16 ? 65504.0 : t == ScalarType::BFloat16 ? 0x1.fep127 : 0x1.fffffep127;
+      return std::isfinite(f) && (f < -max || f > max);
+    }
+  }
+}
+}  // namespace
+
+void check_convertible(const Scalar& v, ScalarType t) {
+  EMBER_CHECK(!overflows(v, t), "value cannot be converted to type ", converted_type_name(t), " without overflow");
+}
+
+}  // namespace ember
