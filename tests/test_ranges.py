@@ -72,7 +72,7 @@ def test_half_arange_is_close_to_the_exact_values():
     # other integer types: the count from the float bounds, the values from the truncated start and step
     ((-1.5, 3.7, 1.3), ember.int32, [-1, 0, 1, 2]),
     ((0, 2.5, 0.5), ember.int32, [0, 0, 0, 0, 0]),
-    ((0, 1e10, 1e9), ember.int32, [(i * 10**9 + 2**31) % 2**32 - 2**31 for i in range(10)]  # wrapped to int32),
+    ((0, 1e10, 1e9), ember.int32, [(i * 10**9 + 2**31) % 2**32 - 2**31 for i in range(10)]),  # wrapped to int32
     # exact int64 arithmetic across the whole int64 range (torch 2.13's wraps and gives [])
     ((-2**63, 2**63 - 1, 2**62), ember.int64, [-2**63, -2**62, 0, 2**62]),
 ])
