@@ -14,6 +14,8 @@
 #include <vector>
 
 #include <immintrin.h>
+#include <sched.h>
+#include <strings.h>
 
 namespace ember {
 namespace {
@@ -122,9 +124,10 @@ class ThreadPool {
 };
 
 // PyTorch's default intra-op thread count, which ember follows because the
-// way a sum or an arange is split changes its last bits: OMP_NUM_THREADS (or
-// MKL_NUM_THREADS) when set, else the machine's physical cores (not its
-// hyper-threads).
+// way a sum or an arange is split changes its last bits. torch's x86 wheel
+// asks MKL: the physical cores (not hyper-threads) among the CPUs this process
+// may run on; MKL_NUM_THREADS (else OMP_NUM_THREADS) lowers it, and raises it
+// only with MKL_DYNAMIC=false (measured with torch 2.13, taskset included).
 int positive_env(const char* name) {
   const char* v = std::getenv(name);
   if (!v) return 0;
@@ -133,25 +136,38 @@ int positive_env(const char* name) {
   return end != v && *end == '\0' && n > 0 && n < 1 << 20 ? int(n) : 0;
 }
 
-int physical_cores() {
-  std::set<std::pair<int, int>> cores;  // (package, core) of each CPU in /sys
-  for (int cpu = 0;; ++cpu) {
+bool mkl_dynamic_off() {
+  const char* v = std::getenv("MKL_DYNAMIC");
+  return v && strcasecmp(v, "false") == 0;
+}
+
+// Distinct (package, core) pairs of the CPUs in this process's affinity mask.
+int physical_cores_available() {
+  cpu_set_t mask;
+  const bool have_mask = sched_getaffinity(0, sizeof(mask), &mask) == 0;
+  std::set<std::pair<int, int>> cores;
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+    if (have_mask && !CPU_ISSET(cpu, &mask)) continue;
     const std::string dir = "/sys/devices/system/cpu/cpu" + std::to_string(cpu) + "/topology/";
     std::ifstream package(dir + "physical_package_id"), core(dir + "core_id");
     int p, c;
-    if (!(package >> p) || !(core >> c)) break;
+    if (!(package >> p) || !(core >> c)) {
+      if (!have_mask) break;  // past the last CPU
+      continue;
+    }
     cores.emplace(p, c);
   }
-  return int(cores.size());
+  if (!cores.empty()) return int(cores.size());
+  if (have_mask) return std::max(1, CPU_COUNT(&mask));  // no topology in /sys
+  return std::max(1, int(std::thread::hardware_concurrency()));
 }
 
 int default_threads() {
-  if (int n = positive_env("MKL_NUM_THREADS")) return n;
-  if (int n = positive_env("OMP_NUM_THREADS")) return n;
-  const int logical = int(std::thread::hardware_concurrency());
-  const int physical = physical_cores();
-  if (physical > 0 && (logical <= 0 || physical < logical)) return physical;
-  return std::max(1, logical);
+  const int cores = physical_cores_available();
+  int requested = positive_env("MKL_NUM_THREADS");
+  if (!requested) requested = positive_env("OMP_NUM_THREADS");
+  if (!requested) return cores;
+  return mkl_dynamic_off() ? requested : std::min(requested, cores);
 }
 
 ThreadPool& pool() {
