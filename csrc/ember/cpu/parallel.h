@@ -3,6 +3,7 @@
 // larger than `grain`, else runs inline. ember's own small thread pool (not
 // OpenMP): its workers sleep when idle, so they do not fight OpenBLAS's
 // threads for the two cores between a kernel and a GEMM.
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 
@@ -42,6 +43,29 @@ inline void parallel_for(int64_t begin, int64_t end, int64_t grain, const F& fn)
     return;
   }
   detail::parallel_run(begin, end, grain, fn);
+}
+
+// How PyTorch's at::parallel_for (OpenMP) cuts [0, n) at kGrainSize: one chunk
+// below the grain or on one thread, else min(threads, ceil(n / grain)) chunks
+// of ceil(n / chunks) elements. Kernels that must give PyTorch's bits (a sum's
+// partials, arange's vector runs) split their work exactly so.
+struct PytorchChunks {
+  int64_t count, size;
+};
+inline PytorchChunks pytorch_chunks(int64_t n) {
+  const int64_t threads = get_num_threads();
+  const int64_t count = n < kGrainSize || threads == 1 ? 1 : std::min(threads, (n + kGrainSize - 1) / kGrainSize);
+  return {count, count == 1 ? n : (n + count - 1) / count};
+}
+
+// Runs fn(chunk_index, begin, end) over pytorch_chunks(n), the chunks in parallel.
+template <typename F>
+inline void for_each_pytorch_chunk(int64_t n, const F& fn) {
+  const PytorchChunks c = pytorch_chunks(n);
+  if (c.count == 1) return fn(int64_t(0), int64_t(0), n);
+  parallel_for(0, c.count, 1, [&](int64_t c0, int64_t c1) {
+    for (int64_t i = c0; i < c1; ++i) fn(i, i * c.size, std::min(n, (i + 1) * c.size));
+  });
 }
 
 }  // namespace ember

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "ember/cpu/clones.h"
 #include "ember/cpu/parallel.h"
 #include "ember/ops/ops.h"
 #include "ember/ops/stubs.h"
@@ -14,17 +15,6 @@ DispatchStub<ArangeFn> arange_stub("arange");
 
 namespace {
 
-// The chunks at::parallel_for (OpenMP) gives each thread: one chunk below the
-// grain size, else min(threads, ceil(n / grain)) chunks of ceil(n / chunks).
-template <typename F>
-void for_each_pytorch_chunk(int64_t n, const F& fn) {
-  const int64_t threads = get_num_threads();
-  if (n < kGrainSize || threads == 1) return fn(0, n);
-  const int64_t chunks = std::min(threads, (n + kGrainSize - 1) / kGrainSize);
-  const int64_t chunk = (n + chunks - 1) / chunks;
-  for (int64_t b = 0; b < n; b += chunk) fn(b, std::min(n, b + chunk));
-}
-
 // Floating arange as PyTorch's AVX2 kernel computes it, in the accumulation
 // type (double for float32/float64, float for float16/bfloat16): within each
 // thread's chunk, whole pairs of 32-byte vectors start from a base
@@ -34,39 +24,61 @@ void for_each_pytorch_chunk(int64_t n, const F& fn) {
 // lanes, which round j*step first. Computing every element as
 // start + step*i instead differs in over a quarter of the values.
 template <typename scalar_t>
-void arange_floating(scalar_t* p, int64_t n, double start_value, double step_value) {
+__attribute__((always_inline)) inline void arange_chunk(scalar_t* p, int64_t begin, int64_t end, double start_value,
+                                                        double step_value) {
   using acc_t = std::conditional_t<is_reduced_float_v<scalar_t>, float, double>;
   constexpr int64_t kLanes = 32 / sizeof(scalar_t);
   const acc_t start = acc_t(start_value), step = acc_t(step_value);
   auto direct = [&](int64_t i) { return scalar_t(std::fma(step, acc_t(i), start)); };
-  for_each_pytorch_chunk(n, [&](int64_t begin, int64_t end) {
-    const int64_t vector_end = begin + (end - begin) / (2 * kLanes) * (2 * kLanes);
-    for (int64_t v = begin; v < vector_end; v += kLanes) {
-      const acc_t base = acc_t(direct(v));
-      for (int64_t j = 0; j < kLanes; ++j) {
-        if constexpr (std::is_same_v<scalar_t, BFloat16>) {
-          const acc_t lane_offset = acc_t(j) * step;
-          p[v + j] = scalar_t(base + lane_offset);
-        } else {
-          p[v + j] = scalar_t(std::fma(acc_t(j), step, base));
-        }
+  const int64_t vector_end = begin + (end - begin) / (2 * kLanes) * (2 * kLanes);
+  for (int64_t v = begin; v < vector_end; v += kLanes) {
+    const acc_t base = acc_t(direct(v));
+    for (int64_t j = 0; j < kLanes; ++j) {
+      if constexpr (std::is_same_v<scalar_t, BFloat16>) {
+        const acc_t lane_offset = acc_t(j) * step;
+        p[v + j] = scalar_t(base + lane_offset);
+      } else {
+        p[v + j] = scalar_t(std::fma(acc_t(j), step, base));
       }
     }
-    for (int64_t i = vector_end; i < end; ++i) p[i] = direct(i);
-  });
+  }
+  for (int64_t i = vector_end; i < end; ++i) p[i] = direct(i);
 }
 
+// One clone per ISA (cpu/clones.h): fma() is an instruction from x86-64-v3 on,
+// a libm call below it; the bits are the same either way.
+EMBER_CLONES void arange_chunk_f32(float* p, int64_t b, int64_t e, double start, double step) {
+  arange_chunk(p, b, e, start, step);
+}
+EMBER_CLONES void arange_chunk_f64(double* p, int64_t b, int64_t e, double start, double step) {
+  arange_chunk(p, b, e, start, step);
+}
+EMBER_CLONES void arange_chunk_f16(Half* p, int64_t b, int64_t e, double start, double step) {
+  arange_chunk(p, b, e, start, step);
+}
+EMBER_CLONES void arange_chunk_bf16(BFloat16* p, int64_t b, int64_t e, double start, double step) {
+  arange_chunk(p, b, e, start, step);
+}
 void cpu_arange(const Tensor& out, Scalar start, Scalar step) {
   const int64_t n = out.numel();
-  EMBER_DISPATCH_NUMERIC_AND_HALF(out.dtype(), "arange", [&] {
-    scalar_t* p = out.data_ptr<scalar_t>();
-    if constexpr (is_float_v<scalar_t>) {
-      arange_floating(p, n, start.to_double(), step.to_double());
-    } else {
-      const int64_t si = start.to_int(), sti = step.to_int();
-      for (int64_t i = 0; i < n; ++i) p[i] = scalar_t(si + i * sti);
-    }
-  });
+  const double s = start.to_double(), st = step.to_double();
+  auto floating = [&](auto* p, auto chunk_fn) {
+    for_each_pytorch_chunk(n, [&](int64_t, int64_t b, int64_t e) { chunk_fn(p, b, e, s, st); });
+  };
+  auto integral = [&](auto* p) {
+    using T = std::remove_pointer_t<decltype(p)>;
+    const int64_t si = start.to_int(), sti = step.to_int();
+    for (int64_t i = 0; i < n; ++i) p[i] = T(si + i * sti);
+  };
+  switch (out.dtype()) {
+    case ScalarType::Float32: return floating(out.data_ptr<float>(), arange_chunk_f32);
+    case ScalarType::Float64: return floating(out.data_ptr<double>(), arange_chunk_f64);
+    case ScalarType::Float16: return floating(out.data_ptr<Half>(), arange_chunk_f16);
+    case ScalarType::BFloat16: return floating(out.data_ptr<BFloat16>(), arange_chunk_bf16);
+    case ScalarType::Int32: return integral(out.data_ptr<int32_t>());
+    case ScalarType::Int64: return integral(out.data_ptr<int64_t>());
+    EMBER_DISPATCH_FAIL("arange", out.dtype());
+  }
 }
 
 const bool registered = [] {

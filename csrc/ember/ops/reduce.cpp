@@ -119,13 +119,8 @@ void float_sum(const T* px, Layout layout, int64_t M, int64_t R, T* out) {
       out[0] = run_sum(px, R);
       return;
     }
-    const int64_t chunks = std::min(threads, (R + kGrainSize - 1) / kGrainSize);
-    const int64_t chunk = (R + chunks - 1) / chunks;
-    std::vector<T> partial(size_t(threads), T(0));
-    parallel_for(0, chunks, 1, [&](int64_t c0, int64_t c1) {
-      for (int64_t c = c0; c < c1; ++c)
-        partial[size_t(c)] = run_sum(px + c * chunk, std::min(chunk, R - c * chunk));
-    });
+    std::vector<T> partial(size_t(threads), T(0));  // a slot per thread, idle ones 0
+    for_each_pytorch_chunk(R, [&](int64_t c, int64_t b, int64_t e) { partial[size_t(c)] = run_sum(px + b, e - b); });
     out[0] = run_sum(partial.data(), threads);
     return;
   }
@@ -599,18 +594,18 @@ Tensor var_value(const Tensor& self, const Dims& dims, double correction, bool k
       const Tensor x = contiguous(self);
       const T* px = x.data_ptr<T>();
       const double mu = double(*mean(x).data_ptr<T>());  // the float mean, widened
-      const int64_t n = x.numel(), threads = get_num_threads();
-      const int64_t chunks = n < kGrainSize || threads == 1 ? 1 : std::min(threads, (n + kGrainSize - 1) / kGrainSize);
-      const int64_t chunk = (n + chunks - 1) / chunks;
-      double total = 0;
-      for (int64_t c = 0; c < chunks; ++c) {
+      const int64_t n = x.numel();
+      std::vector<double> partial(size_t(pytorch_chunks(n).count));
+      for_each_pytorch_chunk(n, [&](int64_t c, int64_t b, int64_t e) {
         double local = 0;
-        for (int64_t i = c * chunk; i < std::min(n, (c + 1) * chunk); ++i) {
+        for (int64_t i = b; i < e; ++i) {
           const double d = double(px[i]) - mu;
           local += d * d;
         }
-        total += 0.0 + local;
-      }
+        partial[size_t(c)] = local;
+      });
+      double total = 0;
+      for (double v : partial) total += v;  // the chunks' sums added in order
       po[0] = T(var_result(total, double(n), correction, take_sqrt));
       return;
     }
