@@ -4,12 +4,20 @@
     /root/tvenv/bin/python tests/record_torch_sums.py
 
 A float sum's last bits depend on the order of its additions; ember adds in
-PyTorch's order (csrc/ember/ops/cascade_sum.h), and these references check it.
+PyTorch's order (csrc/ember/cpu/cascade_sum.h), and these references check it.
 Inputs are not stored: each case names a NumPy seed, and the input is
-`np.random.RandomState(seed).randn(*shape).astype(dtype) * 10`, made the same
+`(np.random.RandomState(seed).randn(*shape) * 10).astype(dtype)`, made the same
 way by the test. Each case: {"shape", "dtype", "dim" (null: all), "op" ("sum",
-"mean", "norm": the 2-norm, "var" or "std" with "correction"), "threads", "expected": [float.hex of the result values]} (at most 64
-values are stored; "sha256" of the little-endian float64 widening for longer).
+"mean", "norm": the 2-norm, "var" or "std" with "correction"), "threads",
+"expected": [float.hex of the result values]} (at most 64 values are stored;
+"sha256" of the little-endian float64 widening for longer).
+
+Covered: whole-tensor sums, sums over trailing dims or leading dims of a
+contiguous tensor, the 2-norm, var/std over any dims. Not bit-exact (and not
+recorded): a sum over a middle dim or over dims that are not adjacent (e.g.
+(40, 300, 7) over dim 1 or dims (0, 2): 80% of outputs differ in the last
+bits), or of a non-contiguous tensor, where PyTorch's TensorIterator picks a
+loop order that ember does not reproduce.
 """
 import hashlib
 import json

@@ -28,7 +28,7 @@ inline Doubles8 splat(double v) { return Doubles8{v, v, v, v, v, v, v, v}; }
 
 }  // namespace
 
-EMBER_CLONES double sum_f32(const float* x, int64_t n) {
+EMBER_CLONES double sum_f32_as_double(const float* x, int64_t n) {
   Doubles8 s = {};
   int64_t i = 0;
   for (; i + 8 <= n; i += 8) s += load8(x + i);

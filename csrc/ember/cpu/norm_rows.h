@@ -1,16 +1,17 @@
 #pragma once
 // The row loops of batch/group norm for float32 rows, compiled for several
 // x86-64 levels (cpu/clones.h) and without FP contraction, so every level
-// gives the bits of the generic loops in ops/norm.cpp (same order: eight
-// double accumulators i % 8, combined as a tree; multiply, then add).
-// Only the sums are widened to double; affine_f32 and combine_f32 compute in float.
+// gives the same bits: the sums in double, in eight accumulators (element i
+// to i % 8, the tail to the first) combined as a tree, the order of
+// sum_of in ops/norm.cpp; affine_f32 and combine_f32 in float, multiply then
+// add. (Rows of other dtypes take the generic loops in ops/norm.cpp.)
 #include <cstdint>
 #include <utility>
 
 namespace ember {
 namespace rows {
 
-double sum_f32(const float* x, int64_t n);                                 // sum x
+double sum_f32_as_double(const float* x, int64_t n);                       // sum x, in double
 double dot_dev_f32(const float* g, const float* x, int64_t n, double mean);  // sum g * (x - mean)
 // sum (x - shift) and sum (x - shift)^2 in one pass: with `shift` near the
 // mean (a value of the row), the variance (s2 - s1^2/n)/n keeps its precision.

@@ -4,7 +4,7 @@
 #include <cstring>
 
 #include "ember/cpu/clones.h"
-#include "ember/ops/cascade_sum.h"
+#include "ember/cpu/cascade_sum.h"
 
 namespace ember {
 namespace vec {

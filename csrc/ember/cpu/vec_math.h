@@ -11,7 +11,7 @@ namespace vec {
 void exp_f32(const float* x, float* y, int64_t n);
 void sigmoid_f32(const float* x, float* y, int64_t n);
 void tanh_f32(const float* x, float* y, int64_t n);
-// PyTorch's float sums, bit for bit (ops/cascade_sum.h): of n contiguous
+// PyTorch's float sums, bit for bit (cpu/cascade_sum.h): of n contiguous
 // values, and of each of `cols` columns of R rows with row stride ld.
 float sum_f32(const float* x, int64_t n);
 double sum_f64(const double* x, int64_t n);

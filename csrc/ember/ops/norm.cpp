@@ -67,7 +67,7 @@ inline double sum_of(int64_t n, const F& f) {
 // which add in the same order (the same bits at every vector width).
 template <typename T>
 double row_sum(const T* x, int64_t n) {
-  if constexpr (std::is_same_v<T, float>) return rows::sum_f32(x, n);
+  if constexpr (std::is_same_v<T, float>) return rows::sum_f32_as_double(x, n);
   else return sum_of(n, [&](int64_t i) { return double(x[i]); });
 }
 template <typename T>

@@ -8,7 +8,7 @@
 
 #include "ember/autograd/autograd.h"
 #include "ember/cpu/vec_math.h"
-#include "ember/ops/cascade_sum.h"
+#include "ember/cpu/cascade_sum.h"
 #include "ember/ops/autocast.h"
 #include "ember/ops/elementwise.h"
 #include "ember/ops/opmath.h"
