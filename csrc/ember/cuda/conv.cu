@@ -107,7 +107,7 @@ Tensor cuda_conv(const Tensor& x_, const Tensor& w_, const Tensor& bias, const C
   if (g.C == 0) return bias.defined() ? add(zero_(y), reshape(bias, {g.O, 1, 1})) : zero_(y);
   Tensor x = contiguous(x_), w = contiguous(w_), b = bias.defined() ? contiguous(bias) : Tensor();
   const Plan p = plan(g, x);
-  EMBER_DISPATCH_FLOATING(x.dtype(), "conv2d_cuda", [&] {
+  EMBER_CUDA_DISPATCH_FLOATING(x.dtype(), "conv2d", [&] {
     using T = scalar_t;
     for (int64_t n0 = 0; n0 < g.N; n0 += p.cn) {
       const int64_t n = std::min(p.cn, g.N - n0), NL = n * p.L;
@@ -130,7 +130,7 @@ Tensor cuda_conv_input(const Tensor& y_, const Tensor& w_, const Tensor& bias, c
   if (y_.numel() == 0) return bias.defined() ? add(zero_(x), reshape(bias, {g.C, 1, 1})) : zero_(x);
   Tensor y = contiguous(y_), w = contiguous(w_), b = bias.defined() ? contiguous(bias) : Tensor();
   const Plan p = plan(g, y);
-  EMBER_DISPATCH_FLOATING(y.dtype(), "conv_transpose2d_cuda", [&] {
+  EMBER_CUDA_DISPATCH_FLOATING(y.dtype(), "conv_transpose2d", [&] {
     using T = scalar_t;
     for (int64_t n0 = 0; n0 < g.N; n0 += p.cn) {
       const int64_t n = std::min(p.cn, g.N - n0), NL = n * p.L;
@@ -153,7 +153,7 @@ Tensor cuda_conv_weight(const Tensor& x_, const Tensor& y_, const Tensor&, const
   if (x_.numel() == 0 || y_.numel() == 0) return zero_(w);
   Tensor x = contiguous(x_), y = contiguous(y_);
   const Plan p = plan(g, x);
-  EMBER_DISPATCH_FLOATING(x.dtype(), "conv2d_cuda", [&] {
+  EMBER_CUDA_DISPATCH_FLOATING(x.dtype(), "conv2d", [&] {
     using T = scalar_t;
     for (int64_t n0 = 0; n0 < g.N; n0 += p.cn) {
       const int64_t n = std::min(p.cn, g.N - n0), NL = n * p.L;
@@ -195,7 +195,7 @@ __global__ void max_pool_k(const T* x, T* y, int64_t* iy, Pool2dGeom g, int64_t 
 }
 
 void cuda_max_pool(const Tensor& x, const Pool2dGeom& g, int64_t planes, const Tensor& out, const Tensor& idx) {
-  EMBER_DISPATCH_NUMERIC(x.dtype(), "max_pool2d_cuda", [&] {
+  EMBER_CUDA_DISPATCH_NUMERIC(x.dtype(), "max_pool2d", [&] {
     using T = scalar_t;
     const T lowest = std::numeric_limits<T>::has_infinity ? -std::numeric_limits<T>::infinity()
                                                           : std::numeric_limits<T>::lowest();
@@ -231,7 +231,7 @@ __global__ void adaptive_max_pool_k(const T* x, T* y, int64_t* iy, Pool2dGeom g,
 
 void cuda_adaptive_max_pool(const Tensor& x, const Pool2dGeom& g, int64_t planes, const Tensor& out,
                             const Tensor& idx) {
-  EMBER_DISPATCH_FLOATING(x.dtype(), "adaptive_max_pool2d_cuda", [&] {
+  EMBER_CUDA_DISPATCH_FLOATING(x.dtype(), "adaptive_max_pool2d", [&] {
     using T = scalar_t;
     launch(x.device(), planes * g.OH * g.OW, [&](unsigned blocks, cudaStream_t s) {
       adaptive_max_pool_k<T><<<blocks, kThreads, 0, s>>>(in_ptr<T>(x), out_ptr<T>(out), out_ptr<int64_t>(idx), g,

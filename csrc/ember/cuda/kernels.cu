@@ -361,7 +361,7 @@ void cuda_arange(const Tensor& out, Scalar start, Scalar step) {
   const bool fl = is_floating(out.dtype());
   const double s = start.to_double(), st = step.to_double();
   const int64_t si = fl ? 0 : start.to_int(), sti = fl ? 0 : step.to_int();
-  EMBER_DISPATCH_NUMERIC(out.dtype(), "arange", [&] {
+  EMBER_CUDA_DISPATCH_NUMERIC(out.dtype(), "arange", [&] {
     auto* p = static_cast<scalar_t*>(out.device_data());
     launch(out.device(), n, [&](unsigned g, cudaStream_t cs) { arange_k<scalar_t><<<g, kThreads, 0, cs>>>(p, n, s, st, si, sti); });
   });
@@ -395,7 +395,7 @@ int64_t chunks_for(int64_t M, int64_t R) {
 
 void cuda_sum(const Tensor& x, bool outer, int64_t M, int64_t R, const Tensor& out) {
   const Device d = x.device();
-  EMBER_DISPATCH_NUMERIC(x.dtype(), "sum", [&] {
+  EMBER_CUDA_DISPATCH_NUMERIC(x.dtype(), "sum", [&] {
     using T = scalar_t;
     const T* px = static_cast<const T*>(x.device_data());
     T* po = static_cast<T*>(out.device_data());

@@ -83,6 +83,10 @@ inline void check_launch() { EMBER_CUDA_CHECK(cudaGetLastError()); }
 #define EMBER_CUDA_DISPATCH_FAIL(NAME, TYPE) EMBER_DISPATCH_FAIL_ON(NAME, TYPE, "_cuda")
 #define EMBER_CUDA_DISPATCH(TYPE, NAME, ...) \
   switch (TYPE) { EMBER_DISPATCH_CASES_ALL(__VA_ARGS__) EMBER_CUDA_DISPATCH_FAIL(NAME, TYPE) }
+#define EMBER_CUDA_DISPATCH_FLOATING(TYPE, NAME, ...) \
+  switch (TYPE) { EMBER_DISPATCH_CASES_FLOATING(__VA_ARGS__) EMBER_CUDA_DISPATCH_FAIL(NAME, TYPE) }
+#define EMBER_CUDA_DISPATCH_NUMERIC(TYPE, NAME, ...) \
+  switch (TYPE) { EMBER_DISPATCH_CASES_NUMERIC(__VA_ARGS__) EMBER_CUDA_DISPATCH_FAIL(NAME, TYPE) }
 // With float16 and bfloat16 (ember/core/half.h), for kernels that move or convert values (copy, fill);
 // arithmetic on them runs on float32 copies (ops/opmath.h).
 #define EMBER_CUDA_DISPATCH_AND_HALF(TYPE, NAME, ...)                                          \

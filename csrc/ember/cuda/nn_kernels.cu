@@ -43,7 +43,7 @@ __global__ void softmax_k(const T* x, T* y, int64_t rows, int64_t n, bool log) {
 
 void cuda_softmax(const Tensor& x, const Tensor& out, int64_t rows, int64_t n, bool log) {
   const Device d = x.device();
-  EMBER_DISPATCH_FLOATING(x.dtype(), log ? "log_softmax_cuda" : "softmax_cuda", [&] {
+  EMBER_CUDA_DISPATCH_FLOATING(x.dtype(), log ? "log_softmax" : "softmax", [&] {
     DeviceGuard guard(d.index);
     const unsigned g = unsigned(std::min<int64_t>(rows, 65535));
     softmax_k<scalar_t><<<g, kThreads, 0, current_stream(d.index)>>>(
@@ -86,7 +86,7 @@ double cuda_nll(const Tensor& in, const Tensor& target, const Tensor& weight, in
   DeviceGuard guard(d.index);
   cudaStream_t s = current_stream(d.index);
   EMBER_CUDA_CHECK(cudaMemsetAsync(status.device_data(), 0, 3 * sizeof(double), s));
-  EMBER_DISPATCH_FLOATING(in.dtype(), "nll_loss_cuda", [&] {
+  EMBER_CUDA_DISPATCH_FLOATING(in.dtype(), "nll_loss", [&] {
     using T = scalar_t;
     nll_k<T><<<1, kThreads, 0, s>>>(in_ptr<T>(in), in_ptr<int64_t>(target), in_ptr<T>(weight), N, C, ignore,
                                     out_ptr<T>(losses), out_ptr<double>(status));
@@ -301,7 +301,7 @@ void cuda_bn_stats(const Tensor& x, int64_t N, int64_t C, int64_t S, double eps,
                    const Tensor& invstd, const Tensor& mean64, const Tensor& var64) {
   if (C == 0) return;
   const Device d = x.device();
-  EMBER_DISPATCH_FLOATING(x.dtype(), "batch_norm_cuda", [&] {
+  EMBER_CUDA_DISPATCH_FLOATING(x.dtype(), "batch_norm", [&] {
     using T = scalar_t;
     DeviceGuard guard(d.index);
     bn_stats_k<T><<<unsigned(C), kThreads, 0, current_stream(d.index)>>>(
@@ -324,7 +324,7 @@ __global__ void bn_normalize_k(const T* x, int64_t numel, int64_t C, int64_t S, 
 
 void cuda_bn_normalize(const Tensor& x, int64_t N, int64_t C, int64_t S, const Tensor& mean, const Tensor& invstd,
                        const Tensor& w, const Tensor& b, const Tensor& out) {
-  EMBER_DISPATCH_FLOATING(x.dtype(), "batch_norm_cuda", [&] {
+  EMBER_CUDA_DISPATCH_FLOATING(x.dtype(), "batch_norm", [&] {
     using T = scalar_t;
     launch(x.device(), N * C * S, [&](unsigned blocks, cudaStream_t s) {
       bn_normalize_k<T><<<blocks, kThreads, 0, s>>>(in_ptr<T>(x), N * C * S, C, S, in_ptr<T>(mean),
@@ -366,7 +366,7 @@ void cuda_bn_backward(const Tensor& gy, const Tensor& x, int64_t N, int64_t C, i
                       const Tensor& db) {
   if (C == 0) return;
   const Device d = x.device();
-  EMBER_DISPATCH_FLOATING(x.dtype(), "batch_norm_backward_cuda", [&] {
+  EMBER_CUDA_DISPATCH_FLOATING(x.dtype(), "batch_norm_backward", [&] {
     using T = scalar_t;
     DeviceGuard guard(d.index);
     bn_backward_k<T><<<unsigned(C), kThreads, 0, current_stream(d.index)>>>(
@@ -410,7 +410,7 @@ __global__ void gn_forward_k(const T* x, int64_t C, int64_t S, int64_t G, double
 void cuda_gn_forward(const Tensor& x, int64_t N, int64_t C, int64_t S, int64_t G, double eps, const Tensor& w,
                      const Tensor& b, const Tensor& out, const Tensor& mean, const Tensor& invstd) {
   const Device d = x.device();
-  EMBER_DISPATCH_FLOATING(x.dtype(), "group_norm_cuda", [&] {
+  EMBER_CUDA_DISPATCH_FLOATING(x.dtype(), "group_norm", [&] {
     using T = scalar_t;
     DeviceGuard guard(d.index);
     gn_forward_k<T><<<unsigned(N * G), kThreads, 0, current_stream(d.index)>>>(
@@ -482,7 +482,7 @@ void cuda_gn_backward(const Tensor& gy, const Tensor& x, int64_t N, int64_t C, i
   Tensor sums = empty({2, N * C}, ScalarType::Float64, d);  // ds, then db
   double* pds = out_ptr<double>(sums);
   double* pdb = pds + N * C;
-  EMBER_DISPATCH_FLOATING(x.dtype(), "group_norm_backward_cuda", [&] {
+  EMBER_CUDA_DISPATCH_FLOATING(x.dtype(), "group_norm_backward", [&] {
     using T = scalar_t;
     DeviceGuard guard(d.index);
     cudaStream_t s = current_stream(d.index);

@@ -33,7 +33,7 @@ __global__ void prod_block_k(const T* x, int64_t M, int64_t R, T* out) {
 
 void cuda_prod(const Tensor& x, bool outer, int64_t M, int64_t R, const Tensor& out) {
   const Device d = x.device();
-  EMBER_DISPATCH_NUMERIC(x.dtype(), "prod_cuda", [&] {
+  EMBER_CUDA_DISPATCH_NUMERIC(x.dtype(), "prod", [&] {
     using T = scalar_t;
     const T* px = in_ptr<T>(x);
     T* po = out_ptr<T>(out);
@@ -84,7 +84,7 @@ __global__ void cumsum_rows_k(T* x, int64_t rows, int64_t n) {
 
 void cuda_cumsum(const Tensor& x, int64_t outer, int64_t n, int64_t inner) {
   const Device d = x.device();
-  EMBER_DISPATCH_NUMERIC(x.dtype(), "cumsum_cuda", [&] {
+  EMBER_CUDA_DISPATCH_NUMERIC(x.dtype(), "cumsum", [&] {
     using T = scalar_t;
     T* px = out_ptr<T>(x);
     DeviceGuard guard(d.index);
