@@ -168,6 +168,10 @@ CASES = [
     ("mean_int_dtype_arg", lambda: Z(2).mean(dtype=ember.int64), RuntimeError, r"mean\(\): could not infer output dtype\. Optional dtype must be either a floating point or complex dtype\. Got: Long"),
     ("var_int", lambda: T([1, 2]).var(), RuntimeError, r"std and var only support floating point and complex dtypes"),
     # ---- gather / scatter / masks / where ----
+    ("index_select_negative", lambda: ember.arange(5.).index_select(0, T([-1])), IndexError, r"index out of range in self"),
+    ("index_select_negative_int32", lambda: Z(2, 3).index_select(1, T([0, -3]).int()), IndexError, r"index out of range in self"),
+    ("index_select_too_large", lambda: Z(2, 3).index_select(0, T([2])), IndexError, r"index out of range in self"),
+    ("index_select_matrix_index", lambda: Z(2, 3).index_select(0, T([[0]])), IndexError, r"index_select\(\): Index is supposed to be a vector"),
     ("gather_float_index", lambda: Z(2, 3).gather(1, T([[0., 1.]])), RuntimeError, r"gather\(\): Expected dtype int32/int64 for index"),
     ("gather_out_of_range", lambda: Z(2, 3).gather(1, T([[0, 3]])), RuntimeError, r"index 3 is out of bounds for dimension 1 with size 3"),
     ("gather_negative_index", lambda: Z(2, 3).gather(1, T([[-1]])), RuntimeError, r"index -1 is out of bounds for dimension 1 with size 3"),

@@ -1533,3 +1533,9 @@ ERRORS = [  # (label, thunk, PyTorch's exception type)
 def test_error(name, f, exc):
     with pytest.raises(exc):
         f()
+
+
+def test_index_select_of_a_0d_tensor_stays_0d():
+    # torch 2.13: a 0-d input is indexed as one element and the result keeps 0 dims
+    out = ember.tensor(3.5).index_select(0, ember.tensor([0]))
+    assert out.shape == () and out.item() == 3.5

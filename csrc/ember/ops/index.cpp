@@ -350,12 +350,28 @@ Tensor index_put(const Tensor& self, const std::vector<Tensor>& indices, const T
   return index_put_(out, indices, values, accumulate);
 }
 
+namespace {
+// index_select, unlike tensor indexing, takes no negative index: every index
+// must lie in [0, size) ("index out of range in self", as PyTorch says). Off
+// the CPU the device gather checks the range itself.
+void check_select_range(const Tensor& index, int64_t size) {
+  if (!index.device().is_cpu()) return;
+  const Tensor i = contiguous(index);
+  auto check = [&](const auto* p) {
+    for (int64_t k = 0; k < i.numel(); ++k) EMBER_CHECK_INDEX(p[k] >= 0 && p[k] < size, "index out of range in self");
+  };
+  if (i.dtype() == ScalarType::Int64) check(i.data_ptr<int64_t>());
+  else check(i.data_ptr<int32_t>());
+}
+}  // namespace
+
 Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index) {
   EMBER_CHECK_INDEX(index.dim() <= 1, "index_select(): Index is supposed to be a vector");
   EMBER_CHECK(index.dtype() == ScalarType::Int64 || index.dtype() == ScalarType::Int32,
               "index_select(): Expected dtype int32 or int64 for index");
   check_same_device("index_select", {&self, &index});
   dim = wrap_dim(dim, self.dim());
+  check_select_range(index, self.dim() == 0 ? 1 : self.sizes()[dim]);
   std::vector<TensorIndex> ix(dim, TensorIndex{TensorIndex::Kind::Slice});
   TensorIndex t{TensorIndex::Kind::Tensor};
   t.tensor = reshape(index, {-1});
@@ -372,9 +388,9 @@ Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index) {
       out_shape[dim] = t.tensor.numel();
       return gather(x, dim, expand(reshape(t.tensor, shape), out_shape.vec()));
     };
-    if (self.dim() == 0) {  // a 0-d tensor is indexed as if it had one element
+    if (self.dim() == 0) {  // a 0-d tensor is indexed as if it had one element, and stays 0-d
       Tensor r = select(reshape(self, {1}));
-      out = index.dim() == 0 ? reshape(r, {}) : r;
+      out = r.numel() == 1 ? reshape(r, {}) : r;
     } else {
       out = select(self);
     }
