@@ -1539,3 +1539,33 @@ def test_index_select_of_a_0d_tensor_stays_0d():
     # torch 2.13: a 0-d input is indexed as one element and the result keeps 0 dims
     out = ember.tensor(3.5).index_select(0, ember.tensor([0]))
     assert out.shape == () and out.item() == 3.5
+
+
+@pytest.mark.parametrize("dtype", [F32, F64, I64, I32, ember.bool, ember.float16])
+@pytest.mark.parametrize("layout", ["contiguous", "transposed"])  # rows moved whole / element by element
+def test_row_indexing_with_repeats_matches_numpy(dtype, layout):
+    np_dtype = np.float16 if dtype == ember.float16 else NP[dtype]
+    base = (np.arange(60).reshape(6, 10) % 7).astype(np_dtype)
+    idx = np.array([4, 0, 4, 2, 5, 4])  # 4 repeated: the last write wins; accumulate adds all three
+    vals = (np.arange(60).reshape(6, 10) % 3 + 1).astype(np_dtype)
+    t = ember.tensor(base)
+    if layout == "transposed":
+        t = ember.tensor(np.ascontiguousarray(base.T)).t()
+    assert np.array_equal(t[ember.tensor(idx)].numpy(), base[idx])
+    assert np.array_equal(t.index_select(0, ember.tensor(idx)).numpy(), base[idx])
+    a = base.copy()
+    a[idx] = vals
+    u = t.clone() if layout == "contiguous" else ember.tensor(np.ascontiguousarray(base.T)).t()
+    u[ember.tensor(idx)] = ember.tensor(vals)
+    assert np.array_equal(u.numpy(), a)
+    a = base.copy()
+    a[idx] = 1
+    u[...] = ember.tensor(base)
+    u[ember.tensor(idx)] = 1
+    assert np.array_equal(u.numpy(), a)
+    if dtype != ember.bool:
+        a = base.copy()
+        np.add.at(a, idx, vals)
+        u[...] = ember.tensor(base)
+        u.index_put_((ember.tensor(idx),), ember.tensor(vals), accumulate=True)
+        assert np.array_equal(u.numpy(), a)

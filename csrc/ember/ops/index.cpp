@@ -201,11 +201,59 @@ Dims gather_to_result_perm(const Gather& g) {
   return perm;
 }
 
+// The CPU's fast case, the common t[idx] and t[mask] on a contiguous tensor:
+// the view's non-indexed dims are its trailing dims and contiguous, so each
+// index position names one contiguous row at t's data + offsets[k], moved
+// whole. Returns the row's length in elements, or -1 where that does not hold.
+int64_t contiguous_row(const Tensor& t, const Gather& g) {
+  if (!t.device().is_cpu()) return -1;
+  const int64_t nr = int64_t(g.rest_dims.size());
+  int64_t row = 1;
+  for (int64_t i = nr - 1; i >= 0; --i) {
+    const int64_t d = g.rest_dims[size_t(i)];
+    if (d != t.dim() - nr + i || (t.sizes()[d] != 1 && t.strides()[d] != row)) return -1;
+    row *= t.sizes()[d];
+  }
+  return row;
+}
+
+// Row k of `rows` (contiguous, gather order) to or from t's row at offsets[k].
+void take_rows(const Tensor& t, const Gather& g, int64_t row, const Tensor& out) {
+  const size_t item = itemsize(t.dtype()), bytes = size_t(row) * item;
+  const char* src = static_cast<const char*>(t.raw_data());
+  char* dst = static_cast<char*>(out.raw_data());
+  const int64_t* off = g.offsets.data_ptr<int64_t>();
+  parallel_for(0, g.offsets.numel(), std::max<int64_t>(1, kGrainSize / std::max<int64_t>(row, 1)),
+               [&](int64_t k0, int64_t k1) {
+                 for (int64_t k = k0; k < k1; ++k) std::memcpy(dst + k * bytes, src + off[k] * item, bytes);
+               });
+}
+
+// Serial, so that of repeated positions the last row is the one written (or all add up).
+void put_rows(Tensor& t, const Gather& g, int64_t row, const Tensor& rows, bool accumulate) {
+  const int64_t* off = g.offsets.data_ptr<int64_t>();
+  const int64_t n = g.offsets.numel();
+  EMBER_DISPATCH_ALL_AND_HALF(t.dtype(), accumulate ? "index_put_with_accumulate" : "index_put", [&] {
+    using T = scalar_t;
+    T* dst = static_cast<T*>(t.raw_data());
+    const T* src = rows.data_ptr<T>();
+    for (int64_t k = 0; k < n; ++k) {
+      T* o = dst + off[k];
+      const T* v = src + k * row;
+      if (!accumulate) std::memcpy(o, v, size_t(row) * sizeof(T));
+      else for (int64_t j = 0; j < row; ++j) o[j] = T(o[j] + v[j]);
+    }
+  });
+}
+
 // The values at t's indexed positions, in result layout (no autograd).
 Tensor take(const Tensor& t, const AdvIndex& ai) {
   Gather g = make_gather(t, ai);
   Tensor out = empty(g.shape(), t.dtype(), t.device());
-  if (out.numel()) {
+  const int64_t row = contiguous_row(t, g);
+  if (out.numel() && row > 0) {
+    take_rows(t, g, row, out);
+  } else if (out.numel()) {
     auto [elems, offsets] = gather_views(t, g);
     auto L = StridedLoop::make(out, {&elems, &offsets});
     gather_scatter_stub[t.device()](IndexMode::Gather, L, t.dtype(), 0, -1, itemsize(t.dtype()));
@@ -217,6 +265,21 @@ Tensor take(const Tensor& t, const AdvIndex& ai) {
 // repeated positions add up); otherwise a repeated position keeps one of its values (on the CPU the last).
 void put(Tensor& t, const AdvIndex& ai, const Operand& value, bool accumulate) {
   Gather g = make_gather(t, ai);
+  const int64_t row = contiguous_row(t, g);
+  if (row >= 0 && value.is_scalar && !accumulate) {  // t[idx] = 0: one row of the value, copied to each position
+    if (row > 0 && g.offsets.numel()) {
+      const Tensor one = full({row}, value.scalar, t.dtype());
+      const size_t item = itemsize(t.dtype()), bytes = size_t(row) * item;
+      const char* src = static_cast<const char*>(one.raw_data());
+      char* dst = static_cast<char*>(t.raw_data());
+      const int64_t* off = g.offsets.data_ptr<int64_t>();
+      parallel_for(0, g.offsets.numel(), std::max<int64_t>(1, kGrainSize / row), [&](int64_t k0, int64_t k1) {
+        for (int64_t k = k0; k < k1; ++k) std::memcpy(dst + off[k] * item, src, bytes);  // same bytes: any order
+      });
+    }
+    t.impl()->bump_version();
+    return;
+  }
   const DimVector gshape = g.shape();
   const Dims perm = gather_to_result_perm(g);
   DimVector rshape(perm.size());
@@ -242,6 +305,11 @@ void put(Tensor& t, const AdvIndex& ai, const Operand& value, bool accumulate) {
     Dims inverse(perm.size());
     for (size_t i = 0; i < perm.size(); ++i) inverse[perm[i]] = int64_t(i);
     Tensor ordered = contiguous(permute(vals, inverse));  // back to gather order
+    if (row > 0) {
+      put_rows(t, g, row, ordered, accumulate);
+      t.impl()->bump_version();
+      return;
+    }
     auto [elems, offsets] = gather_views(t, g);
     // Planned over the values, so that the loop runs in gather order (rows of t's rest dims innermost, and the
     // last of repeated positions written last), then t's view made the output.
