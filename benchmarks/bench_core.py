@@ -99,6 +99,51 @@ def bandwidth_rows():
     ]
 
 
+# --------------------------------------------------------------------------- indexing and factories
+def indexing_rows():
+    g = "indexing and factories (float32)"
+    table = _arr(100_000 * 64, 30, "randn").reshape(100_000, 64)
+    rows_np = np.random.default_rng(31).integers(0, 100_000, 10_000)
+    ok = allclose_check()
+
+    def make(body):
+        def build(lib):
+            x, idx = _from(lib, table), lib.from_numpy(rows_np.copy())
+            return body(lib, x, idx)
+        return build
+
+    def setitem_zero(lib, x, idx):
+        def run():
+            x[idx] = 0
+        return run
+
+    def accumulate(lib, x, idx):
+        ones = lib.ones(10_000, 64)
+        return lambda: x.index_put_((idx,), ones, accumulate=True)
+
+    def mask(lib, x, idx):
+        m = x[:, 0] > 0
+        return lambda: x[m]
+
+    def arange(lib):
+        return lambda: lib.arange(0.0, 4_000_000.0)
+
+    def cumsum(lib):
+        x = _from(lib, _arr(1000 * 1000, 32).reshape(1000, 1000))
+        return lambda: x.cumsum(1)
+
+    n = "100000×64 table, 10000 random rows"
+    return [
+        compare(g, f"x[idx] ({n})", "ms", make(lambda lib, x, idx: lambda: x[idx]), check=ok),
+        compare(g, "x.index_select(0, idx)", "ms", make(lambda lib, x, idx: lambda: x.index_select(0, idx)), check=ok),
+        compare(g, "x[idx] = 0", "ms", make(setitem_zero)),
+        compare(g, "x.index_put_((idx,), ones, accumulate=True)", "ms", make(accumulate)),
+        compare(g, "x[x[:, 0] > 0] (about half the rows)", "ms", make(mask), check=ok),
+        compare(g, "arange(0.0, 4e6) (bit-exact with torch)", "ms", arange, check=ok),
+        compare(g, "x.cumsum(1), 1000×1000", "ms", cumsum, check=allclose_check(rtol=1e-4, atol=1e-3)),
+    ]
+
+
 # --------------------------------------------------------------------------- matmul
 def matmul_rows():
     g = "matmul (float32, n×n @ n×n)"
@@ -169,7 +214,7 @@ def startup_rows():
 
 def run():
     setup()
-    return overhead_rows() + bandwidth_rows() + matmul_rows() + startup_rows()
+    return overhead_rows() + bandwidth_rows() + indexing_rows() + matmul_rows() + startup_rows()
 
 
 if __name__ == "__main__":
