@@ -251,8 +251,19 @@ void cpu_prod(const Tensor& x, bool outer, int64_t M, int64_t R, const Tensor& o
 template <typename T, typename Acc>
 void scan_in_place(T* p, int64_t outer, int64_t n, int64_t inner) {
   parallel_for(0, outer, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(n * inner, 1)), [&](int64_t o0, int64_t o1) {
-    if (inner == 1) {  // one column per row: the running sum stays in a register
-      for (int64_t o = o0; o < o1; ++o) {
+    if (inner == 1) {  // one column per row: running sums in registers, four rows interleaved to hide latency
+      int64_t o = o0;
+      for (; o + 4 <= o1; o += 4) {
+        T *r0 = p + o * n, *r1 = r0 + n, *r2 = r1 + n, *r3 = r2 + n;
+        Acc s0 = Acc(0), s1 = Acc(0), s2 = Acc(0), s3 = Acc(0);
+        for (int64_t i = 0; i < n; ++i) {
+          r0[i] = T(s0 += Acc(r0[i]));
+          r1[i] = T(s1 += Acc(r1[i]));
+          r2[i] = T(s2 += Acc(r2[i]));
+          r3[i] = T(s3 += Acc(r3[i]));
+        }
+      }
+      for (; o < o1; ++o) {
         Acc running = Acc(0);
         for (T *v = p + o * n, *end = v + n; v != end; ++v) *v = T(running += Acc(*v));
       }
