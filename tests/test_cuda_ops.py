@@ -1018,6 +1018,37 @@ def test_uniform_normal_bernoulli_draw_the_right_distributions(dtype):
     assert ember.rand(3, device=DEV).is_cuda                       # factories draw on the CPU and copy
 
 
+@pytest.mark.parametrize("dtype, args, lo, hi", [
+    (I64, (3, 10), 3, 9), (I32, (-5, 5), -5, 4), (F32, (0, 100), 0, 99), (ember.float16, (-3, 4), -3, 3),
+    (F64, (-2**40, -2**40 + 7), -2**40, -2**40 + 6), (BOOL, (), 0, 1), (I32, (), 0, 2**31 - 1),
+    (F32, (), 0, 2**24), (I64, (), 0, 2**63 - 1), (I64, (-2**63, None), -2**63, 2**63 - 1),
+], ids=["int64", "int32", "float32", "float16", "float64-far", "bool-full", "int32-full", "float32-full",
+        "int64-full", "int64-all-bits"])
+def test_random_draws_every_value_of_its_range(dtype, args, lo, hi):
+    ember.manual_seed(3)
+    v = ember.empty(20000, dtype=dtype, device=DEV).random_(*args).cpu().numpy().astype(np.float64)
+    assert v.min() >= lo and v.max() <= hi and np.all(v == np.round(v))
+    if hi - lo < 100:  # a small range: every value, about equally often
+        counts = np.bincount((v - lo).astype(np.int64), minlength=hi - lo + 1)
+        assert len(counts) == hi - lo + 1 and counts.min() > 0.7 * len(v) / len(counts)
+    else:  # a wide one: spread over it (a uniform's mean within 2% of the middle)
+        assert abs((v.mean() - lo) / (hi - lo) - 0.5) < 0.02
+    t = ember.zeros(40, 30, dtype=dtype, device=DEV).t()  # a non-contiguous target
+    assert (t.random_(*args).cpu().numpy() >= lo).all()
+
+
+def test_bernoulli_of_a_probability_tensor():
+    ember.manual_seed(4)
+    p = ember.tensor(np.tile([0.0, 0.25, 0.9, 1.0], 25000), dtype=F32, device=DEV)
+    b = ember.bernoulli(p)
+    assert b.dtype == F32 and b.is_cuda
+    v = b.cpu().numpy().reshape(-1, 4)
+    assert set(np.unique(v)) <= {0.0, 1.0}
+    assert v[:, 0].sum() == 0 and v[:, 3].min() == 1
+    assert abs(v[:, 1].mean() - 0.25) < 0.01 and abs(v[:, 2].mean() - 0.9) < 0.01
+    assert ember.bernoulli(p.to(ember.float16)).dtype == ember.float16
+
+
 def test_random_draws_repeat_after_manual_seed():
     ember.manual_seed(5)
     a = ember.empty(1000, device=DEV).normal_().cpu().numpy()
@@ -1096,11 +1127,12 @@ def test_mixed_devices_are_an_error(op):
         op(a, b)
 
 
-@pytest.mark.parametrize("op", [lambda x: x.random_(), lambda x: ember.bernoulli(x)], ids=["random_", "bernoulli"])
-def test_ops_without_a_cuda_kernel_raise(op):
-    x = ember.ones(3, device=DEV)
-    with pytest.raises((NotImplementedError, RuntimeError), match="cuda|CUDA"):
-        op(x)
+def test_randperm_on_cuda_is_drawn_on_the_cpu_and_moved():
+    ember.manual_seed(6)
+    p = ember.randperm(50, device=DEV)
+    assert p.is_cuda and p.dtype == I64
+    ember.manual_seed(6)
+    np.testing.assert_array_equal(p.cpu().numpy(), ember.randperm(50).numpy())
 
 
 # ---- streams and events --------------------------------------------------------------------

@@ -90,12 +90,6 @@ void normal_reduced(Generator& g, float* p, int64_t n, double mean, double std, 
   if (n % 16 != 0) random::normal_f32(g, p + n - 16, 16, mean, std, true);
 }
 
-void check_cpu(const Tensor& self, const char* op) {
-  check_inplace(self);
-  EMBER_CHECK(self.device().is_cpu(), op, ": random numbers on ", self.device().str(),
-              " are not supported by this build");
-}
-
 // Off the CPU: the device's own generator (stubs.h), into a contiguous buffer
 // when self is not contiguous (bool for bernoulli_). False on the CPU.
 bool device_draw(Tensor& self, RandomOp op, double a, double b, Generator* g, const char* name) {
@@ -262,6 +256,60 @@ void check_uniform_bounds(ScalarType t, double from, double to) {
 }  // namespace
 DispatchStub<RandomFn> random_stub("random");
 
+namespace {
+// Off the CPU, random_ and bernoulli(p) are built from the device's uniform
+// draws (ember's own CUDA stream, docs/cuda.md), not from PyTorch's kernels.
+
+// n uniform draws in [0, 1) of `dtype` on `device`.
+Tensor device_uniform(const DimVector& sizes, ScalarType dtype, Device device, Generator* g, const char* name) {
+  Tensor u = empty(sizes, dtype, device);
+  device_draw(u, RandomOp::Uniform, 0.0, 1.0, g, name);
+  return u;
+}
+
+// floor(u * scale) of float64 uniforms u, as int64: `scale` (at most 2**53) equally likely values.
+Tensor uniform_ints(const DimVector& sizes, Device device, Generator* g, double scale) {
+  Tensor u = device_uniform(sizes, ScalarType::Float64, device, g, "random_");
+  Tensor v = to_dtype(unary(UnaryOp::Floor, binary(BinaryOp::Mul, u, Scalar(scale))), ScalarType::Int64);
+  // u * scale can round up to scale itself when scale is near 2**53
+  return binary(BinaryOp::Minimum, v, Scalar(int64_t(scale) - 1));
+}
+
+Tensor& device_random_(Tensor& self, const RandomBounds& b, Generator* g) {
+  const ScalarType t = self.dtype();
+  int64_t from = b.from;
+  uint64_t range = b.range;  // 0: all 2**64 values
+  if (b.kind == RandomBounds::DtypeRange) {
+    from = 0;
+    range = is_floating(t) ? (uint64_t(1) << float_digits(t)) + 1
+            : t == ScalarType::Int32 ? uint64_t(1) << 31 : t == ScalarType::Bool ? 2 : uint64_t(1) << 63;
+  } else if (b.kind == RandomBounds::All64Bits) {
+    from = INT64_MIN;
+    range = 0;
+  }
+  const DimVector sizes = self.sizes();
+  const Device d = self.device();
+  Tensor r;  // int64 values in [0, range) (offset by from below), or any int64 for the full range
+  if (range != 0 && range <= (uint64_t(1) << 53)) {
+    r = uniform_ints(sizes, d, g, double(range));
+  } else if (range == 0 || range == uint64_t(1) << 63) {
+    // 2**63 or 2**64 values from two draws: high bits times 2**32 plus 32 low bits, no overflow
+    // (for 2**64 the high part runs over [-2**31, 2**31), already offset by from = -2**63).
+    Tensor hi = uniform_ints(sizes, d, g, range == 0 ? 0x1p32 : 0x1p31);
+    if (range == 0) hi = binary(BinaryOp::Sub, hi, Scalar(int64_t(1) << 31));
+    Tensor lo = uniform_ints(sizes, d, g, 0x1p32);
+    r = binary(BinaryOp::Add, binary(BinaryOp::Mul, hi, Scalar(int64_t(1) << 32)), lo);
+    if (range == 0) from = 0;
+  } else {
+    EMBER_CHECK_KIND(NotImplemented, false, "random_ on ", d.str(), " draws ranges of at most 2**53 values, 2**63 or "
+                     "2**64; got from=", from, " with ", range, " values");
+  }
+  if (from != 0) r = binary(BinaryOp::Add, r, Scalar(from));
+  copy_(self, to_dtype(r, t));
+  return self;
+}
+}  // namespace
+
 Tensor& uniform_(Tensor& self, double from, double to, Generator* g) {
   check_inplace(self);
   check_uniform_bounds(self.dtype(), from, to);
@@ -296,10 +344,11 @@ Tensor& normal_(Tensor& self, double mean, double std, Generator* g) {
 }
 
 Tensor& random_(Tensor& self, std::optional<int64_t> from, std::optional<int64_t> to, Generator* g) {
-  check_cpu(self, "random_");
+  check_inplace(self);
   const ScalarType t = self.dtype();
   const RandomBounds bounds = random_bounds(t, from, to);
   if (self.numel() == 0) return self;
+  if (!self.device().is_cpu()) return device_random_(self, bounds, g);
   Generator& gen = gen_or_default(g);
   std::lock_guard<std::mutex> lock(gen.mutex());
   EMBER_DISPATCH_ALL_AND_HALF(t, "random_", [&] {
@@ -331,9 +380,13 @@ Tensor& bernoulli_(Tensor& self, double p, Generator* g) {
 }
 
 Tensor bernoulli(const Tensor& p, Generator* g) {
-  EMBER_CHECK(p.device().is_cpu(), "bernoulli: random numbers on ", p.device().str(), " are not supported by this build");
   EMBER_CHECK(is_floating(p.dtype()), "bernoulli: expected a floating-point probability tensor, got ",
               dtype_name(p.dtype()));
+  if (!p.device().is_cpu()) {  // a device uniform draw per element, compared with its probability
+    const ScalarType compute = opmath_dtype(p.dtype());
+    Tensor u = device_uniform(p.sizes(), compute, p.device(), g, "bernoulli");
+    return to_dtype(binary(BinaryOp::Lt, u, to_dtype(p, compute)), p.dtype());
+  }
   Generator& gen = gen_or_default(g);
   std::lock_guard<std::mutex> lock(gen.mutex());
   // float16/bfloat16 probabilities are compared as float32, with 32-bit draws.
@@ -347,7 +400,8 @@ Tensor bernoulli(const Tensor& p, Generator* g) {
 
 Tensor randperm(int64_t n, ScalarType dtype, Generator* g, Device device) {
   EMBER_CHECK(n >= 0, "Trying to create tensor with negative dimension ", n, ": [", n, "]");
-  EMBER_CHECK(device.is_cpu(), "randperm on ", device.str(), " is not supported by this build");
+  EMBER_CHECK_KIND(NotImplemented, device.is_cpu(), "randperm on ", device.str(), " is not implemented in ember; "
+                   "draw it on the CPU and move it: ember.randperm(n).to(device)");
   // Every value must be exact in the dtype (PyTorch's check, bfloat16 excepted as there).
   EMBER_CHECK(dtype != ScalarType::Float16 || n <= 2049, "n cannot be greater than 2049 for Half type.");
   EMBER_CHECK(dtype != ScalarType::Float32 || n <= (int64_t(1) << 24) + 1,
