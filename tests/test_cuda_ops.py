@@ -1021,9 +1021,10 @@ def test_uniform_normal_bernoulli_draw_the_right_distributions(dtype):
 @pytest.mark.parametrize("dtype, args, lo, hi", [
     (I64, (3, 10), 3, 9), (I32, (-5, 5), -5, 4), (F32, (0, 100), 0, 99), (ember.float16, (-3, 4), -3, 3),
     (F64, (-2**40, -2**40 + 7), -2**40, -2**40 + 6), (BOOL, (), 0, 1), (I32, (), 0, 2**31 - 1),
-    (F32, (), 0, 2**24), (I64, (), 0, 2**63 - 1), (I64, (-2**63, None), -2**63, 2**63 - 1),
+    (F32, (), 0, 2**24), (F64, (), 0, 2**53), (I64, (), 0, 2**63 - 1), (I64, (1, None), 1, 2**63 - 1),
+    (I64, (0, 2**60), 0, 2**60 - 1), (I64, (-2**63, None), -2**63, 2**63 - 1),
 ], ids=["int64", "int32", "float32", "float16", "float64-far", "bool-full", "int32-full", "float32-full",
-        "int64-full", "int64-all-bits"])
+        "float64-full", "int64-full", "int64-from-1", "int64-2**60", "int64-all-bits"])
 def test_random_draws_every_value_of_its_range(dtype, args, lo, hi):
     ember.manual_seed(3)
     v = ember.empty(20000, dtype=dtype, device=DEV).random_(*args).cpu().numpy().astype(np.float64)
@@ -1034,7 +1035,8 @@ def test_random_draws_every_value_of_its_range(dtype, args, lo, hi):
     else:  # a wide one: spread over it (a uniform's mean within 2% of the middle)
         assert abs((v.mean() - lo) / (hi - lo) - 0.5) < 0.02
     t = ember.zeros(40, 30, dtype=dtype, device=DEV).t()  # a non-contiguous target
-    assert (t.random_(*args).cpu().numpy() >= lo).all()
+    w = t.random_(*args).cpu().numpy().astype(np.float64)
+    assert (w >= lo).all() and (w <= hi).all()
 
 
 def test_bernoulli_of_a_probability_tensor():

@@ -1569,3 +1569,39 @@ def test_row_indexing_with_repeats_matches_numpy(dtype, layout):
         u[...] = ember.tensor(base)
         u.index_put_((ember.tensor(idx),), ember.tensor(vals), accumulate=True)
         assert np.array_equal(u.numpy(), a)
+
+
+@pytest.mark.parametrize("dtype", [ember.float16, ember.bfloat16])
+def test_half_targets_take_out_of_range_assignments_as_inf(dtype):
+    # torch 2.13's where and setitem do not range-check float16/bfloat16 (fill_ and masked_fill do):
+    # the common attention-mask pattern where(mask, scores, -1e9) gives -inf.
+    m = ember.tensor([True, False])
+    x = ember.zeros(2, dtype=dtype)
+    assert ember.where(m, x, -1e39).tolist() == [0.0, -np.inf]
+    for index in (slice(0, 2), ember.tensor([0, 1]), ember.tensor([True, True])):
+        y = ember.zeros(2, dtype=dtype)
+        y[index] = 1e39
+        assert y.tolist() == [np.inf, np.inf]
+    with pytest.raises(RuntimeError, match="without overflow"):
+        x.fill_(1e39)
+
+
+def test_row_indexing_on_views_and_trailing_rows():
+    # the whole-row path on an offset view, 3-d rows, a mask and zero-width rows, against NumPy
+    base = np.arange(5 * 4 * 3, dtype=np.float32).reshape(5, 4, 3)
+    t = ember.tensor(base)
+    idx = np.array([3, 0, 3])
+    np.testing.assert_array_equal(t[1:][ember.tensor(idx)].numpy(), base[1:][idx])
+    np.testing.assert_array_equal(t[:, :, :0][ember.tensor(idx)].numpy(), base[:, :, :0][idx])
+    mask = np.array([True, False, True, False, True])
+    np.testing.assert_array_equal(t[ember.tensor(mask)].numpy(), base[mask])
+    a, u = base.copy(), t.clone()
+    a[1:][idx] = -1
+    u[1:][ember.tensor(idx)] = -1
+    np.testing.assert_array_equal(u.numpy(), a)
+    a[1:][idx] = base[:3]
+    u[1:][ember.tensor(idx)] = ember.tensor(base[:3])
+    np.testing.assert_array_equal(u.numpy(), a)
+    np.add.at(a[1:], idx, base[:3])
+    u[1:].index_put_((ember.tensor(idx),), ember.tensor(base[:3]), accumulate=True)
+    np.testing.assert_array_equal(u.numpy(), a)

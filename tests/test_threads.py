@@ -2,6 +2,10 @@
 rule), because how a sum or an arange is split across threads changes its
 last bits: the physical cores among the CPUs the process may use, lowered by
 MKL_NUM_THREADS (else OMP_NUM_THREADS), raised by it only with MKL_DYNAMIC=false.
+
+Each expected count below was checked against torch.get_num_threads() on the
+2-core reference machine (torch 2.13.0+cpu, with the same variables and
+affinity); the physical-core count itself is read from /sys here.
 """
 import os
 import subprocess
@@ -43,6 +47,7 @@ CORES = physical_cores(CPUS)
     ({"OMP_NUM_THREADS": str(CORES + 3), "MKL_DYNAMIC": "FALSE"}, CORES + 3),
     ({"OMP_NUM_THREADS": str(CORES + 3), "MKL_DYNAMIC": "0"}, CORES),  # only "false" turns it off
     ({"OMP_NUM_THREADS": "junk"}, CORES),
+    ({"OMP_NUM_THREADS": "1,2"}, 1),                               # a nested list: its first level
 ])
 def test_default_thread_count(env, expected):
     assert threads_in_child(env) == expected

@@ -64,6 +64,16 @@ inline const char* dtype_short_name(ScalarType t) {
   }
 }
 
+// The largest finite value of a float dtype (std::numeric_limits<T>::max()).
+inline double max_finite(ScalarType t) {
+  switch (t) {
+    case ScalarType::Float16: return 65504.0;
+    case ScalarType::BFloat16: return 0x1.fep127;
+    case ScalarType::Float32: return 0x1.fffffep127;
+    default: return 0x1.fffffffffffffp1023;
+  }
+}
+
 // Promotion of two tensor dtypes (the lattice is a chain within a category).
 inline ScalarType promote_types(ScalarType a, ScalarType b) {
   if (a == b) return a;

@@ -22,25 +22,28 @@ const char* converted_type_name(ScalarType t) {
 
 bool overflows(const Scalar& v, ScalarType t) {
   if (t == ScalarType::Bool) return false;  // any number converts to a bool
-  if (!v.is_floating()) {
-    if (t != ScalarType::Int32) return false;  // an int64 fits every other type
-    return v.to_int() < INT32_MIN || v.to_int() > INT32_MAX;
+  if (!v.is_floating()) {  // an int64 fits int64, float32, float64 and bfloat16's range
+    if (t == ScalarType::Int32) return v.to_int() < INT32_MIN || v.to_int() > INT32_MAX;
+    if (t == ScalarType::Float16) return v.to_int() < -65504 || v.to_int() > 65504;
+    return false;
   }
   const double f = v.to_double();
   switch (t) {
     case ScalarType::Int32: return !(f >= double(INT32_MIN) && f <= double(INT32_MAX));  // NaN too
     case ScalarType::Int64: return !(f >= -0x1p63 && f < 0x1p63);
     case ScalarType::Float64: return false;
-    default: {  // inf and NaN convert to every float type
-      const double max = t == ScalarType::Float16 ? 65504.0 : t == ScalarType::BFloat16 ? 0x1.fep127 : 0x1.fffffep127;
-      return std::isfinite(f) && (f < -max || f > max);
-    }
+    default:  // inf and NaN convert to every float type
+      return std::isfinite(f) && (f < -max_finite(t) || f > max_finite(t));
   }
 }
 }  // namespace
 
 void check_convertible(const Scalar& v, ScalarType t) {
   EMBER_CHECK(!overflows(v, t), "value cannot be converted to type ", converted_type_name(t), " without overflow");
+}
+
+void check_assignable(const Scalar& v, ScalarType t) {
+  if (!is_reduced_float(t)) check_convertible(v, t);
 }
 
 }  // namespace ember

@@ -47,5 +47,9 @@ class Scalar {
 // finite one for float types; NaN too for integer types) raises "value cannot
 // be converted to type ... without overflow" instead of wrapping or becoming inf.
 EMBER_API void check_convertible(const Scalar& v, ScalarType t);
+// The check of t[...] = v and where(c, x, v): the same, except that a
+// float16/bfloat16 target takes an out-of-range value as inf (torch 2.13's
+// setitem and where do not check those two types).
+EMBER_API void check_assignable(const Scalar& v, ScalarType t);
 
 }  // namespace ember

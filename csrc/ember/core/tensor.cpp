@@ -104,10 +104,11 @@ size_t storage_bytes(const DimVector& sizes, ScalarType dtype) {
   for (size_t i = sizes.size(); i-- > 1;)
     EMBER_CHECK(!__builtin_mul_overflow(stride, std::max<int64_t>(sizes[i], 1), &stride),
                 "Stride calculation overflowed");
-  int64_t bytes = 1;
+  uint64_t bytes = 1;  // in uint64 as PyTorch's, then held to int64's range
   bool overflowed = false;
-  for (int64_t s : sizes) overflowed |= __builtin_mul_overflow(bytes, s, &bytes);
-  overflowed |= __builtin_mul_overflow(bytes, int64_t(itemsize(dtype)), &bytes);
+  for (int64_t s : sizes) overflowed |= __builtin_mul_overflow(bytes, uint64_t(s), &bytes);
+  overflowed |= __builtin_mul_overflow(bytes, uint64_t(itemsize(dtype)), &bytes);
+  overflowed |= bytes > uint64_t(INT64_MAX);
   EMBER_CHECK(!overflowed, "Storage size calculation overflowed with sizes=", sizes);
   return size_t(bytes);
 }

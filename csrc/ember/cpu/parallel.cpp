@@ -133,7 +133,8 @@ int positive_env(const char* name) {
   if (!v) return 0;
   char* end = nullptr;
   const long n = std::strtol(v, &end, 10);
-  return end != v && *end == '\0' && n > 0 && n < 1 << 20 ? int(n) : 0;
+  // "4" or a nested list "4,2" (its first level counts)
+  return end != v && (*end == '\0' || *end == ',') && n > 0 && n < 1 << 20 ? int(n) : 0;
 }
 
 bool mkl_dynamic_off() {

@@ -52,20 +52,23 @@ inline void parallel_for(int64_t begin, int64_t end, int64_t grain, const F& fn)
 struct PytorchChunks {
   int64_t count, size;
 };
-inline PytorchChunks pytorch_chunks(int64_t n) {
-  const int64_t threads = get_num_threads();
+inline PytorchChunks pytorch_chunks(int64_t n, int64_t threads = get_num_threads()) {
   const int64_t count = n < kGrainSize || threads == 1 ? 1 : std::min(threads, (n + kGrainSize - 1) / kGrainSize);
   return {count, count == 1 ? n : (n + count - 1) / count};
 }
 
-// Runs fn(chunk_index, begin, end) over pytorch_chunks(n), the chunks in parallel.
+// Runs fn(chunk_index, begin, end) over chunks `c` of [0, n) (pytorch_chunks(n),
+// computed once by the caller that sizes its buffers by it), in parallel.
 template <typename F>
-inline void for_each_pytorch_chunk(int64_t n, const F& fn) {
-  const PytorchChunks c = pytorch_chunks(n);
+inline void for_each_pytorch_chunk(int64_t n, const PytorchChunks& c, const F& fn) {
   if (c.count == 1) return fn(int64_t(0), int64_t(0), n);
   parallel_for(0, c.count, 1, [&](int64_t c0, int64_t c1) {
     for (int64_t i = c0; i < c1; ++i) fn(i, i * c.size, std::min(n, (i + 1) * c.size));
   });
+}
+template <typename F>
+inline void for_each_pytorch_chunk(int64_t n, const F& fn) {
+  for_each_pytorch_chunk(n, pytorch_chunks(n), fn);
 }
 
 }  // namespace ember

@@ -114,8 +114,8 @@ Tensor& copy_(Tensor& dst, const Tensor& src) {
   return dst;
 }
 
-Tensor& fill_(Tensor& self, Scalar value) {
-  check_convertible(value, self.dtype());
+namespace {
+Tensor& fill_with_grad(Tensor& self, Scalar value) {
   if (grad_enabled() && requires_grad(self)) {
     check_inplace(self);
     fill_impl(self, value);
@@ -123,6 +123,17 @@ Tensor& fill_(Tensor& self, Scalar value) {
     return self;
   }
   return fill_impl(self, value);
+}
+}  // namespace
+
+Tensor& fill_(Tensor& self, Scalar value) {
+  check_convertible(value, self.dtype());
+  return fill_with_grad(self, value);
+}
+
+Tensor& assign_scalar_(Tensor& self, Scalar value) {
+  check_assignable(value, self.dtype());
+  return fill_with_grad(self, value);
 }
 
 Tensor& zero_(Tensor& self) { return fill_(self, Scalar(int64_t(0))); }
@@ -137,7 +148,10 @@ Tensor zeros(const DimVector& sizes, ScalarType dtype, Device device) {
 Tensor ones(const DimVector& sizes, ScalarType dtype, Device device) {
   return full(sizes, Scalar(int64_t(1)), dtype, device);
 }
-Tensor scalar_tensor(Scalar value, ScalarType dtype, Device device) { return full({}, value, dtype, device); }
+Tensor scalar_tensor(Scalar value, ScalarType dtype, Device device) {
+  Tensor t = empty({}, dtype, device);
+  return assign_scalar_(t, value);
+}
 
 Tensor to_dtype(const Tensor& self, ScalarType dtype, bool copy) {
   if (self.dtype() == dtype && !copy) return self;

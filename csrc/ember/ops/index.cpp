@@ -217,7 +217,7 @@ int64_t contiguous_row(const Tensor& t, const Gather& g) {
   return row;
 }
 
-// Row k of `rows` (contiguous, gather order) to or from t's row at offsets[k].
+// out's row k (out contiguous, in gather order) = t's row at offsets[k].
 void take_rows(const Tensor& t, const Gather& g, int64_t row, const Tensor& out) {
   const size_t item = itemsize(t.dtype()), bytes = size_t(row) * item;
   const char* src = static_cast<const char*>(t.raw_data());
@@ -268,14 +268,14 @@ void put(Tensor& t, const AdvIndex& ai, const Operand& value, bool accumulate) {
   const int64_t row = contiguous_row(t, g);
   if (row >= 0 && value.is_scalar && !accumulate) {  // t[idx] = 0: one row of the value, copied to each position
     if (row > 0 && g.offsets.numel()) {
-      const Tensor one = full({row}, value.scalar, t.dtype());
+      Tensor one = empty({row}, t.dtype());
+      assign_scalar_(one, value.scalar);
       const size_t item = itemsize(t.dtype()), bytes = size_t(row) * item;
       const char* src = static_cast<const char*>(one.raw_data());
       char* dst = static_cast<char*>(t.raw_data());
       const int64_t* off = g.offsets.data_ptr<int64_t>();
-      parallel_for(0, g.offsets.numel(), std::max<int64_t>(1, kGrainSize / row), [&](int64_t k0, int64_t k1) {
-        for (int64_t k = k0; k < k1; ++k) std::memcpy(dst + off[k] * item, src, bytes);  // same bytes: any order
-      });
+      // serial: repeated positions would be written by two threads at once (with the same bytes)
+      for (int64_t k = 0; k < g.offsets.numel(); ++k) std::memcpy(dst + off[k] * item, src, bytes);
     }
     t.impl()->bump_version();
     return;
@@ -286,7 +286,7 @@ void put(Tensor& t, const AdvIndex& ai, const Operand& value, bool accumulate) {
   for (size_t i = 0; i < perm.size(); ++i) rshape[i] = gshape[perm[i]];
   Tensor vals = empty(rshape, t.dtype(), t.device());
   if (value.is_scalar) {
-    fill_(vals, value.scalar);
+    assign_scalar_(vals, value.scalar);
   } else {
     Tensor src = value.tensor;
     int64_t extra = 0;  // leading 1s beyond the result's dims are dropped, as in PyTorch
@@ -373,7 +373,7 @@ void index_put_(Tensor& self, const std::vector<TensorIndex>& indices, const Ope
       expand(value.tensor, v.sizes().vec());  // PyTorch's message for a value that doesn't fit
     }
     if (accumulate) binary_(BinaryOp::Add, v, value);
-    else if (value.is_scalar) fill_(v, value.scalar);
+    else if (value.is_scalar) assign_scalar_(v, value.scalar);
     else copy_(v, value.tensor);
     return;
   }
@@ -439,6 +439,8 @@ Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index) {
               "index_select(): Expected dtype int32 or int64 for index");
   check_same_device("index_select", {&self, &index});
   dim = wrap_dim(dim, self.dim());
+  EMBER_CHECK_INDEX(self.dim() > 0 || index.numel() == 1, "index_select(): Index to scalar can have only 1 value, got ",
+                    index.numel(), " value(s)");
   check_select_range(index, self.dim() == 0 ? 1 : self.sizes()[dim]);
   std::vector<TensorIndex> ix(dim, TensorIndex{TensorIndex::Kind::Slice});
   TensorIndex t{TensorIndex::Kind::Tensor};
@@ -458,7 +460,7 @@ Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index) {
     };
     if (self.dim() == 0) {  // a 0-d tensor is indexed as if it had one element, and stays 0-d
       Tensor r = select(reshape(self, {1}));
-      out = r.numel() == 1 ? reshape(r, {}) : r;
+      out = reshape(r, {});
     } else {
       out = select(self);
     }
@@ -583,8 +585,10 @@ Tensor& scatter_impl_(Tensor& self, int64_t dim, const Tensor& index_in, const O
   Tensor dst = restricted_view(self, dim, index, "scatter");
   if (index.numel() == 0) return self;
   Tensor values;
-  if (src.is_scalar) values = expand(scalar_tensor(src.scalar, self.dtype(), self.device()), index.sizes().vec());
-  else {
+  if (src.is_scalar) {
+    check_convertible(src.scalar, self.dtype());  // scatter checks as fill_ does, float16 included
+    values = expand(scalar_tensor(src.scalar, self.dtype(), self.device()), index.sizes().vec());
+  } else {
     EMBER_CHECK(src.tensor.dtype() == self.dtype(), "scatter(): Expected self.dtype to be equal to src.dtype");
     for (int64_t d = 0; d < index.dim(); ++d)
       EMBER_CHECK(index.sizes()[d] <= src.tensor.sizes()[d], "Expected index ", index.sizes(),
@@ -670,6 +674,7 @@ Tensor masked_fill(const Tensor& self, const Tensor& mask, const Operand& value)
   if (!value.is_scalar)
     EMBER_CHECK(value.tensor.dim() == 0, "masked_fill_ only supports a 0-dimensional value tensor, but got tensor "
                 "with ", value.tensor.dim(), " dimension(s).");
+  if (value.is_scalar) check_convertible(value.scalar, self.dtype());  // as fill_, float16 included
   Tensor out;
   {
     GradModeGuard no_grad(false);

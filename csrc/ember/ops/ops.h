@@ -21,11 +21,14 @@ using Dims = std::vector<int64_t>;
 EMBER_API Tensor zeros(const DimVector& sizes, ScalarType dtype, Device device = {});
 EMBER_API Tensor ones(const DimVector& sizes, ScalarType dtype, Device device = {});
 EMBER_API Tensor full(const DimVector& sizes, Scalar value, ScalarType dtype, Device device = {});
+// A 0-d tensor of `value` for an op's scalar operand, range-checked as check_assignable.
 EMBER_API Tensor scalar_tensor(Scalar value, ScalarType dtype, Device device = {});
 EMBER_API Tensor arange(Scalar start, Scalar end, Scalar step, ScalarType dtype, Device device = {});
 EMBER_API Tensor linspace(double start, double end, int64_t steps, ScalarType dtype, Device device = {});
 EMBER_API Tensor eye(int64_t n, int64_t m, ScalarType dtype, Device device = {});
 EMBER_API Tensor& fill_(Tensor& self, Scalar value);
+// self[...] = value: fill_ with check_assignable's range check instead of check_convertible's.
+EMBER_API Tensor& assign_scalar_(Tensor& self, Scalar value);
 EMBER_API Tensor& zero_(Tensor& self);
 // dst[...] = src, broadcasting src and converting its dtype.
 EMBER_API Tensor& copy_(Tensor& dst, const Tensor& src);

@@ -169,23 +169,13 @@ const char* type_meta_name(ScalarType t) {
 
 // PyTorch's check_from_to_in_range: an error outside the dtype's values, a
 // warning beyond the integers a float type holds exactly.
-// The largest finite value of a float dtype.
-double float_max(ScalarType t) {
-  switch (t) {
-    case ScalarType::Float16: return 65504.0;
-    case ScalarType::BFloat16: return 0x1.fep127;
-    case ScalarType::Float32: return 0x1.fffffep127;
-    default: return 0x1.fffffffffffffp1023;
-  }
-}
-
 void check_in_dtype_range(int64_t value, const char* name, ScalarType t) {
   double lo, hi;
   switch (t) {
     case ScalarType::Int32: lo = INT32_MIN, hi = INT32_MAX; break;
     case ScalarType::Bool: lo = 0, hi = 1; break;
     case ScalarType::Int64: return;  // every int64 fits
-    default: lo = -float_max(t), hi = float_max(t);
+    default: lo = -max_finite(t), hi = max_finite(t);
   }
   EMBER_CHECK(double(value) >= lo && double(value) <= hi, name, " is out of bounds for ", type_meta_name(t));
   if (!is_floating(t)) return;
@@ -245,7 +235,7 @@ RandomBounds random_bounds(ScalarType t, std::optional<int64_t> from_opt, std::o
 void check_uniform_bounds(ScalarType t, double from, double to) {
   EMBER_CHECK_KIND(NotImplemented, is_floating(t), "\"check_uniform_bounds\" not implemented for '",
                    dtype_short_name(t), "'");
-  const double hi = float_max(t);
+  const double hi = max_finite(t);
   EMBER_CHECK(from >= -hi && from <= hi, "from is out of bounds for ", type_meta_name(t));
   EMBER_CHECK(to >= -hi && to <= hi, "to is out of bounds for ", type_meta_name(t));
   EMBER_CHECK(from <= to, "uniform_ expects to return a [from, to) range, but found from=", from, " > to=", to);
@@ -289,20 +279,23 @@ Tensor& device_random_(Tensor& self, const RandomBounds& b, Generator* g) {
   }
   const DimVector sizes = self.sizes();
   const Device d = self.device();
+  GradModeGuard no_grad(false);  // a fill that leaves self's autograd history alone, as the CPU kernel does
   Tensor r;  // int64 values in [0, range) (offset by from below), or any int64 for the full range
   if (range != 0 && range <= (uint64_t(1) << 53)) {
     r = uniform_ints(sizes, d, g, double(range));
-  } else if (range == 0 || range == uint64_t(1) << 63) {
-    // 2**63 or 2**64 values from two draws: high bits times 2**32 plus 32 low bits, no overflow
-    // (for 2**64 the high part runs over [-2**31, 2**31), already offset by from = -2**63).
+  } else if (range == 0 || range <= uint64_t(1) << 63) {
+    // 63 or 64 random bits from two draws: high bits times 2**32 plus 32 low bits, no overflow
+    // (for 2**64 the high part runs over [-2**31, 2**31), already offset by from = -2**63);
+    // a range between 2**53 and 2**63 takes the 63 bits modulo the range, as PyTorch's draws do.
     Tensor hi = uniform_ints(sizes, d, g, range == 0 ? 0x1p32 : 0x1p31);
     if (range == 0) hi = binary(BinaryOp::Sub, hi, Scalar(int64_t(1) << 31));
     Tensor lo = uniform_ints(sizes, d, g, 0x1p32);
     r = binary(BinaryOp::Add, binary(BinaryOp::Mul, hi, Scalar(int64_t(1) << 32)), lo);
     if (range == 0) from = 0;
+    else if (range < uint64_t(1) << 63) r = binary(BinaryOp::Remainder, r, Scalar(int64_t(range)));
   } else {
-    EMBER_CHECK_KIND(NotImplemented, false, "random_ on ", d.str(), " draws ranges of at most 2**53 values, 2**63 or "
-                     "2**64; got from=", from, " with ", range, " values");
+    EMBER_CHECK_KIND(NotImplemented, false, "random_ on ", d.str(), " draws at most 2**63 values, or all 2**64; got "
+                     "from=", from, " with ", range, " values");
   }
   if (from != 0) r = binary(BinaryOp::Add, r, Scalar(from));
   copy_(self, to_dtype(r, t));

@@ -68,7 +68,8 @@ void cpu_arange(const Tensor& out, Scalar start, Scalar step) {
   auto integral = [&](auto* p) {
     using T = std::remove_pointer_t<decltype(p)>;
     const int64_t si = start.to_int(), sti = step.to_int();
-    for (int64_t i = 0; i < n; ++i) p[i] = T(si + i * sti);
+    // in uint64, wrapping: a range across all of int64 (exact in arange_size) overflows i * step
+    for (int64_t i = 0; i < n; ++i) p[i] = T(int64_t(uint64_t(si) + uint64_t(i) * uint64_t(sti)));
   };
   switch (out.dtype()) {
     case ScalarType::Float32: return floating(out.data_ptr<float>(), arange_chunk_f32);

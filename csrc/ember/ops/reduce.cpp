@@ -120,7 +120,8 @@ void float_sum(const T* px, Layout layout, int64_t M, int64_t R, T* out) {
       return;
     }
     std::vector<T> partial(size_t(threads), T(0));  // a slot per thread, idle ones 0
-    for_each_pytorch_chunk(R, [&](int64_t c, int64_t b, int64_t e) { partial[size_t(c)] = run_sum(px + b, e - b); });
+    for_each_pytorch_chunk(R, pytorch_chunks(R, threads),
+                           [&](int64_t c, int64_t b, int64_t e) { partial[size_t(c)] = run_sum(px + b, e - b); });
     out[0] = run_sum(partial.data(), threads);
     return;
   }
@@ -606,8 +607,9 @@ Tensor var_value(const Tensor& self, const Dims& dims, double correction, bool k
       const T* px = x.data_ptr<T>();
       const double mu = double(*mean(x).data_ptr<T>());  // the float mean, widened
       const int64_t n = x.numel();
-      std::vector<double> partial(size_t(pytorch_chunks(n).count));
-      for_each_pytorch_chunk(n, [&](int64_t c, int64_t b, int64_t e) {
+      const PytorchChunks chunks = pytorch_chunks(n);
+      std::vector<double> partial(size_t(chunks.count));
+      for_each_pytorch_chunk(n, chunks, [&](int64_t c, int64_t b, int64_t e) {
         double local = 0;
         for (int64_t i = b; i < e; ++i) {
           const double d = double(px[i]) - mu;

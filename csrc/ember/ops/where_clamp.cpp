@@ -107,6 +107,8 @@ ScalarType clamp_dtype(const Tensor& self, const std::optional<Operand>& lo, con
       else rt.add((*o)->tensor);
     }
   ScalarType t = rt.result();
+  for (const auto* o : {&lo, &hi})  // a scalar bound must fit the result type (PyTorch checks it, float16 too)
+    if (*o && (*o)->is_scalar) check_convertible((*o)->scalar, t);
   const bool tensor_bound = (lo && !lo->is_scalar) || (hi && !hi->is_scalar);
   EMBER_CHECK_KIND(NotImplemented, t != ScalarType::Bool || tensor_bound, "\"clamp_cpu\" not implemented for 'Bool'");
   return t;
