@@ -104,6 +104,9 @@ def _array_from_data(data):
         raise ValueError(f"expected sequence of equal lengths ({e})") from None
     if arr.dtype == object:
         raise TypeError(f"Could not convert {type(data).__name__} to a tensor: ragged or non-numeric data")
+    if arr.dtype == np.uint64 and not isinstance(data, (np.ndarray, np.generic)):
+        # NumPy's type for Python ints beyond int64: PyTorch refuses them (wrapping would be silent)
+        raise ValueError("Overflow when unpacking long long")
     return arr
 
 

@@ -93,7 +93,6 @@ int64_t shape_numel(const DimVector& sizes) {
   return n;
 }
 
-namespace {
 // The bytes a contiguous tensor of `sizes` takes, with PyTorch's checks: its
 // strides, its element count and its byte count must each fit in an int64
 // (a wrapped product would allocate too little and let kernels write past it).
@@ -112,7 +111,6 @@ size_t storage_bytes(const DimVector& sizes, ScalarType dtype) {
   EMBER_CHECK(!overflowed, "Storage size calculation overflowed with sizes=", sizes);
   return size_t(bytes);
 }
-}  // namespace
 
 Tensor empty(const DimVector& sizes, ScalarType dtype, Device device) {
   auto storage = Storage::create(storage_bytes(sizes, dtype), device);

@@ -132,6 +132,10 @@ EMBER_API void check_same_device(const char* op, std::initializer_list<const Ten
 // Contiguous strides for a shape (row-major).
 EMBER_API DimVector contiguous_strides(const DimVector& sizes);
 EMBER_API int64_t shape_numel(const DimVector& sizes);
+// The bytes a contiguous tensor of `sizes` takes, checked as empty() checks it
+// (negative sizes, stride, element and byte counts beyond int64 raise). Ops
+// that build per-output tables call it before the tables, not after.
+EMBER_API size_t storage_bytes(const DimVector& sizes, ScalarType dtype);
 
 // Uninitialized tensor of the given shape; the basic factory every op uses.
 EMBER_API Tensor empty(const DimVector& sizes, ScalarType dtype, Device device = Device{});

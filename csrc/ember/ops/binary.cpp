@@ -27,6 +27,17 @@ bool is_bitwise(BinaryOp op) { return op >= BinaryOp::BitAnd && op <= BinaryOp::
 bool promotes_int_to_float(BinaryOp op) { return op == BinaryOp::Div || op == BinaryOp::Atan2; }
 
 // ---- scalar semantics of each op (Python's for floor division and remainder) ----------
+// Integer division by -1 is negation, wrapping (INT_MIN / -1 would trap the CPU): as torch's results.
+template <typename T>
+T negate_wrapping(T a) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return a;  // unreachable: bool division is rejected before dispatch
+  } else {
+    using U = std::make_unsigned_t<T>;
+    return T(U(0) - U(a));
+  }
+}
+
 template <typename T>
 T floor_divide(T a, T b) {
   if constexpr (is_float_v<T>) {
@@ -46,6 +57,7 @@ T floor_divide(T a, T b) {
     return a;  // unreachable: rejected before dispatch
   } else {
     if (b == 0) throw_error(ErrorKind::Runtime, "ZeroDivisionError");
+    if (b == -1) return negate_wrapping(a);
     T q = a / b;
     if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
     return q;
@@ -62,6 +74,7 @@ T remainder(T a, T b) {
     return a;
   } else {
     if (b == 0) throw_error(ErrorKind::Runtime, "ZeroDivisionError");
+    if (b == -1) return T(0);
     T r = a % b;
     if (r != 0 && ((r < 0) != (b < 0))) r += b;
     return r;
@@ -98,7 +111,7 @@ void run_arith(BinaryOp op, const StridedLoop& L) {
         if constexpr (is_float_v<T>) return T(std::trunc(a / b));
         else {
           if (b == 0) throw_error(ErrorKind::Runtime, "ZeroDivisionError");
-          return T(a / b);
+          return b == -1 ? negate_wrapping(a) : T(a / b);
         }
       });
       break;
@@ -108,7 +121,7 @@ void run_arith(BinaryOp op, const StridedLoop& L) {
         if constexpr (is_float_v<T>) return T(std::fmod(a, b));
         else {
           if (b == 0) throw_error(ErrorKind::Runtime, "ZeroDivisionError");
-          return T(a % b);
+          return b == -1 ? T(0) : T(a % b);
         }
       });
       break;

@@ -207,11 +207,13 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const OptTensor& weig
                                                                                        Operand(Scalar(C - 1))), {-1})),
                                                  {N, 1})
                                        : ones({N, 1}, g[0].dtype(), g[0].device());
-             coef = where(binary(BinaryOp::Eq, tgt, Scalar(ignore_index)), Operand(Scalar(0.0)), Operand(coef));
              Tensor go = red == Reduction::None ? reshape(g[0], {N, 1})
                          : red == Reduction::Sum ? g[0]
                                                  : div(g[0], Scalar(total_weight));
-             Tensor vals = neg(mul(coef, go));
+             // Ignored targets get 0 after the scaling, as PyTorch skips them: with every target
+             // ignored, total_weight is 0 and go is inf, and 0 * inf must not make the gradient NaN.
+             Tensor vals = where(binary(BinaryOp::Eq, tgt, Scalar(ignore_index)), Operand(Scalar(0.0)),
+                                 Operand(neg(mul(coef, go))));
              Tensor safe_t = clamp(tgt, Operand(Scalar(int64_t(0))), Operand(Scalar(C - 1)));
              Tensor gi = scatter(zeros({N, C}, g[0].dtype(), g[0].device()), 1, safe_t, Operand(vals));
              return std::vector<Tensor>{reshape(gi, in_shape.vec())};

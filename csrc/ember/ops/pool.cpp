@@ -496,6 +496,7 @@ std::pair<int64_t, int64_t> check_adaptive(const Tensor& input, const Dims& outp
                 "adaptive_avg_pool2d: elements of output_size must be greater than or equal to 0 but received {",
                 output_size[0], ", ", output_size[1], "}");
   }
+  storage_bytes(out_shape(input, output_size[0], output_size[1]), input.dtype());  // before the window tables
   return {output_size[0], output_size[1]};
 }
 
@@ -546,6 +547,7 @@ void check_upsample(const Tensor& input, const Dims& output_size) {
   EMBER_CHECK(H > 0 && W > 0 && output_size[0] > 0 && output_size[1] > 0,
               "Input and output sizes should be greater than 0, but got input (H: ", H, ", W: ", W, ") output (H: ",
               output_size[0], ", W: ", output_size[1], ")");
+  storage_bytes(out_shape(input, output_size[0], output_size[1]), input.dtype());  // before the index tables
 }
 
 void check_floating(const Tensor& input, const char* op) {

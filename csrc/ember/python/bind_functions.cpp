@@ -24,9 +24,17 @@ void check_list_out(const std::vector<Tensor>& ts, py::handle out, const char* o
 Generator* opt_gen(py::handle g) { return g.is_none() ? nullptr : g.cast<Generator*>(); }
 
 uint64_t seed_value(py::handle seed) {
-  // Python ints are taken modulo 2**64, as PyTorch does (-1 means 2**64 - 1).
+  // As PyTorch: a seed in [-2**63, 2**64), a negative one taken modulo 2**64 (-1 means 2**64 - 1).
   py::int_ v = py::reinterpret_borrow<py::int_>(seed);
-  return PyLong_AsUnsignedLongLongMask(v.ptr());
+  int overflow = 0;
+  const long long s = PyLong_AsLongLongAndOverflow(v.ptr(), &overflow);
+  if (!overflow) return uint64_t(s);
+  const unsigned long long u = overflow > 0 ? PyLong_AsUnsignedLongLong(v.ptr()) : 0;
+  if (overflow < 0 || PyErr_Occurred()) {
+    PyErr_Clear();
+    throw py::value_error("Overflow when unpacking long long");
+  }
+  return u;
 }
 
 py::bytes state_bytes(const Generator& g) {

@@ -76,9 +76,15 @@ bool try_scalar(py::handle h, Scalar& out) {
     int overflow = 0;
     long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
     if (overflow) {
-      // Python ints beyond int64 (e.g. 2**64-1 as a seed-like value) as unsigned bits.
-      unsigned long long u = PyLong_AsUnsignedLongLongMask(o);
-      out = Scalar(int64_t(u));
+      // Beyond int64: up to 2**64 - 1 PyTorch takes the value as a double (ones(3) * 2**63 is
+      // 9.2234e18); beyond that it raises, as here (wrapping modulo 2**64 gave silent garbage).
+      const unsigned long long u = overflow > 0 ? PyLong_AsUnsignedLongLong(o) : 0;
+      if (overflow < 0 || PyErr_Occurred()) {
+        PyErr_Clear();
+        PyErr_SetString(PyExc_OverflowError, "int too big to convert");
+        throw py::error_already_set();
+      }
+      out = Scalar(double(u));
       return true;
     }
     out = Scalar(int64_t(v));
@@ -131,13 +137,27 @@ Operand to_operand(py::handle h, const char* what) {
                        std::string(py::str(py::type::of(h).attr("__name__"))));
 }
 
+namespace {
+// A tensor where an int is expected (a size or a dim): as Python's __index__,
+// only an integer tensor of one element.
+int64_t index_from_tensor(py::handle h, const char* what) {
+  const Tensor t = as_tensor_unchecked(h);
+  if (t.numel() != 1 || (t.dtype() != ScalarType::Int64 && t.dtype() != ScalarType::Int32))
+    throw py::type_error(std::string(what) + "(): only integer tensors of a single element can be converted to an "
+                         "index, got a " + dtype_name(t.dtype()) + " tensor of " + std::to_string(t.numel()) +
+                         " elements");
+  return to_scalar(h).to_int();
+}
+}  // namespace
+
 Dims to_dims(py::handle h, const char* what) {
   if (PyLong_Check(h.ptr()) && !PyBool_Check(h.ptr())) return {h.cast<int64_t>()};
+  if (is_tensor(h)) return {index_from_tensor(h, what)};
   if (py::isinstance<py::sequence>(h) && !py::isinstance<py::str>(h)) {
     Dims d;
     for (py::handle x : h) {
       if (is_tensor(x)) {
-        d.push_back(to_scalar(x).to_int());
+        d.push_back(index_from_tensor(x, what));
         continue;
       }
       if (!PyLong_Check(x.ptr()) || PyBool_Check(x.ptr())) {
@@ -150,7 +170,6 @@ Dims to_dims(py::handle h, const char* what) {
     }
     return d;
   }
-  if (is_tensor(h)) return {to_scalar(h).to_int()};
   throw py::type_error(std::string(what) + "(): argument 'size' must be tuple of ints, not " +
                        std::string(py::str(py::type::of(h).attr("__name__"))));
 }
@@ -159,11 +178,17 @@ Dims dims_from_args(const py::args& args, const char* what) {
   if (args.size() == 1 && !PyLong_Check(args[0].ptr())) return to_dims(args[0], what);
   Dims d;
   for (py::handle x : args) {
-    Dims one = to_dims(x, what);
-    if (one.size() != 1 || !PyLong_Check(x.ptr()))
-      if (!is_tensor(x))
-        throw py::type_error(std::string(what) + "(): argument 'size' must be tuple of ints");
-    d.push_back(one[0]);
+    if (is_tensor(x)) {
+      d.push_back(index_from_tensor(x, what));
+      continue;
+    }
+    if (!PyLong_Check(x.ptr()) || PyBool_Check(x.ptr())) {
+      static py::object np_integer = py::module_::import("numpy").attr("integer");
+      if (PyObject_IsInstance(x.ptr(), np_integer.ptr()) != 1)
+        throw py::type_error(std::string(what) + "(): argument 'size' must be tuple of ints, but found element "
+                             "of type " + std::string(py::str(py::type::of(x).attr("__name__"))));
+    }
+    d.push_back(x.cast<int64_t>());
   }
   return d;
 }

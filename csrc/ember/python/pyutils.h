@@ -16,6 +16,9 @@ struct type_caster<ember::Tensor> {
   PYBIND11_TYPE_CASTER(ember::Tensor, const_name("Tensor"));
   using Holder = ember::intrusive_ptr<ember::TensorImpl>;
   bool load(handle src, bool convert) {
+    // None is not a Tensor (the holder caster would give a null one, and the op would crash);
+    // optional tensor arguments are std::optional<Tensor>, whose caster takes None first.
+    if (src.is_none()) return false;
     copyable_holder_caster<ember::TensorImpl, Holder> c;
     if (!c.load(src, convert)) return false;
     value = ember::Tensor(static_cast<Holder&>(c));
