@@ -1605,3 +1605,24 @@ def test_row_indexing_on_views_and_trailing_rows():
     np.add.at(a[1:], idx, base[:3])
     u[1:].index_put_((ember.tensor(idx),), ember.tensor(base[:3]), accumulate=True)
     np.testing.assert_array_equal(u.numpy(), a)
+
+
+def test_integer_division_of_the_minimum_by_minus_one():
+    # INT_MIN // -1 overflows: torch 2.13 gives the wrapped value (and % gives 0) instead of a CPU trap
+    for dtype, lo in ((I64, -2**63), (I32, -2**31)):
+        m = ember.tensor([lo, 5], dtype=dtype)
+        assert (m // -1).tolist() == [lo, -5]
+        assert (m % -1).tolist() == [0, 0]
+        assert ember.fmod(m, -1).tolist() == [0, 0]
+        assert m.div(-1, rounding_mode="trunc").tolist() == [lo, -5]
+
+
+def test_size_arguments_take_one_element_integer_tensors():
+    x = ember.ones(2, 3)
+    assert x.view(ember.tensor([3]), 2).shape == (3, 2) and x.view(ember.tensor(6)).shape == (6,)
+
+
+def test_manual_seed_takes_the_whole_uint64_range():
+    assert ember.Generator().manual_seed(2**64 - 1).initial_seed() == 2**64 - 1
+    assert ember.Generator().manual_seed(-1).initial_seed() == 2**64 - 1
+    assert (ember.ones(2) * 2**63).tolist() == [2.0**63, 2.0**63]  # beyond int64: taken as a double
