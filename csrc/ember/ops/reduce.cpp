@@ -115,7 +115,7 @@ void float_sum(const T* px, Layout layout, int64_t M, int64_t R, T* out) {
   const int64_t threads = get_num_threads();
   const bool one_pass = M * R < kGrainSize || threads == 1;
   if (layout == Layout::Inner && M == 1) {
-    if (one_pass) {
+    if (one_pass) {  // at R == kGrainSize PyTorch still takes the partials path, with one chunk
       out[0] = run_sum(px, R);
       return;
     }

@@ -148,6 +148,18 @@ int64_t index_from_tensor(py::handle h, const char* what) {
                          " elements");
   return to_scalar(h).to_int();
 }
+
+// One entry of a size list: a Python or NumPy int, or a one-element integer tensor.
+int64_t size_entry(py::handle x, const char* what) {
+  if (is_tensor(x)) return index_from_tensor(x, what);
+  if (!PyLong_Check(x.ptr()) || PyBool_Check(x.ptr())) {
+    static py::object np_integer = py::module_::import("numpy").attr("integer");
+    if (PyObject_IsInstance(x.ptr(), np_integer.ptr()) != 1)
+      throw py::type_error(std::string(what) + "(): argument 'size' must be tuple of ints, but found element "
+                           "of type " + std::string(py::str(py::type::of(x).attr("__name__"))));
+  }
+  return x.cast<int64_t>();
+}
 }  // namespace
 
 Dims to_dims(py::handle h, const char* what) {
@@ -155,19 +167,7 @@ Dims to_dims(py::handle h, const char* what) {
   if (is_tensor(h)) return {index_from_tensor(h, what)};
   if (py::isinstance<py::sequence>(h) && !py::isinstance<py::str>(h)) {
     Dims d;
-    for (py::handle x : h) {
-      if (is_tensor(x)) {
-        d.push_back(index_from_tensor(x, what));
-        continue;
-      }
-      if (!PyLong_Check(x.ptr()) || PyBool_Check(x.ptr())) {
-        static py::object np_integer = py::module_::import("numpy").attr("integer");
-        if (PyObject_IsInstance(x.ptr(), np_integer.ptr()) != 1)
-          throw py::type_error(std::string(what) + "(): argument 'size' must be tuple of ints, but found element "
-                               "of type " + std::string(py::str(py::type::of(x).attr("__name__"))));
-      }
-      d.push_back(x.cast<int64_t>());
-    }
+    for (py::handle x : h) d.push_back(size_entry(x, what));
     return d;
   }
   throw py::type_error(std::string(what) + "(): argument 'size' must be tuple of ints, not " +
@@ -177,19 +177,7 @@ Dims to_dims(py::handle h, const char* what) {
 Dims dims_from_args(const py::args& args, const char* what) {
   if (args.size() == 1 && !PyLong_Check(args[0].ptr())) return to_dims(args[0], what);
   Dims d;
-  for (py::handle x : args) {
-    if (is_tensor(x)) {
-      d.push_back(index_from_tensor(x, what));
-      continue;
-    }
-    if (!PyLong_Check(x.ptr()) || PyBool_Check(x.ptr())) {
-      static py::object np_integer = py::module_::import("numpy").attr("integer");
-      if (PyObject_IsInstance(x.ptr(), np_integer.ptr()) != 1)
-        throw py::type_error(std::string(what) + "(): argument 'size' must be tuple of ints, but found element "
-                             "of type " + std::string(py::str(py::type::of(x).attr("__name__"))));
-    }
-    d.push_back(x.cast<int64_t>());
-  }
+  for (py::handle x : args) d.push_back(size_entry(x, what));
   return d;
 }
 
