@@ -274,8 +274,14 @@ void put(Tensor& t, const AdvIndex& ai, const Operand& value, bool accumulate) {
       const char* src = static_cast<const char*>(one.raw_data());
       char* dst = static_cast<char*>(t.raw_data());
       const int64_t* off = g.offsets.data_ptr<int64_t>();
-      // serial: repeated positions would be written by two threads at once (with the same bytes)
-      for (int64_t k = 0; k < g.offsets.numel(); ++k) std::memcpy(dst + off[k] * item, src, bytes);
+      // Each thread writes the rows whose offset falls in its share (off / row mod threads), so a
+      // repeated position is never written by two threads at once.
+      const int64_t n = g.offsets.numel();
+      const int64_t parts = n * row < kGrainSize ? 1 : get_num_threads();
+      parallel_for(0, parts, 1, [&](int64_t p0, int64_t p1) {
+        for (int64_t k = 0; k < n; ++k)
+          if ((off[k] / row) % parts >= p0 && (off[k] / row) % parts < p1) std::memcpy(dst + off[k] * item, src, bytes);
+      });
     }
     t.impl()->bump_version();
     return;
