@@ -90,24 +90,89 @@ def _infer_dtype(arr):
     raise TypeError(f"Could not infer dtype of {arr.dtype}")
 
 
-def _array_from_data(data):
+_INT64_LIMIT = 2.0 ** 63
+
+
+def _python_scalars(data):
+    """Nested Python numbers with each tensor element taken as a number (PyTorch reads an element of
+    a list that is a tensor as a scalar, so it must have exactly one element)."""
+    if isinstance(data, (list, tuple)):
+        return [_python_scalars(item) for item in data]
+    if isinstance(data, Tensor):
+        if data.numel() != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return data.item()
+    if isinstance(data, np.generic):
+        return data.item()
+    return data
+
+
+def _flat(data):
+    if isinstance(data, list):
+        for item in data:
+            yield from _flat(item)
+    else:
+        yield data
+
+
+def _array_from_python(data, dtype):
+    """The slow, exact path for Python data NumPy cannot take as it is: tensors inside lists, and ints
+    beyond int64 (PyTorch takes them as doubles for a float or bool tensor and refuses them otherwise)."""
+    data = _python_scalars(data)
+    values = list(_flat(data))
+    has_float = any(isinstance(v, float) for v in values)
+    if dtype is None:
+        dtype = _C.get_default_dtype() if has_float else (
+            _C.int64 if any(not isinstance(v, bool) for v in values) or not values else _C.bool)
+    big = any(isinstance(v, int) and not -2 ** 63 <= v < 2 ** 63 for v in values)
+    if big and dtype in (_C.int32, _C.int64):
+        raise ValueError("Overflow when unpacking long long")
+    return np.array(data, dtype=np.float64 if big or has_float else None), dtype
+
+
+def _array_from_data(data, dtype):
+    """`data` as a NumPy array, and the dtype the tensor gets (`dtype`, or the one PyTorch infers)."""
     if isinstance(data, Tensor):
         t = data.detach()
-        return (t.float() if t.dtype in _REDUCED else t)._numpy_view()
-    if isinstance(data, (list, tuple)):
-        _nested_shape(data)
-    elif data is None:
+        return (t.float() if t.dtype in _REDUCED else t)._numpy_view(), dtype or data.dtype
+    if isinstance(data, (np.ndarray, np.generic)):
+        arr = np.asarray(data)
+        if dtype is None:
+            dtype = _FROM_NP.get(arr.dtype)
+            if dtype is None:
+                raise TypeError(f"can't convert np.ndarray of type {arr.dtype}. The only supported types are: "
+                                "float64, float32, float16, int64, int32, and bool.")
+        return arr, dtype
+    if data is None:
         raise RuntimeError("Could not infer dtype of NoneType")
+    shape = _nested_shape(data) if isinstance(data, (list, tuple)) else []
     try:
         arr = np.array(data)
-    except ValueError as e:
-        raise ValueError(f"expected sequence of equal lengths ({e})") from None
+    except (ValueError, TypeError):
+        arr = None
+    if arr is not None and arr.dtype.kind in "US":
+        raise TypeError("new(): invalid data type 'str'")
+    if (arr is None or list(arr.shape) != shape or arr.dtype.kind in "uO"
+            or (arr.dtype.kind == "f" and arr.size and np.abs(arr).max() >= _INT64_LIMIT)):
+        arr, dtype = _array_from_python(data, dtype)
+    elif dtype is None:
+        dtype = _infer_dtype(arr)
     if arr.dtype == object:
-        raise TypeError(f"Could not convert {type(data).__name__} to a tensor: ragged or non-numeric data")
-    if arr.dtype == np.uint64 and not isinstance(data, (np.ndarray, np.generic)):
-        # NumPy's type for Python ints beyond int64: PyTorch refuses them (wrapping would be silent)
-        raise ValueError("Overflow when unpacking long long")
-    return arr
+        odd = next((v for v in _flat(_python_scalars(data)) if not isinstance(v, (int, float))), data)
+        raise RuntimeError(f"Could not infer dtype of {type(odd).__name__}")
+    _check_fits(arr, dtype)
+    return arr, dtype
+
+
+def _check_fits(arr, dtype):
+    """PyTorch converts each Python number to an integer dtype with a range check."""
+    if dtype not in (_C.int32, _C.int64) or arr.dtype.kind not in "fiu" or not arr.size:
+        return
+    lo, hi = (-2.0 ** 31, 2.0 ** 31) if dtype == _C.int32 else (-_INT64_LIMIT, _INT64_LIMIT)
+    values = arr.astype(np.float64) if arr.dtype.kind != "f" else arr
+    if not (np.all(values >= lo) and np.all(values < hi)):  # NaN fails too
+        name = "int32" if dtype == _C.int32 else "int64"
+        raise RuntimeError(f"value cannot be converted to type {name} without overflow")
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
@@ -117,24 +182,15 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         raise TypeError("new(): invalid data type 'str'")
     if isinstance(data, Tensor) and data.device.type != "cpu":
         data = data.cpu()
-    arr = _array_from_data(data)
-    if dtype is None:
-        if isinstance(data, Tensor):
-            dtype = data.dtype
-        elif isinstance(data, (np.ndarray, np.generic)):
-            dtype = _FROM_NP.get(arr.dtype)
-            if dtype is None:
-                raise TypeError(f"can't convert np.ndarray of type {arr.dtype}. The only supported types are: "
-                                "float64, float32, float16, int64, int32, and bool.")
-        else:
-            dtype = _infer_dtype(arr)
+    arr, dtype = _array_from_data(data, dtype)
     if dtype in _REDUCED:
         if arr.dtype == np.float16 and dtype == _C.float16:
             out = _C.from_numpy(np.array(arr, order="C", copy=True))
         else:
             out = _C.from_numpy(np.array(arr, dtype=np.float32, order="C", copy=True)).to(dtype)
         return _finish(_on(out, dev), requires_grad)
-    out = _C.from_numpy(np.array(arr, dtype=_NP_DTYPES[dtype], order="C", copy=True))
+    with np.errstate(over="ignore"):  # a double beyond float32's range becomes inf, as in PyTorch
+        out = _C.from_numpy(np.array(arr, dtype=_NP_DTYPES[dtype], order="C", copy=True))
     return _finish(_on(out, dev), requires_grad)
 
 

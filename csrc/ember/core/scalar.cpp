@@ -22,6 +22,8 @@ const char* converted_type_name(ScalarType t) {
 
 bool overflows(const Scalar& v, ScalarType t) {
   if (t == ScalarType::Bool) return false;  // any number converts to a bool
+  if (v.is_uint64())  // beyond int64: fits only the float types' ranges
+    return t == ScalarType::Int32 || t == ScalarType::Int64 || t == ScalarType::Float16;
   if (!v.is_floating()) {  // an int64 fits int64, float32, float64 and bfloat16's range
     if (t == ScalarType::Int32) return v.to_int() < INT32_MIN || v.to_int() > INT32_MAX;
     if (t == ScalarType::Float16) return v.to_int() < -65504 || v.to_int() > 65504;

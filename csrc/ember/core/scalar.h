@@ -17,12 +17,23 @@ class Scalar {
   Scalar(int64_t v) : kind_(Kind::Int), i_(v) {}
   Scalar(int v) : kind_(Kind::Int), i_(v) {}
   Scalar(bool v) : kind_(Kind::Bool), i_(v) {}
+  // A Python int in [2**63, 2**64): PyTorch keeps it integral (uint64), so an
+  // int tensor + 2**63 stays int and wraps, a float tensor gets 9.2234e18, and
+  // a checked conversion to an int type overflows.
+  static Scalar from_uint64(uint64_t u) {
+    Scalar s{int64_t(u)};
+    s.unsigned_ = true;
+    return s;
+  }
 
   Kind kind() const { return kind_; }
   bool is_floating() const { return kind_ == Kind::Float; }
   bool is_integral() const { return kind_ == Kind::Int; }
   bool is_bool() const { return kind_ == Kind::Bool; }
-  double to_double() const { return kind_ == Kind::Float ? d_ : double(i_); }
+  bool is_uint64() const { return unsigned_; }
+  double to_double() const {
+    return kind_ == Kind::Float ? d_ : unsigned_ ? double(uint64_t(i_)) : double(i_);
+  }
   int64_t to_int() const { return kind_ == Kind::Float ? int64_t(d_) : i_; }
   template <typename T>
   T to() const {
@@ -37,6 +48,7 @@ class Scalar {
 
  private:
   Kind kind_;
+  bool unsigned_ = false;
   union {
     double d_;
     int64_t i_;

@@ -216,9 +216,9 @@ __global__ void clamp_k(Args a, bool has_min, bool has_max) {
   EMBER_GRID_LOOP(i, a.numel) {
     offsets(a, i, off);
     T x = load<T>(a, 1, off);
-    if (x == x) {  // NaN propagates
-      if (has_min) { T lo = load<T>(a, 2, off); if (x < lo) x = lo; }
-      if (has_max) { T hi = load<T>(a, 3, off); if (x > hi) x = hi; }
+    if (x == x) {  // NaN in x or in a bound propagates
+      if (has_min) { T lo = load<T>(a, 2, off); if (!(x >= lo)) x = lo; }
+      if (has_max && x == x) { T hi = load<T>(a, 3, off); if (!(x <= hi)) x = hi; }
     }
     store<T>(a, off, x);
   }

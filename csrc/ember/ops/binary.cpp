@@ -247,6 +247,7 @@ Device common_device(const Operand& a, const Operand& b, const char* name) {
 
 void check_int_pow(BinaryOp op, ScalarType ct, const Operand& b) {
   if (op != BinaryOp::Pow || is_floating(ct)) return;
+  if (b.is_scalar) check_convertible(b.scalar, ct);  // PyTorch's checked exponent (i32 ** 2**33 raises)
   EMBER_CHECK(!(b.is_scalar && b.scalar.to_int() < 0), "Integers to negative integer powers are not allowed.");
 }
 

@@ -22,12 +22,15 @@ void cpu_where(const StridedLoop& L, ScalarType t) {
 
 
 void cpu_clamp(const StridedLoop& L, ScalarType t, bool has_min, bool has_max) {
-  // Operand 2 is min, 3 is max (a dummy when absent). NaN in x propagates.
+  // Operand 2 is min, 3 is max (a dummy when absent). NaN in x or in a bound
+  // propagates, as PyTorch's clamp does (a NaN scalar bound gives all NaN).
   EMBER_DISPATCH_ALL(t, "clamp", [&] {
     using T = scalar_t;
     if (has_min && has_max)
       ternary_kernel<T, T, T, T>(L, [](T x, T lo, T hi) {
         if (x != x) return x;
+        if (lo != lo) return lo;
+        if (hi != hi) return hi;
         T y = x < lo ? lo : x;
         return y > hi ? hi : y;
       });

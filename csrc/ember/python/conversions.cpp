@@ -76,15 +76,15 @@ bool try_scalar(py::handle h, Scalar& out) {
     int overflow = 0;
     long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
     if (overflow) {
-      // Beyond int64: up to 2**64 - 1 PyTorch takes the value as a double (ones(3) * 2**63 is
-      // 9.2234e18); beyond that it raises, as here (wrapping modulo 2**64 gave silent garbage).
+      // Beyond int64: up to 2**64 - 1 PyTorch keeps an unsigned integer (ones(3) * 2**63 is
+      // 9.2234e18, an int64 tensor + 2**63 wraps); beyond that it raises, as here.
       const unsigned long long u = overflow > 0 ? PyLong_AsUnsignedLongLong(o) : 0;
       if (overflow < 0 || PyErr_Occurred()) {
         PyErr_Clear();
         PyErr_SetString(PyExc_OverflowError, "int too big to convert");
         throw py::error_already_set();
       }
-      out = Scalar(double(u));
+      out = Scalar::from_uint64(u);
       return true;
     }
     out = Scalar(int64_t(v));
