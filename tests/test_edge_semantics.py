@@ -77,3 +77,38 @@ def test_tensor_int_targets_wrap_only_arrays():
     assert ember.tensor([2.5, -2.5], dtype=ember.int32).tolist() == [2, -2]
     assert ember.tensor([2 ** 31 - 1, -2 ** 31], dtype=ember.int32).tolist() == [2 ** 31 - 1, -2 ** 31]
     assert math.isinf(ember.tensor([1e40]).item())
+
+
+# ---- in-place writes that PyTorch allows although memory overlaps
+def _expanded():
+    return ember.ones(1, 3).expand(2, 3)
+
+
+def test_fill_and_index_put_write_expanded_tensors():
+    assert _expanded().fill_(2).tolist() == [[2.0] * 3] * 2
+    assert _expanded().zero_().tolist() == [[0.0] * 3] * 2
+    r = _expanded().index_put_((ember.tensor([0]),), ember.tensor(2.0))
+    assert r.tolist() == [[2.0] * 3] * 2
+
+
+def test_masked_fill_expanded_writes_only_where_the_mask_is_true():
+    mask = ember.tensor([[True, False, False], [False, True, False]])
+    with pytest.warns(UserWarning, match="masked_fill_ on expanded tensors is deprecated"):
+        r = _expanded().masked_fill_(mask, 5.0)
+    # both rows alias one row of memory: a position set through either row shows in both
+    assert r.tolist() == [[5.0, 5.0, 1.0]] * 2
+
+
+def test_overlaps_that_are_whole_or_unprovable_pass():
+    x = ember.arange(5.0)
+    assert x.copy_(x).tolist() == [0, 1, 2, 3, 4]
+    assert x.copy_(x[:]).tolist() == [0, 1, 2, 3, 4]
+    y = ember.arange(6.0)
+    y[::2].copy_(y[1::2])  # strided: disjoint elements of one block
+    assert y.tolist() == [1, 1, 3, 3, 5, 5]
+    m = ember.arange(4.0).reshape(2, 2)
+    m[0].copy_(m[:, 0])  # one side is not dense: PyTorch cannot prove an overlap and copies in order
+    assert m.tolist() == [[0.0, 2.0], [2.0, 3.0]]
+    z = ember.arange(5.0)
+    z.add_(z.flip(0))  # flip copies
+    assert z.tolist() == [4.0] * 5

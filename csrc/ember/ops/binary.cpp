@@ -314,6 +314,7 @@ Tensor binary_impl(BinaryOp op, const Operand& a, const Operand& b, const OptTen
   check_int_pow(op, ct, b);
   DimVector shape = operand_shape(a, b);
   if (out && out->dtype() == ot && out->sizes() == shape) {
+    check_overlapping_write(*out, {a.is_scalar ? nullptr : &a.tensor, b.is_scalar ? nullptr : &b.tensor});
     run_binary(op, ct, a, b, *out);
     out->impl()->bump_version();
     return *out;
@@ -334,6 +335,7 @@ Tensor& binary_impl_(BinaryOp op, Tensor& self, const Operand& other) {
     EMBER_CHECK(shape == self.sizes(), "output with shape ", self.sizes(),
                 " doesn't match the broadcast shape ", shape);
   }
+  check_overlapping_write(self, {other.is_scalar ? nullptr : &other.tensor});
   if (ot == self.dtype()) {
     run_binary(op, ct, Operand(self), other, self);
   } else {
@@ -349,6 +351,7 @@ Tensor& binary_impl_(BinaryOp op, Tensor& self, const Operand& other) {
 Tensor write_out(const Tensor& result, const Tensor& out, const char* op) {
   EMBER_CHECK(can_cast(result.dtype(), out.dtype()), "result type ", dtype_short_name(result.dtype()),
               " can't be cast to the desired output type ", dtype_short_name(out.dtype()));
+  assert_no_internal_overlap(out);
   Tensor o = out;
   if (o.sizes() != result.sizes()) {
     // PyTorch resizes an out= tensor of the wrong shape.

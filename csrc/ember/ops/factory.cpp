@@ -80,6 +80,8 @@ void set_device_memcpy(DeviceMemcpyFn fn) { g_device_memcpy = fn; }
 
 namespace {
 Tensor& copy_impl(Tensor& dst, const Tensor& src) {
+  if (dst.is_same(src)) return dst;
+  check_overlapping_write(dst, {&src});
   if (src.sizes() != dst.sizes()) {
     DimVector b = broadcast_shapes(dst.sizes(), src.sizes());
     EMBER_CHECK(b == dst.sizes(), "output with shape ", dst.sizes(), " doesn't match the broadcast shape ", b);

@@ -656,6 +656,7 @@ Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Opera
 Tensor& scatter_(Tensor& self, int64_t dim, const Tensor& index, const Operand& src, const std::string& reduce) {
   dim = wrap_dim(dim, self.dim());
   const Tensor* ts = src.is_scalar ? nullptr : &src.tensor;
+  check_overlapping_write(self, {ts, &index});
   if (!(grad_enabled() && any_requires_grad({&self, ts}))) {
     GradModeGuard no_grad(false);
     return scatter_impl_(self, dim, index, src, reduce);
@@ -703,6 +704,15 @@ Tensor& masked_fill_(Tensor& self, const Tensor& mask, const Operand& value) {
   DimVector b = broadcast_shapes(self.sizes(), mask.sizes());
   EMBER_CHECK(b == self.sizes(), "The expanded size of the mask ", mask.sizes(), " must match the size of self ",
               self.sizes());
+  if (has_internal_overlap(self)) {
+    // PyTorch still fills an expanded tensor, writing only where the mask is true (deprecated).
+    warn("Use of masked_fill_ on expanded tensors is deprecated. Please clone() the tensor before performing "
+         "this operation. This also applies to advanced indexing e.g. tensor[mask] = scalar");
+    Tensor v = value.is_scalar ? scalar_tensor(value.scalar, self.dtype(), self.device())
+                               : to_dtype(value.tensor, self.dtype());
+    if (value.is_scalar) check_convertible(value.scalar, self.dtype());
+    return index_put_(self, {expand(mask, self.sizes().vec())}, v, false);
+  }
   Tensor r = masked_fill(self, mask, value);
   return copy_(self, r);
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ember/core/generator.h"
+#include "ember/core/mem_overlap.h"
 #include "ember/core/promotion.h"
 #include "ember/core/scalar.h"
 #include "ember/core/tensor.h"

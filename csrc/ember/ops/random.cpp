@@ -305,6 +305,7 @@ Tensor& device_random_(Tensor& self, const RandomBounds& b, Generator* g) {
 
 Tensor& uniform_(Tensor& self, double from, double to, Generator* g) {
   check_inplace(self);
+  assert_no_internal_overlap(self);
   check_uniform_bounds(self.dtype(), from, to);
   if (device_draw(self, RandomOp::Uniform, from, to, g, "uniform_")) return self;
   Generator& gen = gen_or_default(g);
@@ -321,6 +322,7 @@ Tensor& uniform_(Tensor& self, double from, double to, Generator* g) {
 
 Tensor& normal_(Tensor& self, double mean, double std, Generator* g) {
   check_inplace(self);
+  assert_no_internal_overlap(self);
   EMBER_CHECK(std >= 0.0, "normal expects std >= 0.0, but found std ", std);
   if (device_draw(self, RandomOp::Normal, mean, std, g, "normal_")) return self;
   Generator& gen = gen_or_default(g);
@@ -338,6 +340,7 @@ Tensor& normal_(Tensor& self, double mean, double std, Generator* g) {
 
 Tensor& random_(Tensor& self, std::optional<int64_t> from, std::optional<int64_t> to, Generator* g) {
   check_inplace(self);
+  assert_no_internal_overlap(self);
   const ScalarType t = self.dtype();
   const RandomBounds bounds = random_bounds(t, from, to);
   if (self.numel() == 0) return self;
@@ -360,6 +363,7 @@ Tensor& random_(Tensor& self, std::optional<int64_t> from, std::optional<int64_t
 
 Tensor& bernoulli_(Tensor& self, double p, Generator* g) {
   check_inplace(self);
+  assert_no_internal_overlap(self);
   EMBER_CHECK(p >= 0 && p <= 1, "bernoulli_ expects p to be in [0, 1], but got p=", p);
   if (device_draw(self, RandomOp::Bernoulli, p, 0, g, "bernoulli_")) return self;
   Generator& gen = gen_or_default(g);

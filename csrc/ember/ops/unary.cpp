@@ -172,6 +172,7 @@ namespace {
 Tensor unary_impl(UnaryOp op, const Tensor& self, const OptTensor& out) {
   auto [ct, ot] = unary_dtypes(op, self.dtype());
   if (out && out->dtype() == ot && out->sizes() == self.sizes()) {
+    check_overlapping_write(*out, {&self});
     run_unary(op, ct, self, *out);
     out->impl()->bump_version();
     return *out;
@@ -185,6 +186,7 @@ Tensor& unary_impl_(UnaryOp op, Tensor& self) {
   auto [ct, ot] = unary_dtypes(op, self.dtype());
   EMBER_CHECK(can_cast(ot, self.dtype()), "result type ", dtype_short_name(ot),
               " can't be cast to the desired output type ", dtype_short_name(self.dtype()));
+  assert_no_internal_overlap(self);
   run_unary(op, ct, self, self);
   self.impl()->bump_version();
   return self;

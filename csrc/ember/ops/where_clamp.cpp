@@ -189,6 +189,7 @@ Tensor clamp(const Tensor& self, const std::optional<Operand>& lo, const std::op
 Tensor& clamp_(Tensor& self, const std::optional<Operand>& lo, const std::optional<Operand>& hi) {
   const Tensor* tlo = lo && !lo->is_scalar ? &lo->tensor : nullptr;
   const Tensor* thi = hi && !hi->is_scalar ? &hi->tensor : nullptr;
+  check_overlapping_write(self, {tlo, thi});
   if (grad_enabled() && any_requires_grad({&self, tlo, thi})) {
     check_inplace(self);
     Tensor result = clamp(clone(self), lo, hi);
