@@ -112,3 +112,140 @@ def test_overlaps_that_are_whole_or_unprovable_pass():
     z = ember.arange(5.0)
     z.add_(z.flip(0))  # flip copies
     assert z.tolist() == [4.0] * 5
+
+
+# ---- shape ops
+def test_fill_diagonal_wrap_restarts_below_a_tall_matrix():
+    for rows, cols in [(5, 2), (7, 2), (2, 5), (3, 3), (7, 3)]:
+        x = ember.ones(rows, cols).fill_diagonal_(5.0, wrap=True)
+        # PyTorch's rule: every (cols + 1)-th element of the flat buffer, from 0 (NumPy's fill_diagonal too)
+        expected = np.ones((rows, cols), dtype=np.float32)
+        np.fill_diagonal(expected, 5.0, wrap=True)
+        np.testing.assert_array_equal(x.numpy(), expected)
+    no_wrap = ember.ones(5, 2).fill_diagonal_(5.0)
+    assert no_wrap.tolist() == [[5, 1], [1, 5], [1, 1], [1, 1], [1, 1]]
+    cube = ember.ones(3, 3, 3).fill_diagonal_(5.0)
+    assert [cube[i, i, i].item() for i in range(3)] == [5.0] * 3 and cube.sum().item() == 27 + 3 * 4
+
+
+def test_fill_diagonal_of_a_view_writes_the_view():
+    base = ember.ones(6, 6)
+    base[1:, 1:4].fill_diagonal_(5.0, wrap=True)
+    expected = np.ones((6, 6), dtype=np.float32)
+    for r, c in [(1, 1), (2, 2), (3, 3), (5, 1)]:
+        expected[r, c] = 5.0
+    np.testing.assert_array_equal(base.numpy(), expected)
+
+
+def test_chunk_split_unbind_return_tuples_and_empty_chunks():
+    assert isinstance(ember.ones(3).split(2), tuple)
+    assert isinstance(ember.ones(3).chunk(2), tuple)
+    assert isinstance(ember.ones(2, 3).unbind(), tuple)
+    pieces = ember.empty(0).chunk(3)
+    assert len(pieces) == 3 and all(p.shape == (0,) for p in pieces)
+    assert [p.shape[1] for p in ember.empty(2, 0).chunk(2, 1)] == [0, 0]
+
+
+def test_movedim_rules():
+    x = ember.ones(2, 3, 4)
+    assert x.movedim(0, -1).shape == (3, 4, 2)
+    assert x.moveaxis((0, 1), (2, 0)).shape == (3, 4, 2)  # np.moveaxis(np.ones((2, 3, 4)), (0, 1), (2, 0))
+    assert np.moveaxis(np.ones((2, 3, 4)), (0, 1), (2, 0)).shape == (3, 4, 2)
+    assert ember.movedim(ember.tensor(1.0), -1, 0).shape == ()
+
+
+def test_size_slices_and_sums_are_sizes():
+    s = ember.ones(2, 3, 4).shape
+    for r in (s[1:], s[::-1], s + (1,), (1,) + s, s * 2, 2 * s):
+        assert type(r) is type(s)
+    assert s[::-1] == (4, 3, 2) and s + (1,) == (2, 3, 4, 1) and s[0] == 2
+
+
+# ---- indexing
+def test_list_holding_sequences_is_a_tuple_index():
+    x = ember.arange(60).reshape(3, 4, 5)
+    a = np.arange(60).reshape(3, 4, 5)
+    with pytest.warns(UserWarning, match="non-tuple sequence for multidimensional indexing"):
+        r = x[[[0, 1], [1, 2]]]
+    np.testing.assert_array_equal(r.numpy(), a[[0, 1], [1, 2]])
+    with pytest.warns(UserWarning):
+        assert x[[0, slice(1, 3)]].shape == (2, 5)
+    with pytest.warns(UserWarning):
+        assert x[[ember.tensor(0), 1]].tolist() == a[0, 1].tolist()
+    assert x[[0, 1]].shape == (2, 4, 5)  # plain ints: positions along dim 0
+    assert x[[]].shape == (0, 4, 5)
+
+
+def test_setitem_drops_leading_ones_of_the_value():
+    y = ember.zeros(5)
+    y[:] = ember.ones(1, 5)
+    assert y.tolist() == [1.0] * 5
+    y[:] = ember.full((1, 1, 5), 2.0)
+    assert y.tolist() == [2.0] * 5
+    z = ember.zeros(3)
+    z[1] = ember.tensor([[5.0]])
+    assert z.tolist() == [0.0, 5.0, 0.0]
+    m = ember.zeros(2, 3)
+    m[0] = ember.ones(1, 3)
+    assert m.tolist() == [[1.0] * 3, [0.0] * 3]
+
+
+# ---- factories and conversions
+def test_size_keyword_and_tensor_sizes():
+    assert ember.zeros(size=(2, 3)).shape == (2, 3)
+    assert ember.ones(size=[2]).tolist() == [1.0, 1.0]
+    assert ember.empty(size=(2,)).shape == (2,)
+    assert ember.rand(size=(2,)).shape == (2,) and ember.randn(size=(3,)).shape == (3,)
+    assert ember.ones(ember.tensor(3)).shape == (3,)
+
+
+def test_full_with_a_0d_tensor_takes_its_kind():
+    assert ember.full((2,), ember.tensor(3)).dtype == ember.int64
+    assert ember.full((2,), ember.tensor(3.5)).tolist() == [3.5, 3.5]
+    assert ember.full((2,), ember.tensor(True)).dtype == ember.bool
+
+
+def test_int_of_a_float_tensor_is_pythons_int():
+    assert int(ember.tensor(2.7)) == 2
+    assert int(ember.tensor(1e20, dtype=ember.float64)) == int(1e20)
+    with pytest.raises(ValueError, match="cannot convert float NaN to integer"):
+        int(ember.tensor(NAN))
+    with pytest.raises(OverflowError, match="cannot convert float infinity to integer"):
+        int(ember.tensor(float("inf")))
+
+
+def test_bool_add_takes_alpha_as_a_bool():
+    a, b = ember.tensor([True, False]), ember.tensor([True, True])
+    assert a.add(b, alpha=2).tolist() == [True, True]
+    assert a.add(b, alpha=0).tolist() == [True, False]
+    assert a.add(True, alpha=2).dtype == ember.bool
+    wide = ember.tensor([True]).add(ember.tensor([[True], [False]]), alpha=0)
+    assert wide.shape == (2, 1) and wide.tolist() == [[True], [True]]
+
+
+def test_integer_hardtanh_and_relu6_stay_integer():
+    import ember.nn.functional as F
+    x = ember.tensor([-2, 3, 8])
+    assert F.relu6(x).dtype == ember.int64 and F.relu6(x).tolist() == [0, 3, 6]
+    assert F.hardtanh(x).tolist() == [-1, 1, 1]
+    assert F.hardtanh(x, 0.5, 6.5).tolist() == [0, 3, 6]  # bounds truncated to 0 and 6
+    assert F.hardtanh(x.int(), 0, 6).dtype == ember.int32
+
+
+# ---- hooks
+def test_hook_may_not_change_the_gradients_shape_or_type():
+    w = ember.ones(3, requires_grad=True)
+    w.register_hook(lambda g: ember.ones(2))
+    with pytest.raises(RuntimeError, match="hook '<lambda>' has changed the size of value"):
+        (w * 3).sum().backward()
+    v = ember.ones(3, requires_grad=True)
+    v.register_hook(lambda g: g.double())
+    with pytest.raises(RuntimeError, match=r"has changed the type of value \(was torch.FloatTensor got torch.DoubleTensor\)"):
+        (v * 3).sum().backward()
+
+    def five(g):
+        return 5
+    u = ember.ones(3, requires_grad=True)
+    u.register_hook(five)
+    with pytest.raises(TypeError, match="expected Variable, but hook returned 'int'"):
+        (u * 3).sum().backward()

@@ -17,8 +17,14 @@ _FROM_NP[np.dtype(np.float16)] = _C.float16
 _REDUCED = (_C.float16, _C.bfloat16)
 
 
-def _size(size, what):
-    if len(size) == 1 and not isinstance(size[0], numbers.Integral):
+def _size(size, what, size_kw=None):
+    """The size from positional ints, one sequence, or the size= keyword (a 0-d integer tensor counts as an int)."""
+    if size_kw is not None:
+        if size:
+            raise TypeError(f"{what}() got multiple values for argument 'size'")
+        size = (size_kw,)
+    if len(size) == 1 and not isinstance(size[0], numbers.Integral) and not (
+            isinstance(size[0], Tensor) and size[0].dim() == 0):
         size = size[0]
     if isinstance(size, (str, bytes)) or not hasattr(size, "__iter__"):
         raise TypeError(f"{what}(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}")
@@ -213,23 +219,24 @@ def from_numpy(a):
     return _C.from_numpy(a)
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False, out=None, memory_format=None, pin_memory=False):
+def empty(*size_args, size=None, dtype=None, device=None, requires_grad=False, out=None, memory_format=None,
+          pin_memory=False):
     dev = _check_device(device)
-    return _finish(_C._empty(_size(size, "empty"), _dtype(dtype), dev), requires_grad)
+    return _finish(_C._empty(_size(size_args, "empty", size), _dtype(dtype), dev), requires_grad)
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False, out=None):
+def zeros(*size_args, size=None, dtype=None, device=None, requires_grad=False, out=None):
     dev = _check_device(device)
-    size = _size(size, "zeros")
+    size = _size(size_args, "zeros", size)
     if any(s < 0 for s in size):
         raise RuntimeError("zeros: Dimension size must be non-negative.")
     t = _C._full(size, 0, _dtype(dtype), dev)
     return _finish(_write_out(t, out), requires_grad)
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False, out=None):
+def ones(*size_args, size=None, dtype=None, device=None, requires_grad=False, out=None):
     dev = _check_device(device)
-    t = _C._full(_size(size, "ones"), 1, _dtype(dtype), dev)
+    t = _C._full(_size(size_args, "ones", size), 1, _dtype(dtype), dev)
     return _finish(_write_out(t, out), requires_grad)
 
 
@@ -237,6 +244,10 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=
     dev = _check_device(device)
     if not isinstance(fill_value, (numbers.Number, Tensor, np.generic)):
         raise TypeError(f"full(): argument 'fill_value' (position 2) must be Number, not {type(fill_value).__name__}")
+    if isinstance(fill_value, Tensor):  # a 0-d tensor is a number of its own kind
+        if fill_value.dim() != 0:
+            raise TypeError("full(): argument 'fill_value' (position 2) must be Number, not Tensor")
+        fill_value = fill_value.item()
     if dtype is None:
         if isinstance(fill_value, bool):
             dtype = _C.bool
@@ -367,15 +378,15 @@ _C.Generator.get_state = _gen_get_state
 _C.Generator.set_state = _gen_set_state
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None):
+def rand(*size_args, size=None, generator=None, dtype=None, device=None, requires_grad=False, out=None):
     dev = _check_device(device)
-    t = _C._empty(_size(size, "rand"), _dtype(dtype), None).uniform_(0.0, 1.0, generator=generator)
+    t = _C._empty(_size(size_args, "rand", size), _dtype(dtype), None).uniform_(0.0, 1.0, generator=generator)
     return _finish(_write_out(_on(t, dev), out), requires_grad)
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None):
+def randn(*size_args, size=None, generator=None, dtype=None, device=None, requires_grad=False, out=None):
     dev = _check_device(device)
-    t = _C._empty(_size(size, "randn"), _dtype(dtype), None).normal_(0.0, 1.0, generator=generator)
+    t = _C._empty(_size(size_args, "randn", size), _dtype(dtype), None).normal_(0.0, 1.0, generator=generator)
     return _finish(_write_out(_on(t, dev), out), requires_grad)
 
 

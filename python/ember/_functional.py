@@ -93,12 +93,28 @@ def equal(input, other):
     return tuple(input.shape) == tuple(other.shape) and bool((input == other).all().item())
 
 
+def _wrap_dim(d, n):
+    """d counted from the end when negative; PyTorch's IndexError when out of range (a 0-d tensor takes -1 and 0)."""
+    lo, hi = -builtins.max(n, 1), builtins.max(n, 1) - 1
+    if not lo <= d <= hi:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], but got {d})")
+    return d % n if n else 0
+
+
 def movedim(input, source, destination):
     src = [source] if isinstance(source, int) else list(source)
     dst = [destination] if isinstance(destination, int) else list(destination)
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({src} dims) should contain the "
+                           f"same number of dims as destination ({dst} dims)")
     n = input.dim()
-    src = [s % n if n else 0 for s in src]
-    dst = [d % n if n else 0 for d in dst]
+    src = [_wrap_dim(s, n) for s in src]
+    dst = [_wrap_dim(d, n) for d in dst]
+    for name, dims in (("source", src), ("destination", dst)):
+        if len(set(dims)) != len(dims):
+            raise RuntimeError(f"movedim: repeated dim in `{name}` ({dims})")
+    if n == 0:
+        return input.permute([])
     order = [d for d in range(n) if d not in src]
     perm = [None] * n
     for s, d in zip(src, dst):

@@ -20,6 +20,26 @@ class Size(tuple):
             n *= s
         return n
 
+    # slicing, concatenating and repeating a Size give a Size, as in PyTorch
+    def __getitem__(self, key):
+        r = tuple.__getitem__(self, key)
+        return Size(r) if isinstance(key, slice) else r
+
+    def __add__(self, other):
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(tuple.__add__(self, other))
+
+    def __radd__(self, other):
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(tuple.__add__(other, self))
+
+    def __mul__(self, n):
+        return Size(tuple.__mul__(self, n))
+
+    __rmul__ = __mul__
+
 
 class _ValuesIndices(tuple):
     """(values, indices) as returned by max(dim)/min(dim), with named fields."""
@@ -350,9 +370,21 @@ def _t_new_tensor(self, data, dtype=None, device=None, requires_grad=False):
 
 @_method
 def _t_fill_diagonal_(self, fill_value, wrap=False):
-    n = min(self.shape)
-    for i in range(n):
-        self[(i,) * self.dim()] = fill_value
+    """Fills the main diagonal in place; with wrap=True a tall matrix's diagonal starts again
+    N+1 rows further down (PyTorch's rule, stepping through memory by the diagonal's stride)."""
+    if self.dim() < 2:
+        raise RuntimeError("dimensions must larger than 1")
+    if self.dim() > 2 and len(set(self.shape)) != 1:
+        raise RuntimeError("all dimensions of input must be of equal length")
+    size = min(self.shape)
+    step = sum(self.stride())
+    offset = self.storage_offset()
+    self.as_strided((size,), (step,), offset).fill_(fill_value)
+    height, width = self.shape[0], self.shape[-1]
+    if wrap and self.dim() == 2 and height > width + 1:
+        wrap_size = (self.numel() + width) // (width + 1) - size
+        if wrap_size > 0:
+            self.as_strided((wrap_size,), (step,), offset + self.stride(0) * (width + 1)).fill_(fill_value)
     return self
 
 
@@ -394,7 +426,19 @@ def _t_register_hook(self, hook):
     handle = _RemovableHandle()
 
     def wrapped(grad):
-        return hook(grad) if handle.active else None
+        if not handle.active:
+            return None
+        result = hook(grad)
+        if result is not None:  # a replacement must look like the gradient it replaces (PyTorch's checks)
+            name = getattr(hook, "__name__", type(hook).__name__)
+            if not isinstance(result, Tensor):
+                raise TypeError(f"expected Variable, but hook returned '{type(result).__name__}'")
+            if result.type() != grad.type():
+                raise RuntimeError(f"hook '{name}' has changed the type of value (was {grad.type()} got "
+                                   f"{result.type()})")
+            if not result._same_shape(grad):
+                raise RuntimeError(f"hook '{name}' has changed the size of value")
+        return result
 
     self._register_hook(wrapped)
     return handle

@@ -371,35 +371,39 @@ Operand scaled(const Operand& b, Scalar alpha) {
     return Operand(Scalar(b.scalar.to_double() * alpha.to_double()));
   return Operand(Scalar(b.scalar.to_int() * alpha.to_int()));
 }
-bool is_one(Scalar alpha) { return alpha.to_double() == 1.0; }
-
-void check_alpha(const Operand& a, const Operand& b, Scalar alpha) {
-  if (!alpha.is_floating()) return;
+// alpha * b as add and sub take it, with PyTorch's rules for alpha: no float
+// alpha for an integral result, no bool alpha but for a bool result, where it
+// counts as a bool (b's elements added, or none).
+Operand alpha_times(const Operand& a, const Operand& b, Scalar alpha) {
+  if (alpha.is_integral() && alpha.to_int() == 1) return b;  // the common case, no type rules needed
   ResultType rt;
   for (const Operand* o : {&a, &b}) {
     if (o->is_scalar) rt.add(o->scalar);
     else rt.add(o->tensor);
   }
-  EMBER_CHECK(is_floating(rt.result()),
+  const ScalarType t = rt.result();
+  EMBER_CHECK(!alpha.is_floating() || is_floating(t),
               "For integral input tensors, argument alpha must not be a floating point number.");
+  EMBER_CHECK(!alpha.is_bool() || t == ScalarType::Bool, "Boolean alpha only supported for Boolean results.");
+  if (t == ScalarType::Bool) {
+    if (alpha.to<bool>()) return b;
+    return b.is_scalar ? Operand(Scalar(false)) : Operand(binary(BinaryOp::Mul, b, Scalar(false)));
+  }
+  return alpha.to_double() == 1.0 ? b : scaled(b, alpha);
 }
 }  // namespace
 
 Tensor add(const Operand& a, const Operand& b, Scalar alpha) {
-  check_alpha(a, b, alpha);
-  return binary(BinaryOp::Add, a, is_one(alpha) ? b : scaled(b, alpha));
+  return binary(BinaryOp::Add, a, alpha_times(a, b, alpha));
 }
 Tensor sub(const Operand& a, const Operand& b, Scalar alpha) {
-  check_alpha(a, b, alpha);
-  return binary(BinaryOp::Sub, a, is_one(alpha) ? b : scaled(b, alpha));
+  return binary(BinaryOp::Sub, a, alpha_times(a, b, alpha));
 }
 Tensor& add_(Tensor& self, const Operand& b, Scalar alpha) {
-  check_alpha(Operand(self), b, alpha);
-  return binary_(BinaryOp::Add, self, is_one(alpha) ? b : scaled(b, alpha));
+  return binary_(BinaryOp::Add, self, alpha_times(Operand(self), b, alpha));
 }
 Tensor& sub_(Tensor& self, const Operand& b, Scalar alpha) {
-  check_alpha(Operand(self), b, alpha);
-  return binary_(BinaryOp::Sub, self, is_one(alpha) ? b : scaled(b, alpha));
+  return binary_(BinaryOp::Sub, self, alpha_times(Operand(self), b, alpha));
 }
 Tensor mul(const Operand& a, const Operand& b) { return binary(BinaryOp::Mul, a, b); }
 Tensor div(const Operand& a, const Operand& b) { return binary(BinaryOp::Div, a, b); }

@@ -261,6 +261,14 @@ Tensor take(const Tensor& t, const AdvIndex& ai) {
   return contiguous(permute(out, gather_to_result_perm(g)));
 }
 
+// A value written into `dims` dims loses its leading 1s beyond them, as in PyTorch (y[:] = ones(1, 5)
+// for a 1-D y).
+Tensor drop_leading_ones(const Tensor& src, int64_t dims) {
+  int64_t extra = 0;
+  while (src.dim() - extra > dims && src.sizes()[extra] == 1) ++extra;
+  return extra ? reshape(src, Dims(src.sizes().begin() + extra, src.sizes().end())) : src;
+}
+
 // Writes `value` (broadcast to the indexing result's shape) into t's indexed positions, or adds it (accumulate:
 // repeated positions add up); otherwise a repeated position keeps one of its values (on the CPU the last).
 void put(Tensor& t, const AdvIndex& ai, const Operand& value, bool accumulate) {
@@ -294,10 +302,7 @@ void put(Tensor& t, const AdvIndex& ai, const Operand& value, bool accumulate) {
   if (value.is_scalar) {
     assign_scalar_(vals, value.scalar);
   } else {
-    Tensor src = value.tensor;
-    int64_t extra = 0;  // leading 1s beyond the result's dims are dropped, as in PyTorch
-    while (src.dim() - extra > int64_t(rshape.size()) && src.sizes()[extra] == 1) ++extra;
-    if (extra) src = reshape(src, Dims(src.sizes().begin() + extra, src.sizes().end()));
+    Tensor src = drop_leading_ones(value.tensor, int64_t(rshape.size()));
     bool fits = src.dim() <= int64_t(rshape.size());
     for (int64_t k = 1; fits && k <= src.dim(); ++k) {
       const int64_t have = src.sizes()[src.dim() - k];
@@ -374,13 +379,14 @@ void index_put_(Tensor& self, const std::vector<TensorIndex>& indices, const Ope
   IndexPlan p = plan_index(self, indices);
   if (p.adv.adv.empty()) {  // basic indexing: write through the view (copy_/fill_/add_ handle autograd)
     Tensor v = p.view;
-    if (!value.is_scalar && value.tensor.sizes() != v.sizes()) {
+    const Operand val = value.is_scalar ? value : Operand(drop_leading_ones(value.tensor, v.dim()));
+    if (!val.is_scalar && val.tensor.sizes() != v.sizes()) {
       GradModeGuard no_grad(false);
-      expand(value.tensor, v.sizes().vec());  // PyTorch's message for a value that doesn't fit
+      expand(val.tensor, v.sizes().vec());  // PyTorch's message for a value that doesn't fit
     }
-    if (accumulate) binary_(BinaryOp::Add, v, value);
-    else if (value.is_scalar) assign_scalar_(v, value.scalar);
-    else copy_(v, value.tensor);
+    if (accumulate) binary_(BinaryOp::Add, v, val);
+    else if (val.is_scalar) assign_scalar_(v, val.scalar);
+    else copy_(v, val.tensor);
     return;
   }
   Tensor target = p.view;

@@ -412,7 +412,7 @@ std::vector<Tensor> chunk(const Tensor& self, int64_t chunks, int64_t dim) {
   dim = wrap_dim(dim, self.dim());
   const int64_t size = self.sizes()[dim];
   const int64_t each = (size + chunks - 1) / chunks;
-  if (each == 0) return {self};
+  if (each == 0) return split_with_sizes(self, Dims(chunks, 0), dim);  // an empty dim: `chunks` empty pieces
   return split(self, each, dim);
 }
 

@@ -53,6 +53,8 @@ TensorIndex parse_one_index(py::handle h) {
       ix.kind = TensorIndex::Kind::Tensor;
       ix.tensor = t;
     }
+  } else if (PyList_Check(o) && PyList_GET_SIZE(o) == 0) {  // x[[]]: no positions, an int64 index
+    return parse_one_index(g_tensor_factory(h, py::arg("dtype") = dtype_object(ScalarType::Int64)));
   } else if (PyList_Check(o) || py::hasattr(h, "__array_interface__")) {
     return parse_one_index(g_tensor_factory(h));
   } else {
@@ -68,9 +70,27 @@ TensorIndex parse_one_index(py::handle h) {
   return ix;
 }
 
+// PyTorch's rule for a list used as an index: a short one holding a tensor, a
+// sequence, a slice, an ellipsis or None is a tuple of indices (deprecated, with
+// its warning); any other list is a tensor of positions.
+bool list_is_tuple_index(py::handle key) {
+  PyObject* o = key.ptr();
+  if (!PyList_Check(o) || PyList_GET_SIZE(o) >= 32) return false;
+  for (Py_ssize_t i = 0; i < PyList_GET_SIZE(o); ++i) {
+    PyObject* item = PyList_GET_ITEM(o, i);
+    if (is_tensor(item) || PySequence_Check(item) || PySlice_Check(item) || item == Py_Ellipsis || item == Py_None)
+      return true;
+  }
+  return false;
+}
+
 std::vector<TensorIndex> parse_index(py::handle key) {
   std::vector<TensorIndex> out;
-  if (PyTuple_Check(key.ptr())) {
+  const bool list_as_tuple = list_is_tuple_index(key);
+  if (list_as_tuple)
+    warn("Using a non-tuple sequence for multidimensional indexing is deprecated; use x[tuple(seq)] instead of "
+         "x[seq]. A future PyTorch will read it as a tensor index, x[torch.tensor(seq)].");
+  if (PyTuple_Check(key.ptr()) || list_as_tuple) {
     for (py::handle h : key) out.push_back(parse_one_index(h));
   } else {
     out.push_back(parse_one_index(key));
@@ -179,9 +199,14 @@ void bind_tensor(py::module_& m) {
     EMBER_CHECK_VALUE(t.numel() == 1, "only one element tensors can be converted to Python scalars");
     return to_scalar(py::cast(t)).to_double();
   });
-  cls.def("__int__", [](const Tensor& t) {
+  cls.def("__int__", [](const Tensor& t) -> py::object {
     EMBER_CHECK_VALUE(t.numel() == 1, "only one element tensors can be converted to Python scalars");
-    return to_scalar(py::cast(t)).to_int();
+    const Scalar v = to_scalar(py::cast(t));
+    if (!v.is_floating()) return py::int_(v.to_int());
+    // Python's int(float): exact for any finite value, ValueError for NaN, OverflowError for inf
+    PyObject* r = PyLong_FromDouble(v.to_double());
+    if (!r) throw py::error_already_set();
+    return py::reinterpret_steal<py::object>(r);
   });
   cls.def("__index__", [](const Tensor& t) {
     EMBER_CHECK_TYPE(t.numel() == 1 && is_integral(t.dtype(), true),
@@ -221,12 +246,15 @@ void bind_tensor(py::module_& m) {
   cls.def("broadcast_to", [](const Tensor& t, py::handle s) { return expand(t, to_dims(s, "broadcast_to")); });
   cls.def("narrow", &narrow, py::arg("dim"), py::arg("start"), py::arg("length"));
   cls.def("select", &select, py::arg("dim"), py::arg("index"));
-  cls.def("chunk", &chunk, py::arg("chunks"), py::arg("dim") = 0);
+  // The pieces come back as a tuple, as PyTorch's do.
+  cls.def("chunk", [](const Tensor& t, int64_t chunks, int64_t dim) { return py::tuple(py::cast(chunk(t, chunks, dim))); },
+          py::arg("chunks"), py::arg("dim") = 0);
   cls.def("split", [](const Tensor& t, py::handle s, int64_t dim) {
-    if (PyLong_Check(s.ptr())) return split(t, s.cast<int64_t>(), dim);
-    return split_with_sizes(t, to_dims(s, "split"), dim);
+    if (PyLong_Check(s.ptr())) return py::tuple(py::cast(split(t, s.cast<int64_t>(), dim)));
+    return py::tuple(py::cast(split_with_sizes(t, to_dims(s, "split"), dim)));
   }, py::arg("split_size"), py::arg("dim") = 0);
-  cls.def("unbind", &unbind, py::arg("dim") = 0);
+  cls.def("unbind", [](const Tensor& t, int64_t dim) { return py::tuple(py::cast(unbind(t, dim))); },
+          py::arg("dim") = 0);
   cls.def("contiguous", [](const Tensor& t) { return contiguous(t); });
   cls.def("clone", [](const Tensor& t) { return clone(t); });
   cls.def("repeat", [](const Tensor& t, py::args a) { return repeat(t, dims_from_args(a, "repeat")); });

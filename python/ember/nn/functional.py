@@ -117,6 +117,10 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     themselves (clamp's is 1 there), 1 for NaN."""
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
+    if not input.is_floating_point():  # integers are clamped to the bounds truncated, as PyTorch
+        if input.dtype == _C.bool:
+            raise RuntimeError("Bool inputs not supported for hardtanh")
+        return input.clamp_(int(min_val), int(max_val)) if inplace else input.clamp(int(min_val), int(max_val))
     result = _C.where(input <= min_val, min_val, _C.where(input >= max_val, max_val, input))
     return _inplace(input, result) if inplace else result
 
