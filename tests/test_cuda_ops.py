@@ -111,8 +111,8 @@ UNARY = [("neg", NUMERIC, "real"), ("abs", NUMERIC, "real"), ("exp", ALL, "real"
          ("log2", FLOATS, "pos"), ("log10", FLOATS, "pos"), ("log1p", FLOATS, "gt-1"), ("expm1", FLOATS, "real"),
          ("sqrt", ALL, "pos"), ("rsqrt", FLOATS, "pos"), ("sin", FLOATS, "real"), ("cos", FLOATS, "real"),
          ("tan", FLOATS, "tan"), ("tanh", FLOATS, "real"), ("sigmoid", FLOATS, "real"), ("relu", NUMERIC, "real"),
-         ("sign", ALL, "real"), ("floor", ALL, "real"), ("ceil", ALL, "real"), ("round", NUMERIC, "real"),
-         ("trunc", ALL, "real"), ("reciprocal", FLOATS, "nonzero"), ("square", NUMERIC, "real"),
+         ("sign", ALL, "real"), ("floor", NUMERIC, "real"), ("ceil", NUMERIC, "real"), ("round", NUMERIC, "real"),
+         ("trunc", NUMERIC, "real"), ("reciprocal", FLOATS, "nonzero"), ("square", NUMERIC, "real"),
          ("logical_not", ALL, "real"), ("asin", FLOATS, "unit"), ("acos", FLOATS, "unit"), ("atan", FLOATS, "real"),
          ("sinh", FLOATS, "real"), ("cosh", FLOATS, "real"), ("erf", FLOATS, "real"), ("frac", FLOATS, "real")]
 

@@ -42,6 +42,8 @@ def broadcast_shapes(*shapes):
     for i, s in enumerate(shapes):
         s = (s,) if isinstance(s, int) else tuple(s)
         for k in range(1, len(s) + 1):
+            if s[-k] < 0:
+                raise ValueError("Attempting to broadcast a dimension with negative length!")
             if s[-k] == 1:
                 continue
             if result[-k] == 1:

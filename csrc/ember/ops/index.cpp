@@ -37,6 +37,26 @@ Tensor index_on(const Tensor& t, Device device, ScalarType dtype) {
   return to_device(t, device, dtype);
 }
 
+// PyTorch's IndexError when the index tensors do not broadcast together.
+void check_index_shapes(const std::vector<Tensor>& idx) {
+  DimVector b;
+  bool ok = true;
+  for (const Tensor& t : idx) {
+    const DimVector& s = t.sizes();
+    while (b.size() < s.size()) b.insert(0, 1);
+    for (size_t k = 1; k <= s.size(); ++k) {
+      int64_t& have = b[b.size() - k];
+      const int64_t want = s[s.size() - k];
+      if (have == 1) have = want;
+      else if (want != 1 && want != have) ok = false;
+    }
+  }
+  if (ok) return;
+  std::string shapes;
+  for (const Tensor& t : idx) shapes += (shapes.empty() ? "" : ", ") + str(t.sizes());
+  throw_error(ErrorKind::Index, "shape mismatch: indexing tensors could not be broadcast together with shapes " + shapes);
+}
+
 IndexPlan plan_index(const Tensor& self, const std::vector<TensorIndex>& indices) {
   int64_t consumed = 0;
   bool has_ellipsis = false;
@@ -122,6 +142,7 @@ IndexPlan plan_index(const Tensor& self, const std::vector<TensorIndex>& indices
       }
     }
   }
+  check_index_shapes(p.adv.adv);
   p.view = v;
   return p;
 }

@@ -89,7 +89,7 @@ void check_same_dtype(const Tensor& a, const Tensor& b, const char* op) {
   EMBER_CHECK(a.dtype() == b.dtype(), "expected m1 and m2 to have the same dtype, but got: ", dtype_name(a.dtype()),
               " != ", dtype_name(b.dtype()), " (in ", op, ")");
   check_same_device(op, {&a, &b});
-  EMBER_CHECK(a.dtype() != ScalarType::Bool, "\"", op, "\" not implemented for 'Bool'");
+  EMBER_CHECK_KIND(NotImplemented, a.dtype() != ScalarType::Bool, "\"", op, "\" not implemented for 'Bool'");
 }
 
 std::string matrix_shape(const Tensor& t) {

@@ -17,11 +17,11 @@ namespace {
 // Runs softmax or log_softmax over every row along `dim`, on a contiguous copy
 // with `dim` innermost; returns the output with the input's shape.
 Tensor along_dim(const Tensor& self, int64_t dim, const char* name, bool log) {
-  EMBER_CHECK(is_floating(self.dtype()), name, "(): expected a floating-point tensor, got ",
-              dtype_name(self.dtype()));
   dim = wrap_dim(dim, self.dim());
-  GradModeGuard no_grad(false);
   const bool last = self.dim() == 0 || dim == self.dim() - 1;
+  EMBER_CHECK_KIND(NotImplemented, is_floating(self.dtype()), "\"", name, last ? "_lastdim" : "",
+                   "_kernel_impl\" not implemented for '", dtype_short_name(self.dtype()), "'");
+  GradModeGuard no_grad(false);
   Tensor x = contiguous(last ? self : transpose(self, dim, -1));
   Tensor out = empty(x.sizes(), x.dtype(), x.device());
   const int64_t n = self.dim() == 0 ? 1 : x.sizes().back();

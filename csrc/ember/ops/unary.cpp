@@ -141,8 +141,10 @@ std::pair<ScalarType, ScalarType> unary_dtypes(UnaryOp op, ScalarType in) {
     EMBER_CHECK(op != UnaryOp::Neg,
                 "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
                 "invert a mask, use the `~` or `logical_not()` operator instead.");
-    EMBER_CHECK_KIND(NotImplemented, op == UnaryOp::Floor || op == UnaryOp::Ceil || op == UnaryOp::Round ||
-                     op == UnaryOp::Trunc || op == UnaryOp::Sign, "\"", op_name(op), "_cpu\" not implemented for 'Bool'");
+    EMBER_CHECK(op != UnaryOp::Relu, "Boolean inputs not supported for relu");
+    const bool rounding = op == UnaryOp::Floor || op == UnaryOp::Ceil || op == UnaryOp::Round || op == UnaryOp::Trunc;
+    EMBER_CHECK_KIND(NotImplemented, op == UnaryOp::Sign, "\"", op_name(op), rounding ? "_vml_cpu" : "_cpu",
+                     "\" not implemented for 'Bool'");
     return {ScalarType::Int64, ScalarType::Bool};  // computed on 0/1, written back as bool
   }
   EMBER_CHECK_KIND(NotImplemented, op != UnaryOp::Frac || is_floating(in), "\"frac_cpu\" not implemented for '",

@@ -142,6 +142,8 @@ void bind_functions(py::module_& m) {
 
   // ---- settings ----
   m.def("get_default_dtype", []() { return dtype_object(default_dtype()); });
+  // PyTorch's name of a dtype in error messages ('Long', 'Half'), for errors raised in Python.
+  m.def("_dtype_short_name", [](py::handle d) { return std::string(dtype_short_name(to_dtype_arg(d))); });
   m.def("_set_default_dtype", [](py::handle d) { set_default_dtype(to_dtype_arg(d)); });
   m.def("get_num_threads", &get_num_threads);
   m.def("set_num_threads", [](int n) {
@@ -246,7 +248,7 @@ void bind_functions(py::module_& m) {
     BinaryOp op = BinaryOp::Div;
     if (!mode.is_none()) {
       std::string s = mode.cast<std::string>();
-      EMBER_CHECK_VALUE(s == "floor" || s == "trunc", "div expected rounding_mode to be one of None, 'trunc', or "
+      EMBER_CHECK(s == "floor" || s == "trunc", "div expected rounding_mode to be one of None, 'trunc', or "
                         "'floor' but found '", s, "'");
       op = s == "floor" ? BinaryOp::FloorDiv : BinaryOp::TruncDiv;
     }

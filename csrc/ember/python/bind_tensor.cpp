@@ -26,7 +26,9 @@ TensorIndex parse_one_index(py::handle h) {
     ix.boolean = o == Py_True;
   } else if (PyLong_Check(o)) {
     ix.kind = TensorIndex::Kind::Int;
-    ix.integer = h.cast<int64_t>();
+    int overflow = 0;
+    ix.integer = PyLong_AsLongLongAndOverflow(o, &overflow);
+    if (overflow) throw py::value_error("Overflow when unpacking long long");
   } else if (PySlice_Check(o)) {
     ix.kind = TensorIndex::Kind::Slice;
     auto get = [&](const char* name) -> std::optional<int64_t> {
@@ -53,6 +55,8 @@ TensorIndex parse_one_index(py::handle h) {
       ix.kind = TensorIndex::Kind::Tensor;
       ix.tensor = t;
     }
+  } else if (PyUnicode_Check(o)) {
+    throw py::type_error("new(): invalid data type 'str'");
   } else if (PyList_Check(o) && PyList_GET_SIZE(o) == 0) {  // x[[]]: no positions, an int64 index
     return parse_one_index(g_tensor_factory(h, py::arg("dtype") = dtype_object(ScalarType::Int64)));
   } else if (PyList_Check(o) || py::hasattr(h, "__array_interface__")) {
@@ -118,10 +122,15 @@ Tensor values_tensor(py::handle h, const char* op) {
   return as_tensor_unchecked(h);
 }
 
-Operand value_operand(py::handle v) {
+// t[...] = v: a number or a tensor (PyTorch refuses lists, tuples and arrays there).
+Operand value_operand(const Tensor& t, py::handle v) {
   Operand o{Scalar()};
   if (try_operand(v, o)) return o;
-  return Operand(g_tensor_factory(v).cast<Tensor>());
+  py::handle type = py::type::of(v);
+  std::string name = py::str(type.attr("__qualname__"));
+  const std::string module = py::str(type.attr("__module__"));
+  if (module != "builtins") name = module + "." + name;
+  throw py::type_error("can't assign a " + name + " to a " + py::str(py::cast(t).attr("type")()).cast<std::string>());
 }
 
 py::object item(const Tensor& t) {
@@ -307,7 +316,7 @@ void bind_tensor(py::module_& m) {
   // ---- indexing ----
   cls.def("__getitem__", [](const Tensor& t, py::handle key) { return index(t, parse_index(key)); });
   cls.def("__setitem__", [](Tensor& t, py::handle key, py::handle value) {
-    index_put_(t, parse_index(key), value_operand(value));
+    index_put_(t, parse_index(key), value_operand(t, value));
   });
   cls.def("index_put_", [](Tensor& t, py::handle indices, py::handle values, bool accumulate) -> Tensor& {
     return index_put_(t, index_tensors(indices), values_tensor(values, "index_put_"), accumulate);

@@ -34,7 +34,7 @@ Tensor div_rounding(const Operand& a, const Operand& b, py::handle rounding_mode
   std::string mode = rounding_mode.cast<std::string>();
   if (mode == "floor") return binary(BinaryOp::FloorDiv, a, b);
   if (mode == "trunc") return binary(BinaryOp::TruncDiv, a, b);
-  throw_error(ErrorKind::Value, str("div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '",
+  throw_error(ErrorKind::Runtime, str("div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '",
                                     mode, "'"));
 }
 

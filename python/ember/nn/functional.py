@@ -317,6 +317,8 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         normalized_shape = (normalized_shape,)
     shape = tuple(normalized_shape)
     n = len(shape)
+    if not input.is_floating_point():
+        raise NotImplementedError(f"\"LayerNormKernelImpl\" not implemented for '{_C._dtype_short_name(input.dtype)}'")
     if n == 0 or input.dim() < n or tuple(input.shape[input.dim() - n:]) != shape:
         raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "
                            f"[*, {', '.join(str(s) for s in shape)}], but got input of size{list(input.shape)}")
@@ -461,6 +463,8 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     input, target = _float32(input, target)  # autocast: float32 (so the losses below)
     _warn_size(input, target)
     reduction = _reduction(size_average, reduce, reduction)
+    if not (input.is_floating_point() or target.is_floating_point()):
+        raise NotImplementedError(f"\"mse_cpu\" not implemented for '{_C._dtype_short_name(input.dtype)}'")
     loss = (input - target).square()
     return _weighted_reduce(loss, input, weight, reduction)
 
