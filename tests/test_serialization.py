@@ -88,17 +88,59 @@ def test_noncontiguous_views_roundtrip(dtype, tmp_path):
             assert out[k].is_contiguous()
 
 
-def test_views_are_stored_as_separate_copies(tmp_path):
+def _stored_names(tmp_path):
+    raw = (tmp_path / "obj.ember").read_bytes()
+    n = int.from_bytes(raw[:8], "little")
+    return [k for k in json.loads(raw[8:8 + n]) if k != "__metadata__"]
+
+
+def test_views_load_sharing_memory_as_in_pytorch(tmp_path):
     x = ember.arange(6.).reshape(2, 3)
-    out, _ = roundtrip({"x": x, "row": x[1]}, tmp_path)
+    out, _ = roundtrip({"x": x, "row": x[1], "t": x.t(), "flat": x.view(6)[1:5]}, tmp_path)
+    assert _stored_names(tmp_path) == ["x"]  # the others are views of it
+    assert out["row"].tolist() == [3.0, 4.0, 5.0] and out["t"].tolist() == [[0, 3], [1, 4], [2, 5]]
     out["x"].add_(100.0)
-    assert out["row"].tolist() == [3.0, 4.0, 5.0]
+    assert out["row"].tolist() == [103.0, 104.0, 105.0]
+    assert out["t"][2, 1].item() == 105.0 and out["flat"].tolist() == [101.0, 102.0, 103.0, 104.0]
+    # A view saved without the tensor holding it is stored as it is; so is a non-contiguous host.
+    out, _ = roundtrip({"row": x[1], "col": x[:, 1]}, tmp_path)
+    assert sorted(_stored_names(tmp_path)) == ["col", "row"]
+    assert out["row"].tolist() == [3.0, 4.0, 5.0] and out["col"].tolist() == [1.0, 4.0]
     # The same tensor object referenced twice is stored once and loads as one object.
     out, _ = roundtrip({"a": x, "b": [x, x]}, tmp_path)
     assert out["a"] is out["b"][0] is out["b"][1]
-    raw = (tmp_path / "obj.ember").read_bytes()
+    assert len(_stored_names(tmp_path)) == 1
+
+
+def test_parameters_load_as_parameters(tmp_path):
+    p = ember.nn.Parameter(ember.ones(2))
+    q = ember.nn.Parameter(ember.zeros(3), requires_grad=False)
+    out, _ = roundtrip([p, q, p, ember.ones(1)], tmp_path)
+    assert type(out[0]) is ember.nn.Parameter and out[0].requires_grad and out[0].tolist() == [1.0, 1.0]
+    assert type(out[1]) is ember.nn.Parameter and not out[1].requires_grad
+    assert out[0] is out[2] and type(out[3]) is ember.Tensor
+
+
+def test_a_view_reaching_outside_its_host_is_refused(tmp_path):
+    x = ember.arange(6.)
+    roundtrip({"x": x, "v": x[2:4]}, tmp_path)
+    path = tmp_path / "obj.ember"
+    raw = path.read_bytes()
     n = int.from_bytes(raw[:8], "little")
-    assert len([k for k in json.loads(raw[8:8 + n]) if k != "__metadata__"]) == 1
+    header = json.loads(raw[8:8 + n])
+    structure = header["__metadata__"]["ember_structure"].replace('"view":[2,[2],[1]]', '"view":[5,[2],[1]]')
+    assert structure != header["__metadata__"]["ember_structure"]
+    header["__metadata__"]["ember_structure"] = structure
+    meta = {k: v for k, v in header["__metadata__"].items() if k != "ember_crc32"}
+    table = {k: v for k, v in header.items() if k != "__metadata__"}
+    crc = zlib.crc32(json.dumps({"__metadata__": meta, **table}, sort_keys=True, separators=(",", ":")).encode())
+    crc = zlib.crc32(raw[8 + n:], crc)
+    header["__metadata__"]["ember_crc32"] = f"{crc:08x}"
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * (-(8 + len(text)) % 8)
+    path.write_bytes(len(text).to_bytes(8, "little") + text + raw[8 + n:])
+    with pytest.raises(RuntimeError, match="out-of-range view of tensor 'x'"):
+        ember.load(path)
 
 
 def test_loaded_tensors_are_independent(tmp_path):
@@ -279,7 +321,7 @@ def test_file_follows_safetensors_rules(tmp_path):
     raw = p.read_bytes()
     assert raw[8:8 + n].rstrip(b" ").endswith(b"}") and raw[8:9] == b"{"
     assert all(isinstance(k, str) and isinstance(v, str) for k, v in meta.items())
-    assert meta["format"] == "pt" and meta["ember_format"] == "1"
+    assert meta["format"] == "pt" and meta["ember_format"] == "2"
     json.loads(meta["ember_structure"])  # a JSON string
     spans = sorted(tuple(e["data_offsets"]) for e in header.values())
     assert spans[0][0] == 0 and spans[-1][1] == len(data)

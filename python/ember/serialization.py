@@ -13,7 +13,8 @@ part; the tensors cover it exactly, without gaps), and "__metadata__" to a map
 of strings:
 
     "format": "pt"             what safetensors tools expect of PyTorch-style files
-    "ember_format": "1"        this layout's version
+    "ember_format": "2"        this layout's version (files of version 1, which
+                               has no views or parameter marks, load too)
     "ember_structure": JSON    the saved object, tensors replaced by references
     "ember_crc32": 8 hex       zlib CRC-32 of the canonical header followed by all
                                the data; the canonical header is the header object
@@ -26,15 +27,21 @@ plain JSON; everything else is an object with a tag "t": {"t": "tuple", "v":
 type, order kept), {"t": "odict", ...} (an OrderedDict), {"t": "tensor",
 "name": ...} (plus "requires_grad": true where set), {"t": "float", "v": "nan" |
 "inf" | "-inf"}, {"t": "bytes", "v": base64}, {"t": "size", "v": [...]}, {"t":
-"dtype", "v": name}, {"t": "device", "v": "cpu"}.
+"dtype", "v": name}, {"t": "device", "v": "cpu"}. A tensor reference may carry
+"parameter": true (an nn.Parameter, loaded as one) and "view": [offset, shape,
+strides] (this tensor is a view into the stored tensor "name", whose elements
+it reads from `offset` with those strides).
 
 Tensor names are their paths in the object ("fc.weight" for a state_dict,
 "state.0.exp_avg" for an optimizer's), so a saved state_dict reads in any
 safetensors tool as the same names. A tensor object referenced several times is
-stored once and loads as one object referenced several times; distinct tensors
-that share storage (views of each other) are stored as separate copies and load
-as independent tensors. Tensor subclasses load as plain tensors; Mapping, list
-and tuple subclasses other than OrderedDict and Size load as dict, list and tuple.
+stored once and loads as one object referenced several times. A tensor whose
+elements lie inside another saved tensor that is contiguous (x and x[2:4], a
+weight and its transposed view) is saved as a view of it and loads sharing its
+memory, as PyTorch keeps shared storage; other tensors sharing storage are
+stored as separate copies. nn.Parameter loads as nn.Parameter; other Tensor
+subclasses load as plain tensors; Mapping, list and tuple subclasses other than
+OrderedDict and Size load as dict, list and tuple.
 
 Loading runs no code: it parses JSON and copies bytes. Anything that is not a
 well-formed file (truncated, wrong header length, bad JSON, unknown dtype,
@@ -59,7 +66,8 @@ import ember as _ember
 
 __all__ = ["save", "load"]
 
-_FORMAT_VERSION = "1"
+_FORMAT_VERSION = "2"
+_READABLE_VERSIONS = ("1", "2")
 _MAX_HEADER = 100_000_000  # the safetensors limit on the header's size
 _ALIGN = 8
 
@@ -105,6 +113,7 @@ class _Encoder:
         self.by_id = {}          # id(tensor) -> name
         self.keep = []           # keeps tensors alive so that ids stay unique
         self.active = set()      # ids of containers being encoded (cycle check)
+        self.refs = {}           # id(tensor) -> the reference nodes made for it (views rewrite them)
 
     def _name_for(self, path):
         base = ".".join(path) if path else "tensor"
@@ -178,7 +187,52 @@ class _Encoder:
         ref = {"t": "tensor", "name": name}
         if t.requires_grad:
             ref["requires_grad"] = True
+        if isinstance(t, _parameter_type()):
+            ref["parameter"] = True
+        self.refs.setdefault(id(t), []).append(ref)
         return ref
+
+    def store_views(self):
+        """Turns each tensor that lies inside another saved, contiguous tensor into a view of it (the
+        largest such tensor, the first saved among equals), so that loading keeps their memory shared.
+        The host found first in that order is itself stored: a tensor holding it would hold t too and
+        come earlier."""
+        spans = [_span(t) for _, t in self.tensors]
+        order = sorted(range(len(self.tensors)), key=lambda i: (-self.tensors[i][1].numel(), i))
+        containers = [i for i in order if spans[i] is not None and self.tensors[i][1].is_contiguous()]
+        stored = []
+        for i, (name, t) in enumerate(self.tensors):
+            host = next((c for c in containers if c != i and _contains(spans[c], spans[i])
+                         and (self.tensors[c][1].numel() > t.numel() or c < i)), None) if spans[i] else None
+            if host is None:
+                stored.append((name, t))
+                continue
+            base = self.tensors[host][1]
+            view = [t.storage_offset() - base.storage_offset(), [int(s) for s in t.shape], list(t.stride())]
+            for ref in self.refs[id(t)]:
+                ref["name"] = self.tensors[host][0]
+                ref["view"] = view
+        self.tensors = stored
+
+
+def _parameter_type():
+    from .nn.parameter import Parameter
+    return Parameter
+
+
+def _span(t):
+    """(storage, dtype, first element, last element + 1) of t's memory, or None for an empty tensor."""
+    if t.numel() == 0:
+        return None
+    first = t.storage_offset()
+    last = first + sum((n - 1) * st for n, st in zip(t.shape, t.stride()))
+    storage = (t.device.type, t.device.index, t.data_ptr() - first * t.element_size())
+    return storage, t.dtype, first, last + 1
+
+
+def _contains(outer, inner):
+    return (outer is not None and inner is not None and outer[:2] == inner[:2]
+            and outer[2] <= inner[2] and inner[3] <= outer[3])
 
 
 def _is_key(k):
@@ -212,6 +266,7 @@ def _build(obj):
     """Returns (prefix bytes: length + header, [(name, array)]) for obj."""
     enc = _Encoder()
     structure = enc.encode(obj, [])
+    enc.store_views()
     arrays = [(name, _tensor_bytes_array(t), t) for name, t in enc.tensors]
     table = {}
     offset = 0
@@ -461,7 +516,7 @@ def _load(f, size, map_location):
         missing = [k for k in ember_keys if k not in metadata]
         if missing:
             raise _Corrupt(f"the ember metadata is incomplete: {', '.join(missing)} missing")
-        if metadata["ember_format"] != _FORMAT_VERSION:
+        if metadata["ember_format"] not in _READABLE_VERSIONS:
             raise _Corrupt(f"unsupported ember_format {metadata['ember_format']!r} "
                            f"(this ember reads format {_FORMAT_VERSION})")
         structure_text = metadata["ember_structure"]
@@ -536,7 +591,7 @@ def _read_into(f, view):
 class _Decoder:
     def __init__(self, tensors):
         self.tensors = tensors
-        self.requires_grad = {}
+        self.made = {}  # a reference's JSON -> the object it loaded as (one object per saved tensor)
 
     def decode(self, node):
         if node is None or isinstance(node, (bool, int, float, str)):
@@ -583,19 +638,43 @@ class _Decoder:
 
     def _tensor(self, node):
         name = node.get("name")
-        if not isinstance(name, str) or set(node) - {"t", "name", "requires_grad"}:
+        if not isinstance(name, str) or set(node) - {"t", "name", "requires_grad", "parameter", "view"}:
             raise _Corrupt(f"ember_structure has a malformed tensor reference {_short(node)}")
+        key = json.dumps(node, sort_keys=True)
+        if key in self.made:
+            return self.made[key]
         t = self.tensors.get(name)
         if t is None:
             raise _Corrupt(f"ember_structure refers to a tensor '{name}' that the file does not hold")
         rg = node.get("requires_grad", False)
-        if not isinstance(rg, bool):
+        param = node.get("parameter", False)
+        if not isinstance(rg, bool) or not isinstance(param, bool):
             raise _Corrupt(f"ember_structure has a malformed tensor reference {_short(node)}")
-        if rg and not t.requires_grad:
-            if not t.is_floating_point():
-                raise _Corrupt(f"tensor '{name}' is marked requires_grad but is not floating point")
+        if rg and not t.is_floating_point():
+            raise _Corrupt(f"tensor '{name}' is marked requires_grad but is not floating point")
+        if "view" in node:
+            t = _view_of(t, node["view"], name)
+        if param:
+            t = _parameter_type()(t, requires_grad=rg)
+        elif rg and not t.requires_grad:
             t.requires_grad_(True)
+        self.made[key] = t
         return t
+
+
+def _view_of(base, view, name):
+    """The view [offset, shape, strides] of the stored tensor `base`, checked to stay inside it."""
+    def count(v):
+        return isinstance(v, int) and not isinstance(v, bool) and v >= 0
+    ok = (isinstance(view, list) and len(view) == 3 and count(view[0]) and isinstance(view[1], list)
+          and isinstance(view[2], list) and len(view[1]) == len(view[2]) and all(map(count, view[1] + view[2])))
+    if ok:
+        offset, shape, strides = view
+        extent = offset + sum((n - 1) * st for n, st in zip(shape, strides)) + 1
+        ok = 0 in shape or extent <= base.numel()
+    if not ok:
+        raise _Corrupt(f"ember_structure has a malformed or out-of-range view of tensor '{name}': {_short(view)}")
+    return base.detach().as_strided(shape, strides, base.storage_offset() + offset)
 
 
 def _short(node):
