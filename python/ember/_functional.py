@@ -83,6 +83,8 @@ def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    if isinstance(input, Tensor) and isinstance(other, Tensor) and input.dtype != other.dtype:
+        raise RuntimeError(f"{_C._dtype_short_name(input.dtype)} did not match {_C._dtype_short_name(other.dtype)}")
     diff = abs(input - other)
     close = diff <= atol + rtol * abs(other)
     close = close | (input == other)

@@ -43,7 +43,8 @@ void TensorImpl::set_geometry(DimVector sizes, DimVector strides, int64_t storag
 
 void TensorImpl::refresh_numel_and_contiguity() {
   numel_ = 1;
-  for (int64_t s : sizes_) numel_ *= s;
+  for (int64_t s : sizes_)  // a view's sizes are not checked by an allocation (expand(2**40, 2**40))
+    EMBER_CHECK(!__builtin_mul_overflow(numel_, s, &numel_), "numel: integer multiplication overflow");
   // Contiguous as PyTorch defines it: size-1 dims may have any stride.
   is_contiguous_ = true;
   int64_t expected = 1;

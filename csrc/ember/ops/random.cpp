@@ -388,6 +388,11 @@ Tensor bernoulli(const Tensor& p, Generator* g) {
   std::lock_guard<std::mutex> lock(gen.mutex());
   // float16/bfloat16 probabilities are compared as float32, with 32-bit draws.
   Tensor pc = contiguous(to_dtype(p, opmath_dtype(p.dtype())));
+  EMBER_DISPATCH_FLOATING(pc.dtype(), "bernoulli", [&] {
+    const scalar_t* q = pc.data_ptr<scalar_t>();
+    for (int64_t i = 0; i < pc.numel(); ++i)  // NaN fails too
+      EMBER_CHECK(q[i] >= 0 && q[i] <= 1, "Expected p_in >= 0 && p_in <= 1 to be true, but got false.");
+  });
   Tensor bits = empty(p.sizes(), ScalarType::Bool, p.device());
   uint8_t* out = static_cast<uint8_t*>(bits.raw_data());
   if (pc.dtype() == ScalarType::Float32) random::bernoulli_tensor_f32(gen, pc.data_ptr<float>(), out, p.numel());
@@ -397,6 +402,7 @@ Tensor bernoulli(const Tensor& p, Generator* g) {
 
 Tensor randperm(int64_t n, ScalarType dtype, Generator* g, Device device) {
   EMBER_CHECK(n >= 0, "Trying to create tensor with negative dimension ", n, ": [", n, "]");
+  EMBER_CHECK_KIND(NotImplemented, dtype != ScalarType::Bool, "\"randperm\" not implemented for 'Bool'");
   EMBER_CHECK_KIND(NotImplemented, device.is_cpu(), "randperm on ", device.str(), " is not implemented in ember; "
                    "draw it on the CPU and move it: ember.randperm(n).to(device)");
   // Every value must be exact in the dtype (PyTorch's check, bfloat16 excepted as there).

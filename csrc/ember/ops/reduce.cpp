@@ -527,10 +527,12 @@ std::pair<Tensor, Tensor> min_dim(const Tensor& self, int64_t dim, bool keepdim)
   return extreme_dim_with_grad(self, dim, keepdim, false);
 }
 Tensor argmax(const Tensor& self, std::optional<int64_t> dim, bool keepdim) {
+  EMBER_CHECK(self.dtype() != ScalarType::Bool, "argmax(): does not support bool input");
   GradModeGuard no_grad(false);
   return extreme_dim(self, dim, keepdim, true, false, "argmax").second;
 }
 Tensor argmin(const Tensor& self, std::optional<int64_t> dim, bool keepdim) {
+  EMBER_CHECK(self.dtype() != ScalarType::Bool, "argmin(): does not support bool input");
   GradModeGuard no_grad(false);
   return extreme_dim(self, dim, keepdim, false, false, "argmin").second;
 }

@@ -146,7 +146,11 @@ Tensor reshape(const Tensor& self, const Dims& shape) {
 }
 
 Tensor flatten(const Tensor& self, int64_t start_dim, int64_t end_dim) {
-  if (self.dim() == 0) return reshape(self, {1});
+  if (self.dim() == 0) {  // a 0-d tensor takes dims -1 and 0
+    wrap_dim(start_dim, 0);
+    wrap_dim(end_dim, 0);
+    return reshape(self, {1});
+  }
   start_dim = wrap_dim(start_dim, self.dim());
   end_dim = wrap_dim(end_dim, self.dim());
   EMBER_CHECK(start_dim <= end_dim, "flatten() has invalid args: start_dim cannot come after end_dim");
@@ -186,8 +190,11 @@ Tensor squeeze(const Tensor& self, const std::optional<Dims>& dims) {
   if (!dims) {
     for (int64_t d = 0; d < self.dim(); ++d) drop[d] = self.sizes()[d] == 1;
   } else {
+    std::vector<bool> seen(std::max<int64_t>(self.dim(), 1), false);
     for (int64_t d : *dims) {
       int64_t w = wrap_dim(d, self.dim());
+      EMBER_CHECK(!seen[w], "dim ", w, " appears multiple times in the list of dims");
+      seen[w] = true;
       if (self.dim() > 0) drop[w] = self.sizes()[w] == 1;
     }
   }

@@ -21,6 +21,23 @@ void check_list_out(const std::vector<Tensor>& ts, py::handle out, const char* o
                            dtype_short_name(ot));
 }
 
+// cat/stack's tensors: a sequence of tensors, not a tensor (which would iterate its rows).
+std::vector<Tensor> tensor_sequence(py::handle seq, const char* op) {
+  if (is_tensor(seq))
+    throw py::type_error(std::string(op) + "(): argument 'tensors' (position 1) must be tuple of Tensors, not Tensor");
+  if (!PySequence_Check(seq.ptr()) || PyUnicode_Check(seq.ptr()))
+    throw py::type_error(std::string(op) + "(): argument 'tensors' (position 1) must be tuple of Tensors, not " +
+                         std::string(py::str(py::type::of(seq).attr("__name__"))));
+  std::vector<Tensor> out;
+  for (py::handle h : py::reinterpret_borrow<py::sequence>(seq)) {
+    if (!is_tensor(h))
+      throw py::type_error("expected Tensor as element " + std::to_string(out.size()) + " in argument 0, but got " +
+                           std::string(py::str(py::type::of(h).attr("__name__"))));
+    out.push_back(as_tensor_unchecked(h));
+  }
+  return out;
+}
+
 Generator* opt_gen(py::handle g) { return g.is_none() ? nullptr : g.cast<Generator*>(); }
 
 uint64_t seed_value(py::handle seed) {
@@ -277,11 +294,13 @@ void bind_functions(py::module_& m) {
   }, py::arg("input"), py::arg("mat2"), py::kw_only(), py::arg("out") = py::none());
   m.def("dot", &dot, py::arg("input"), py::arg("tensor"));
   m.def("outer", &outer, py::arg("input"), py::arg("vec2"));
-  m.def("cat", [](const std::vector<Tensor>& ts, int64_t dim, py::handle out) {
+  m.def("cat", [](py::handle seq, int64_t dim, py::handle out) {
+    const std::vector<Tensor> ts = tensor_sequence(seq, "cat");
     check_list_out(ts, out, "cat");
     return maybe_out(cat(ts, dim), out, "cat");
   }, py::arg("tensors"), py::arg("dim") = 0, py::kw_only(), py::arg("out") = py::none());
-  m.def("stack", [](const std::vector<Tensor>& ts, int64_t dim, py::handle out) {
+  m.def("stack", [](py::handle seq, int64_t dim, py::handle out) {
+    const std::vector<Tensor> ts = tensor_sequence(seq, "stack");
     check_list_out(ts, out, "stack");
     return maybe_out(stack(ts, dim), out, "stack");
   }, py::arg("tensors"), py::arg("dim") = 0, py::kw_only(), py::arg("out") = py::none());

@@ -652,6 +652,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         raise RuntimeError(f"Found dtype {_type_name(target.dtype)} but expected {_type_name(input.dtype)}")
     if input.numel() and not bool(((input >= 0) & (input <= 1)).all()):
         raise RuntimeError("all elements of input should be between 0 and 1")
+    if target.numel() and not bool(((target >= 0) & (target <= 1)).all()):
+        raise RuntimeError("all elements of target should be between 0 and 1")
     if weight is not None:
         weight = weight.expand(_C.broadcast_shapes(target.shape, weight.shape))
     return _apply_reduction(_BinaryCrossEntropy.apply(input, target, weight), reduction)
