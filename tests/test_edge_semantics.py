@@ -249,3 +249,37 @@ def test_hook_may_not_change_the_gradients_shape_or_type():
     u.register_hook(five)
     with pytest.raises(TypeError, match="expected Variable, but hook returned 'int'"):
         (u * 3).sum().backward()
+
+
+# ---- keyword arguments PyTorch scripts pass
+def test_addmm_beta_alpha():
+    a = np.arange(6.0).reshape(2, 3)
+    b = np.ones((3, 2))
+    got = ember.addmm(ember.ones(2, dtype=ember.float64), ember.tensor(a), ember.tensor(b), beta=0.5, alpha=2)
+    np.testing.assert_allclose(got.numpy(), 0.5 * np.ones(2) + 2 * (a @ b))
+    nan_bias = ember.full((2, 2), NAN, dtype=ember.float64)
+    assert not np.isnan(ember.addmm(nan_bias, ember.tensor(a), ember.tensor(b), beta=0).numpy()).any()
+    m = ember.ones(2, 2, dtype=ember.float64).addmm(ember.tensor(a), ember.tensor(b), alpha=3)
+    np.testing.assert_allclose(m.numpy(), 1 + 3 * (a @ b))
+    ints = ember.arange(4).reshape(2, 2).addmm(ember.ones(2, 2, dtype=ember.int64), ember.ones(2, 2, dtype=ember.int64),
+                                               beta=2, alpha=3)
+    assert ints.tolist() == [[6, 8], [10, 12]]
+
+
+def test_addmm_beta_alpha_gradients():
+    a = ember.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    b = ember.tensor(np.ones((3, 2)), requires_grad=True)
+    c = ember.tensor(np.ones(2), requires_grad=True)
+    ember.addmm(c, a, b, beta=0.5, alpha=2).sum().backward()
+    np.testing.assert_allclose(c.grad.numpy(), [1.0, 1.0])        # 0.5 per element, 2 rows
+    np.testing.assert_allclose(a.grad.numpy(), np.full((2, 3), 4.0))  # alpha * row sums of ones(3, 2)
+    np.testing.assert_allclose(b.grad.numpy(), 2 * np.arange(6.0).reshape(2, 3).sum(0)[:, None].repeat(2, 1))
+
+
+def test_softmax_dtype_argument():
+    x = ember.arange(6.0).reshape(2, 3)
+    for r in (x.log_softmax(dim=1, dtype=ember.float64), ember.softmax(x, 1, dtype=ember.float64),
+              x.softmax(0, ember.float64)):
+        assert r.dtype == ember.float64
+    e = np.exp(np.arange(6.0).reshape(2, 3))
+    np.testing.assert_allclose(x.softmax(1, dtype=ember.float64).numpy(), e / e.sum(1, keepdims=True), rtol=1e-12)

@@ -316,9 +316,39 @@ def test_errors_match_pytorch(case):
     assert _same_message(got, _torch_to_ember(case["expected"]["message"])), got
 
 
-def test_unsupported_padding_mode_is_clear():
-    with pytest.raises(NotImplementedError, match="padding_mode='reflect'"):
-        nn.Conv2d(2, 2, 3, padding_mode="reflect")
+def _np_conv2d(x, w, b):
+    """Valid cross-correlation of (N, C, H, W) with (O, C, kh, kw), in float64."""
+    n, c, h, wd = x.shape
+    o, _, kh, kw = w.shape
+    out = np.zeros((n, o, h - kh + 1, wd - kw + 1))
+    for i in range(kh):
+        for j in range(kw):
+            out += np.einsum("nchw,oc->nohw", x[:, :, i:i + out.shape[2], j:j + out.shape[3]], w[:, :, i, j])
+    return out + b[None, :, None, None]
+
+
+@pytest.mark.parametrize("mode, np_mode", [("reflect", "reflect"), ("replicate", "edge"), ("circular", "wrap")])
+@pytest.mark.parametrize("padding, pads", [(1, ((1, 1), (1, 1))), ((2, 1), ((2, 2), (1, 1))),
+                                           ("same", ((1, 1), (1, 1)))])
+def test_conv2d_padding_modes_pad_the_input_first(mode, np_mode, padding, pads):
+    ember.manual_seed(0)
+    m = nn.Conv2d(3, 4, 3, padding=padding, padding_mode=mode).double()
+    a = np.random.default_rng(3).standard_normal((2, 3, 6, 5))
+    got = m(ember.tensor(a)).detach().numpy()
+    padded = np.pad(a, ((0, 0), (0, 0)) + pads, mode=np_mode)
+    want = _np_conv2d(padded, m.weight.detach().numpy(), m.bias.detach().numpy())
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    assert f"padding_mode={mode}" in repr(m)
+
+
+def test_conv1d_circular_padding():
+    ember.manual_seed(0)
+    m = nn.Conv1d(2, 1, 3, padding=2, padding_mode="circular", bias=False).double()
+    a = np.random.default_rng(4).standard_normal((1, 2, 5))
+    padded = np.pad(a, ((0, 0), (0, 0), (2, 2)), mode="wrap")
+    w = m.weight.detach().numpy()
+    want = np.array([[[(padded[0, :, t:t + 3] * w[0]).sum() for t in range(7)]]])
+    np.testing.assert_allclose(m(ember.tensor(a)).detach().numpy(), want, rtol=1e-12)
 
 
 CHUNKED = [  # (transposed, x shape, w shape, kwargs): several chunks, strided and stride-1 ('wide') paths

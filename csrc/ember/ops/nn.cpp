@@ -293,4 +293,17 @@ Tensor addmm(const Tensor& bias, const Tensor& a, const Tensor& b) {
   return out;
 }
 
+Tensor addmm(const Tensor& bias, const Tensor& a, const Tensor& b, Scalar beta, Scalar alpha) {
+  const bool unit_beta = beta.to_double() == 1.0, unit_alpha = alpha.to_double() == 1.0;
+  if (unit_beta && unit_alpha) return addmm(bias, a, b);
+  Tensor prod = mm(a, b);
+  if (!unit_alpha) prod = mul(Operand(prod), Operand(alpha));
+  if (beta.to_double() == 0.0) {  // as a GEMM with beta = 0: the bias only has to broadcast
+    const DimVector s = broadcast_shapes(bias.sizes(), prod.sizes());
+    EMBER_CHECK(s == prod.sizes(), "output with shape ", prod.sizes(), " doesn't match the broadcast shape ", s);
+    return prod;
+  }
+  return add(Operand(prod), unit_beta ? Operand(bias) : Operand(mul(Operand(bias), Operand(beta))), Scalar(int64_t(1)));
+}
+
 }  // namespace ember

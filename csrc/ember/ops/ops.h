@@ -192,6 +192,8 @@ EMBER_API Tensor log_softmax(const Tensor& self, int64_t dim);
 EMBER_API Tensor nll_loss(const Tensor& input, const Tensor& target, const OptTensor& weight,
                           const std::string& reduction, int64_t ignore_index);
 EMBER_API Tensor addmm(const Tensor& bias, const Tensor& a, const Tensor& b);
+// beta * bias + alpha * (a @ b); beta = 0 ignores the bias's values (a NaN there does not propagate).
+EMBER_API Tensor addmm(const Tensor& bias, const Tensor& a, const Tensor& b, Scalar beta, Scalar alpha);
 EMBER_API Tensor linear(const Tensor& input, const Tensor& weight, const OptTensor& bias = std::nullopt);
 
 // ---- pool.cpp: over the last two dims of (N, C, H, W) or (C, H, W) --------------------------

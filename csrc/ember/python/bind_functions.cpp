@@ -305,14 +305,18 @@ void bind_functions(py::module_& m) {
     return maybe_out(stack(ts, dim), out, "stack");
   }, py::arg("tensors"), py::arg("dim") = 0, py::kw_only(), py::arg("out") = py::none());
   // ---- nn ops (ember.nn.functional builds on these) ----
-  m.def("softmax", &softmax, py::arg("input"), py::arg("dim"));
-  m.def("log_softmax", &log_softmax, py::arg("input"), py::arg("dim"));
+  m.def("softmax", [](const Tensor& a, int64_t dim, py::handle dtype) { return softmax(as_dtype_arg(a, dtype), dim); },
+        py::arg("input"), py::arg("dim"), py::arg("dtype") = py::none());
+  m.def("log_softmax", [](const Tensor& a, int64_t dim, py::handle dtype) {
+    return log_softmax(as_dtype_arg(a, dtype), dim);
+  }, py::arg("input"), py::arg("dim"), py::arg("dtype") = py::none());
   m.def("_nll_loss", [](const Tensor& input, const Tensor& target, std::optional<Tensor> weight,
                         const std::string& reduction, int64_t ignore_index) {
     return nll_loss(input, target, weight, reduction, ignore_index);
   });
-  m.def("addmm", [](const Tensor& bias, const Tensor& a, const Tensor& b) { return addmm(bias, a, b); },
-        py::arg("input"), py::arg("mat1"), py::arg("mat2"));
+  m.def("addmm", [](const Tensor& bias, const Tensor& a, const Tensor& b, py::handle beta, py::handle alpha) {
+    return addmm(bias, a, b, to_scalar(beta), to_scalar(alpha));
+  }, py::arg("input"), py::arg("mat1"), py::arg("mat2"), py::kw_only(), py::arg("beta") = 1, py::arg("alpha") = 1);
   m.def("linear", &linear, py::arg("input"), py::arg("weight"), py::arg("bias") = std::nullopt);
   m.def("broadcast_shapes", [](py::args shapes) {
     DimVector r;

@@ -204,8 +204,14 @@ void bind_tensor_ops(py::class_<TensorImpl, intrusive_ptr<TensorImpl>>& cls) {
   cls.def("mm", [](const Tensor& a, const Tensor& b) { return mm(a, b); });
   cls.def("bmm", [](const Tensor& a, const Tensor& b) { return bmm(a, b); });
   cls.def("dot", &dot);
-  cls.def("softmax", [](const Tensor& a, int64_t dim) { return softmax(a, dim); }, py::arg("dim"));
-  cls.def("log_softmax", [](const Tensor& a, int64_t dim) { return log_softmax(a, dim); }, py::arg("dim"));
+  cls.def("softmax", [](const Tensor& a, int64_t dim, py::handle dtype) { return softmax(as_dtype_arg(a, dtype), dim); },
+          py::arg("dim"), py::arg("dtype") = py::none());
+  cls.def("log_softmax", [](const Tensor& a, int64_t dim, py::handle dtype) {
+    return log_softmax(as_dtype_arg(a, dtype), dim);
+  }, py::arg("dim"), py::arg("dtype") = py::none());
+  cls.def("addmm", [](const Tensor& bias, const Tensor& a, const Tensor& b, py::handle beta, py::handle alpha) {
+    return addmm(bias, a, b, to_scalar(beta), to_scalar(alpha));
+  }, py::arg("mat1"), py::arg("mat2"), py::kw_only(), py::arg("beta") = 1, py::arg("alpha") = 1);
   cls.def("outer", &outer);
 }
 

@@ -57,6 +57,10 @@ inline Tensor as_tensor_unchecked(py::handle h) { return h.cast<Tensor>(); }
 // Python number (bool, int, float, NumPy scalar) -> Scalar. Returns false when h is not a number.
 bool try_scalar(py::handle h, Scalar& out);
 Scalar to_scalar(py::handle h);
+// t, or t cast to `dtype` when it is not None (softmax(x, dim, dtype=...)).
+inline Tensor as_dtype_arg(const Tensor& t, py::handle dtype) {
+  return dtype.is_none() ? t : to_dtype(t, to_dtype_arg(dtype));
+}
 // Tensor or number. Returns false for anything else.
 bool try_operand(py::handle h, Operand& out);
 Operand to_operand(py::handle h, const char* what);

@@ -39,8 +39,6 @@ class _ConvNd(Module):
         valid_padding_modes = {"zeros", "reflect", "replicate", "circular"}
         if padding_mode not in valid_padding_modes:
             raise ValueError(f"padding_mode must be one of {valid_padding_modes}, but got padding_mode='{padding_mode}'")
-        if padding_mode != "zeros":
-            raise NotImplementedError(f"ember: padding_mode='{padding_mode}' is not supported yet (only 'zeros')")
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.kernel_size = _tuple(kernel_size, n)
@@ -51,6 +49,16 @@ class _ConvNd(Module):
         self.output_padding = _tuple(output_padding, n)
         self.groups = groups
         self.padding_mode = padding_mode
+        # F.pad's amounts for a non-zeros padding_mode (last dim first, left then right), as PyTorch keeps them
+        self._reversed_padding_repeated_twice = [0, 0] * n
+        if padding == "same":
+            for d, k in zip(range(n - 1, -1, -1), reversed(self.kernel_size)):
+                total = self.dilation[d] * (k - 1)
+                left = total // 2
+                self._reversed_padding_repeated_twice[2 * (n - 1 - d)] = left
+                self._reversed_padding_repeated_twice[2 * (n - 1 - d) + 1] = total - left
+        elif not isinstance(padding, str):
+            self._reversed_padding_repeated_twice = [p for p in reversed(self.padding) for _ in range(2)]
         shape = ((in_channels, out_channels // groups) if transposed else (out_channels, in_channels // groups))
         self.weight = Parameter(empty((*shape, *self.kernel_size), **factory_kwargs))
         if bias:
@@ -92,6 +100,9 @@ class Conv1d(_ConvNd):
                          padding_mode, 1, device, dtype)
 
     def forward(self, input):
+        if self.padding_mode != "zeros":
+            return F.conv1d(F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode), self.weight,
+                            self.bias, self.stride, 0, self.dilation, self.groups)
         return F.conv1d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
 
@@ -102,6 +113,9 @@ class Conv2d(_ConvNd):
                          padding_mode, 2, device, dtype)
 
     def forward(self, input):
+        if self.padding_mode != "zeros":
+            return F.conv2d(F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode), self.weight,
+                            self.bias, self.stride, 0, self.dilation, self.groups)
         return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
 
