@@ -213,10 +213,11 @@ Tensor rows_of(const Tensor& self, int64_t dim, DimVector& moved) {
   return x;
 }
 
-// A (rows, m) result back in self's layout: `moved` with its last size m, then `dim` moved back.
+// A result of rows_of's rows, m values each, back in self's layout: the shape `moved` with its last size m,
+// then `dim` moved back.
 Tensor unrows(const Tensor& r, DimVector moved, int64_t dim) {
   if (moved.empty()) return view(r, {});
-  moved[moved.size() - 1] = r.numel() / std::max<int64_t>(shape_numel(moved) / moved[moved.size() - 1], 1);
+  moved[moved.size() - 1] = r.sizes()[r.dim() - 1];
   Tensor t = view(r, moved.vec());
   Dims perm;
   const int64_t nd = int64_t(moved.size());
@@ -254,7 +255,10 @@ std::pair<Tensor, Tensor> sort_impl(const Tensor& self, int64_t dim, bool descen
     copy_(indices, expand(arange(Scalar(int64_t(0)), Scalar(n), Scalar(int64_t(1)), ScalarType::Int64, x.device()),
                           x.sizes().vec()));
   } else {
-    sort_stub[x.device()](x, rows, n, descending, stable, values, indices);
+    // PyTorch sorts a long 1-D integer tensor in ascending order with a radix sort, which is stable
+    const bool radix = self.dim() == 1 && !descending && n >= kGrainSize &&
+                       (self.dtype() == ScalarType::Int64 || self.dtype() == ScalarType::Int32);
+    sort_stub[x.device()](x, rows, n, descending, stable || radix, values, indices);
   }
   return {unrows(values, moved, dim), unrows(indices, moved, dim)};
 }
