@@ -211,10 +211,24 @@ def test_kthvalue_and_median_vs_numpy(dtype):
     assert v.item() == 5 and i.item() == 0 and v.dim() == 0
 
 
-def test_median_empty():
+def test_median_kthvalue_topk_edge_cases():
     assert ember.isnan(ember.median(ember.tensor([]))).item()
+    # an empty integer tensor's median is NaN converted as x86 converts it (PyTorch's value)
+    assert ember.median(ember.tensor([], dtype=I64)).item() == -2 ** 63
+    assert ember.median(ember.tensor([], dtype=I32)).item() == -2 ** 31
     v, i = ember.median(ember.ones(0, 3), 1)
     assert v.shape == (0,) and i.shape == (0,)
+    v, i = ember.kthvalue(ember.tensor(3.0), 1, 0, True)
+    assert v.shape == () and v.item() == 3.0 and i.item() == 0
+    assert ember.kthvalue(ember.ones(0, 3), 2, 1).values.shape == (0,)
+    for k in (0, 1, 5):
+        with pytest.raises(IndexError, match=r"kthvalue\(\): Expected reduction dim 1 to have non-zero size."):
+            ember.kthvalue(ember.ones(3, 0), k, 1)
+    for k in (0, 1):  # a 0-d tensor's top-k is the element, k = 0 included
+        v, i = ember.topk(ember.tensor(2.5), k)
+        assert v.shape == () and v.item() == 2.5 and i.item() == 0
+    v, i = ember.topk(ember.ones(2, 0, 3), 0, 1)
+    assert v.shape == (2, 0, 3) and i.shape == (2, 0, 3)
 
 
 # ============================================================================ unique
@@ -277,6 +291,9 @@ def test_unique_edge_cases():
         ember.unique(ember.ones(0, 0), dim=1)
     with pytest.raises(IndexError, match=r"Dimension out of range \(expected to be in range of \[-2, 1\], but got 3\)"):
         ember.unique(ember.ones(2, 2), dim=3)
+    for f in (ember.unique, ember.unique_consecutive):
+        with pytest.raises(IndexError, match="Dimension specified as -1 but tensor has no dimensions"):
+            f(ember.tensor(3.0), dim=-1)
     # no derivative, as in PyTorch: the result requires grad, backward through it raises
     a = ember.tensor([1.0, 2.0, 2.0], requires_grad=True)
     u = ember.unique(a)

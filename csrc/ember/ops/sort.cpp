@@ -294,7 +294,12 @@ std::pair<Tensor, Tensor> topk(const Tensor& self, int64_t k, int64_t dim, bool 
     DimVector out = x.sizes();
     if (!out.empty()) out[out.size() - 1] = k;
     Tensor values = empty(out, x.dtype(), x.device()), indices = empty(out, ScalarType::Int64, x.device());
-    if (rows > 0 && k > 0) topk_stub[x.device()](x, rows, n, k, largest, sorted, values, indices);
+    if (self.dim() == 0) {  // PyTorch returns the element itself for k = 0 too
+      copy_(values, x);
+      zero_(indices);
+    } else if (rows > 0 && k > 0) {
+      topk_stub[x.device()](x, rows, n, k, largest, sorted, values, indices);
+    }
     r = {unrows(values, moved, dim), unrows(indices, moved, dim)};
   }
   record_pick("TopkBackward0", self, r.first, r.second, dim, true);
@@ -308,8 +313,8 @@ std::pair<Tensor, Tensor> select_dim(const Tensor& self, int64_t k, int64_t dim,
   const char* name = median ? "median" : "kthvalue";
   EMBER_CHECK_KIND(NotImplemented, self.dtype() != ScalarType::Bool, "\"", name, "_cpu\" not implemented for 'Bool'");
   const int64_t n = self.dim() == 0 ? 1 : self.sizes()[dim];
-  if (median) EMBER_CHECK_INDEX(n > 0, "median(): Expected reduction dim ", dim, " to have non-zero size.");
-  else EMBER_CHECK(k >= 1 && k <= n, "kthvalue(): selected number k out of range for dimension ", dim);
+  EMBER_CHECK_INDEX(n > 0, name, "(): Expected reduction dim ", dim, " to have non-zero size.");
+  EMBER_CHECK(median || (k >= 1 && k <= n), "kthvalue(): selected number k out of range for dimension ", dim);
   std::pair<Tensor, Tensor> r;
   {
     GradModeGuard no_grad(false);
@@ -341,9 +346,10 @@ Tensor median(const Tensor& self) {
   Tensor out;
   {
     GradModeGuard no_grad(false);
-    if (self.numel() == 0) {
-      EMBER_CHECK(is_floating(self.dtype()), "median() input tensor cannot be empty");  // NaN has no integer form
-      return full({}, Scalar(NAN), self.dtype(), self.device());
+    if (self.numel() == 0) {  // NaN; as an integer, what x86 makes of NaN: the type's lowest value
+      const Scalar nan = is_floating(self.dtype()) ? Scalar(double(NAN))
+                         : Scalar(self.dtype() == ScalarType::Int32 ? int64_t(INT32_MIN) : INT64_MIN);
+      return full({}, nan, self.dtype(), self.device());
     }
     out = view(select_dim(reshape(self, {-1}), 0, 0, false, true, "").first, {});
   }
@@ -443,6 +449,7 @@ std::tuple<Tensor, Tensor, Tensor> unique_impl(const Tensor& self, bool consecut
       inverse = int64_tensor(gr.group_of, self.sizes());
       counts = int64_tensor(gr.count, {int64_t(gr.count.size())});
     } else {
+      EMBER_CHECK_INDEX(self.dim() > 0, "Dimension specified as ", *dim, " but tensor has no dimensions");
       const int64_t d = wrap_dim(*dim, self.dim());
       if (self.numel() == 0) {
         int64_t zero_dims = 0;
@@ -452,18 +459,18 @@ std::tuple<Tensor, Tensor, Tensor> unique_impl(const Tensor& self, bool consecut
                     "be applied");
         return {empty(self.sizes(), self.dtype()), empty({0}, ScalarType::Int64), empty({0}, ScalarType::Int64)};
       }
-      const int64_t m = self.dim() == 0 ? 1 : self.sizes()[d];
+      const int64_t m = self.sizes()[d];
       Dims front{d};
       for (int64_t k = 0; k < self.dim(); ++k)
         if (k != d) front.push_back(k);
-      Tensor slices = self.dim() == 0 ? reshape(self, {1, 1}) : contiguous(reshape(permute(self, front), {m, -1}));
+      Tensor slices = contiguous(reshape(permute(self, front), {m, -1}));
       const int64_t w = slices.numel() / m;
       std::vector<int64_t> order(static_cast<size_t>(m));
       std::iota(order.begin(), order.end(), 0);
       if (!consecutive) order = sorted_rows(slices, m, w);
       Groups gr = group_rows(slices, m, w, order);
       Tensor firsts = int64_tensor(gr.first, {int64_t(gr.first.size())});
-      out = self.dim() == 0 ? clone(self) : contiguous(index_select(self, d, firsts));
+      out = contiguous(index_select(self, d, firsts));
       inverse = int64_tensor(gr.group_of, {m});
       counts = int64_tensor(gr.count, {int64_t(gr.count.size())});
     }
