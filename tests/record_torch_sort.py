@@ -98,7 +98,8 @@ def main():
     import torch
 
     ap = argparse.ArgumentParser()
-    ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "torch_sort.json"))
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap.add_argument("--out", default=os.path.join(here, "data", "torch_sort.json"))
     args = ap.parse_args()
     dt = {"float32": torch.float32, "float64": torch.float64, "float16": torch.float16, "bfloat16": torch.bfloat16,
           "int64": torch.int64, "int32": torch.int32, "bool": torch.bool}
@@ -141,7 +142,8 @@ def main():
                     for largest in (True, False):
                         for sorted_ in ((True, False) if k > 2 else (True,)):
                             r = torch.topk(x, k, dim=-1, largest=largest, sorted=sorted_)
-                            ties.append(dict(base, op="topk", k=k, largest=largest, sorted=sorted_, indices=idx(r.indices)))
+                            ties.append(dict(base, op="topk", k=k, largest=largest, sorted=sorted_,
+                                             indices=idx(r.indices)))
                 for k in sorted({1, (n + 1) // 2, n}):
                     ties.append(dict(base, op="kthvalue", k=k, indices=idx(torch.kthvalue(x, k, dim=-1).indices)))
                 ties.append(dict(base, op="median", indices=idx(torch.median(x, dim=-1).indices)))

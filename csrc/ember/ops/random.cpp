@@ -64,6 +64,10 @@ void random_range(Generator& g, double* p, int64_t n, int64_t lo, uint64_t r) { 
 void random_range(Generator& g, int32_t* p, int64_t n, int64_t lo, uint64_t r) { random::random_range_i32(g, p, n, lo, r); }
 void random_range(Generator& g, int64_t* p, int64_t n, int64_t lo, uint64_t r) { random::random_range_i64(g, p, n, lo, r); }
 void random_range(Generator& g, bool* p, int64_t n, int64_t lo, uint64_t r) { random::random_range_bool(g, p, n, lo, r); }
+void exponential(Generator& g, float* p, int64_t n, double lambd) { random::exponential_f32(g, p, n, lambd); }
+void exponential(Generator& g, double* p, int64_t n, double lambd) { random::exponential_f64(g, p, n, lambd); }
+void search(Generator& g, float* cdf, int64_t k, int64_t* out, int64_t n) { random::multinomial_search_f32(g, cdf, k, out, n); }
+void search(Generator& g, double* cdf, int64_t k, int64_t* out, int64_t n) { random::multinomial_search_f64(g, cdf, k, out, n); }
 
 // random_(-2**63, None): every 64-bit draw, read as int64 and converted.
 template <typename T>
@@ -407,10 +411,7 @@ Tensor& exponential_(Tensor& self, double lambd, Generator* g) {
   Generator& gen = gen_or_default(g);
   std::lock_guard<std::mutex> lock(gen.mutex());
   EMBER_DISPATCH_FLOATING_AND_HALF(self.dtype(), "exponential_", [&] {
-    fill_in_memory_order<draw_t<scalar_t>>(self, [&](auto* p, int64_t n) {
-      if constexpr (std::is_same_v<std::remove_pointer_t<decltype(p)>, double>) random::exponential_f64(gen, p, n, lambd);
-      else random::exponential_f32(gen, p, n, lambd);
-    });
+    fill_in_memory_order<draw_t<scalar_t>>(self, [&](auto* p, int64_t n) { exponential(gen, p, n, lambd); });
   });
   self.impl()->bump_version();
   return self;
@@ -423,10 +424,12 @@ Tensor empty_like_dense(const Tensor& self) {
   if (self.is_contiguous()) return empty(self.sizes(), self.dtype(), self.device());
   Dims perm(self.dim());
   std::iota(perm.begin(), perm.end(), 0);
-  std::stable_sort(perm.begin(), perm.end(), [&](int64_t a, int64_t b) { return self.strides()[a] > self.strides()[b]; });
+  std::stable_sort(perm.begin(), perm.end(),
+                   [&](int64_t a, int64_t b) { return self.strides()[a] > self.strides()[b]; });
   int64_t expected = 1;
   for (auto d = perm.rbegin(); d != perm.rend(); ++d) {
-    if (self.sizes()[*d] != 1 && self.strides()[*d] != expected) return empty(self.sizes(), self.dtype(), self.device());
+    if (self.sizes()[*d] != 1 && self.strides()[*d] != expected)
+      return empty(self.sizes(), self.dtype(), self.device());
     expected *= self.sizes()[*d];
   }
   DimVector sizes;
@@ -450,14 +453,14 @@ void sample_with_replacement(Generator& gen, const T* p, int64_t n_dist, int64_t
     for (int64_t j = 0; j < n_cat; ++j) {
       const T v = p[i * n_cat + j];
       EMBER_CHECK(v >= 0, "invalid multinomial distribution (encountering probability entry < 0)");
-      EMBER_CHECK(std::isfinite(v), "invalid multinomial distribution (encountering probability entry = infinity or NaN)");
+      EMBER_CHECK(std::isfinite(v),
+                  "invalid multinomial distribution (encountering probability entry = infinity or NaN)");
       total += v;
       cdf[size_t(j)] = total;
     }
     EMBER_CHECK(total > 0, "invalid multinomial distribution (sum of probabilities <= 0)");
     for (T& c : cdf) c /= total;
-    if constexpr (std::is_same_v<T, double>) random::multinomial_search_f64(gen, cdf.data(), n_cat, out + i * n_sample, n_sample);
-    else random::multinomial_search_f32(gen, cdf.data(), n_cat, out + i * n_sample, n_sample);
+    search(gen, cdf.data(), n_cat, out + i * n_sample, n_sample);
   }
 }
 }  // namespace
@@ -471,8 +474,8 @@ Tensor multinomial(const Tensor& self, int64_t n_sample, bool replacement, Gener
   EMBER_CHECK(replacement || n_sample <= n_cat,
               "cannot sample n_sample > prob_dist.size(-1) samples without replacement");
   EMBER_CHECK(n_cat <= (int64_t(1) << 24), "number of categories cannot exceed 2^24");
-  EMBER_CHECK_KIND(NotImplemented, self.device().is_cpu(), "multinomial on ", self.device().str(), " is not "
-                   "implemented in ember; sample on the CPU and move the result: ember.multinomial(p.cpu(), n).to(device)");
+  EMBER_CHECK_KIND(NotImplemented, self.device().is_cpu(), "multinomial on ", self.device().str(), " is not implemented "
+                   "in ember; sample on the CPU and move the result: ember.multinomial(p.cpu(), n).to(device)");
   const int64_t n_dist = self.dim() == 1 ? 1 : self.sizes()[0];
   Tensor result = empty(self.dim() == 1 ? DimVector{n_sample} : DimVector{n_dist, n_sample}, ScalarType::Int64);
   if (result.numel() == 0) return result;

@@ -173,9 +173,10 @@ void cpu_select(const Tensor& x, int64_t rows, int64_t n, int64_t k, bool median
             if (is_nan(K(row[j]))) pick = j;
           if (pick < 0) {
             load_row(row, n, q);
-            std::nth_element(q.begin(), q.begin() + (n - 1) / 2, q.end(),
-                             [](const Entry<K>& a, const Entry<K>& b) { return a.first < b.first ||
-                                                                           (a.first == b.first && a.second < b.second); });
+            auto value_then_index = [](const Entry<K>& a, const Entry<K>& b) {
+              return a.first < b.first || (a.first == b.first && a.second < b.second);
+            };
+            std::nth_element(q.begin(), q.begin() + (n - 1) / 2, q.end(), value_then_index);
             pick = q[size_t((n - 1) / 2)].second;
           }
         } else {
@@ -230,7 +231,8 @@ void record_pick(const char* name, const Tensor& self, const Tensor& values, con
                  bool keepdim) {
   if (!(grad_enabled() && requires_grad(self))) return;
   DimVector in = self.sizes();
-  record(name, {&self}, values, [in, dim, keepdim, I = SavedTensor(indices, false)](Node* n, const std::vector<Tensor>& g) {
+  record(name, {&self}, values, [in, dim, keepdim, I = SavedTensor(indices, false)](Node* n,
+                                                                                     const std::vector<Tensor>& g) {
     if (in.empty()) return std::vector<Tensor>{g[0]};
     Tensor idx = I.unpack(n), gv = g[0];
     if (!keepdim) {
