@@ -11,8 +11,10 @@
 // followed step by step, as its tie order depends on every swap.
 //
 // Every op works on the rows of a contiguous (rows, n) copy with `dim` moved
-// last; the CPU kernels sit behind sort_stub/topk_stub (stubs.h), so another
-// device without kernels gets a clear error naming the op.
+// last; the CPU kernels sit behind sort_stub/topk_stub/select_stub (stubs.h).
+// A device with no kernel of its own (CUDA, for now) has its rows sorted on the
+// CPU and the results copied back (run_rows), so a script that takes the top-k
+// of CUDA logits still runs, at the price of two copies and a wait.
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -203,6 +205,16 @@ const bool sort_registered = [] {
   return true;
 }();
 
+// Runs kernel(x, values, indices) from `stub` for x's device; a device without one runs the CPU kernel on copies.
+template <typename Fn, typename Call>
+void run_rows(const DispatchStub<Fn>& stub, const Tensor& x, Tensor& values, Tensor& indices, Call call) {
+  if (x.device().is_cpu() || stub.table[int(x.device().type)]) return call(stub[x.device()], x, values, indices);
+  Tensor v = empty(values.sizes(), values.dtype()), i = empty(indices.sizes(), ScalarType::Int64);
+  call(stub[Device{}], to_device(x, Device{}, x.dtype()), v, i);
+  values = to_device(v, x.device(), v.dtype());
+  indices = to_device(i, x.device(), ScalarType::Int64);
+}
+
 // self with `dim` moved last, as a contiguous (rows, n) tensor; `moved` gets its shape before flattening.
 Tensor rows_of(const Tensor& self, int64_t dim, DimVector& moved) {
   Dims perm;
@@ -260,7 +272,9 @@ std::pair<Tensor, Tensor> sort_impl(const Tensor& self, int64_t dim, bool descen
     // PyTorch sorts a long 1-D integer tensor in ascending order with a radix sort, which is stable
     const bool radix = self.dim() == 1 && !descending && n >= kGrainSize &&
                        (self.dtype() == ScalarType::Int64 || self.dtype() == ScalarType::Int32);
-    sort_stub[x.device()](x, rows, n, descending, stable || radix, values, indices);
+    run_rows(sort_stub, x, values, indices, [&](SortFn f, const Tensor& xs, const Tensor& v, const Tensor& i) {
+      f(xs, rows, n, descending, stable || radix, v, i);
+    });
   }
   return {unrows(values, moved, dim), unrows(indices, moved, dim)};
 }
@@ -300,7 +314,9 @@ std::pair<Tensor, Tensor> topk(const Tensor& self, int64_t k, int64_t dim, bool 
       copy_(values, x);
       zero_(indices);
     } else if (rows > 0 && k > 0) {
-      topk_stub[x.device()](x, rows, n, k, largest, sorted, values, indices);
+      run_rows(topk_stub, x, values, indices, [&](TopkFn f, const Tensor& xs, const Tensor& v, const Tensor& i) {
+        f(xs, rows, n, k, largest, sorted, v, i);
+      });
     }
     r = {unrows(values, moved, dim), unrows(indices, moved, dim)};
   }
@@ -326,7 +342,10 @@ std::pair<Tensor, Tensor> select_dim(const Tensor& self, int64_t k, int64_t dim,
     DimVector out = x.sizes();
     if (!out.empty()) out[out.size() - 1] = 1;
     Tensor values = empty(out, x.dtype(), x.device()), indices = empty(out, ScalarType::Int64, x.device());
-    if (rows > 0) select_stub[x.device()](x, rows, n, k - 1, median, values, indices);
+    if (rows > 0)
+      run_rows(select_stub, x, values, indices, [&](SelectFn f, const Tensor& xs, const Tensor& v, const Tensor& i) {
+        f(xs, rows, n, k - 1, median, v, i);
+      });
     r = {unrows(values, moved, dim), unrows(indices, moved, dim)};
     if (!keepdim && self.dim() > 0) r = {squeeze(r.first, Dims{dim}), squeeze(r.second, Dims{dim})};
   }
@@ -430,10 +449,12 @@ Tensor int64_tensor(const std::vector<int64_t>& v, const DimVector& shape) {
 }
 
 // unique / unique_consecutive over whole slices along `dim` (all elements, flattened, when dim is none).
-std::tuple<Tensor, Tensor, Tensor> unique_impl(const Tensor& self, bool consecutive, std::optional<int64_t> dim,
-                                                const char* name) {
-  EMBER_CHECK_KIND(NotImplemented, self.device().is_cpu(), name, " on ", self.device().str(),
-                   " is not implemented in ember; run it on the CPU: x.cpu()");
+std::tuple<Tensor, Tensor, Tensor> unique_impl(const Tensor& self, bool consecutive, std::optional<int64_t> dim) {
+  if (!self.device().is_cpu()) {  // found on the CPU (the output's size needs the values there anyway)
+    auto [u, i, c] = unique_impl(to_device(self, Device{}, self.dtype()), consecutive, dim);
+    const Device d = self.device();
+    return {to_device(u, d, u.dtype()), to_device(i, d, i.dtype()), to_device(c, d, c.dtype())};
+  }
   Tensor out, inverse, counts;
   {
     GradModeGuard no_grad(false);
@@ -493,7 +514,7 @@ void record_no_derivative(const char* node, const char* op, const Tensor& self, 
 std::tuple<Tensor, Tensor, Tensor> unique(const Tensor& self, bool sorted, bool return_inverse, bool return_counts,
                                           std::optional<int64_t> dim) {
   (void)sorted;  // PyTorch's CPU unique sorts either way
-  auto r = unique_impl(self, false, dim, dim ? "unique_dim" : "unique");
+  auto r = unique_impl(self, false, dim);
   record_no_derivative(dim ? "UniqueDimBackward0" : "Unique2Backward0", dim ? "unique_dim" : "_unique2", self,
                        std::get<0>(r));
   return {std::get<0>(r), return_inverse ? std::get<1>(r) : Tensor(), return_counts ? std::get<2>(r) : Tensor()};
@@ -501,7 +522,7 @@ std::tuple<Tensor, Tensor, Tensor> unique(const Tensor& self, bool sorted, bool 
 
 std::tuple<Tensor, Tensor, Tensor> unique_consecutive(const Tensor& self, bool return_inverse, bool return_counts,
                                                       std::optional<int64_t> dim) {
-  auto r = unique_impl(self, true, dim, "unique_consecutive");
+  auto r = unique_impl(self, true, dim);
   record_no_derivative("UniqueConsecutiveBackward0", "unique_consecutive", self, std::get<0>(r));
   return {std::get<0>(r), return_inverse ? std::get<1>(r) : Tensor(), return_counts ? std::get<2>(r) : Tensor()};
 }
