@@ -450,53 +450,51 @@ Tensor int64_tensor(const std::vector<int64_t>& v, const DimVector& shape) {
 
 // unique / unique_consecutive over whole slices along `dim` (all elements, flattened, when dim is none).
 std::tuple<Tensor, Tensor, Tensor> unique_impl(const Tensor& self, bool consecutive, std::optional<int64_t> dim) {
+  GradModeGuard no_grad(false);
   if (!self.device().is_cpu()) {  // found on the CPU (the output's size needs the values there anyway)
     auto [u, i, c] = unique_impl(to_device(self, Device{}, self.dtype()), consecutive, dim);
     const Device d = self.device();
     return {to_device(u, d, u.dtype()), to_device(i, d, i.dtype()), to_device(c, d, c.dtype())};
   }
   Tensor out, inverse, counts;
-  {
-    GradModeGuard no_grad(false);
-    if (!dim) {
-      Tensor flat = contiguous(reshape(self, {-1}));
-      const int64_t m = flat.numel();
-      std::vector<int64_t> order(static_cast<size_t>(m));
-      std::iota(order.begin(), order.end(), 0);
-      if (!consecutive && m > 0) {
-        Tensor idx = sort_impl(flat, 0, false, true).second;
-        std::copy_n(idx.data_ptr<int64_t>(), m, order.begin());
-      }
-      Groups gr = group_rows(flat, m, 1, order);
-      out = index_select(flat, 0, int64_tensor(gr.first, {int64_t(gr.first.size())}));
-      inverse = int64_tensor(gr.group_of, self.sizes());
-      counts = int64_tensor(gr.count, {int64_t(gr.count.size())});
-    } else {
-      EMBER_CHECK_INDEX(self.dim() > 0, "Dimension specified as ", *dim, " but tensor has no dimensions");
-      const int64_t d = wrap_dim(*dim, self.dim());
-      if (self.numel() == 0) {
-        int64_t zero_dims = 0;
-        for (int64_t s : self.sizes()) zero_dims += s == 0;
-        EMBER_CHECK(zero_dims == 1, "Number of zero sized dimensions is more than one, so unique cannot be applied ");
-        EMBER_CHECK(self.sizes()[d] == 0, "There are 0 sized dimensions, and they aren't selected, so unique cannot "
-                    "be applied");
-        return {empty(self.sizes(), self.dtype()), empty({0}, ScalarType::Int64), empty({0}, ScalarType::Int64)};
-      }
-      const int64_t m = self.sizes()[d];
-      Dims front{d};
-      for (int64_t k = 0; k < self.dim(); ++k)
-        if (k != d) front.push_back(k);
-      Tensor slices = contiguous(reshape(permute(self, front), {m, -1}));
-      const int64_t w = slices.numel() / m;
-      std::vector<int64_t> order(static_cast<size_t>(m));
-      std::iota(order.begin(), order.end(), 0);
-      if (!consecutive) order = sorted_rows(slices, m, w);
-      Groups gr = group_rows(slices, m, w, order);
-      Tensor firsts = int64_tensor(gr.first, {int64_t(gr.first.size())});
-      out = contiguous(index_select(self, d, firsts));
-      inverse = int64_tensor(gr.group_of, {m});
-      counts = int64_tensor(gr.count, {int64_t(gr.count.size())});
+  if (!dim) {
+    Tensor flat = contiguous(reshape(self, {-1}));
+    const int64_t m = flat.numel();
+    std::vector<int64_t> order(static_cast<size_t>(m));
+    std::iota(order.begin(), order.end(), 0);
+    if (!consecutive && m > 0) {
+      Tensor idx = sort_impl(flat, 0, false, true).second;
+      std::copy_n(idx.data_ptr<int64_t>(), m, order.begin());
     }
+    Groups gr = group_rows(flat, m, 1, order);
+    out = index_select(flat, 0, int64_tensor(gr.first, {int64_t(gr.first.size())}));
+    inverse = int64_tensor(gr.group_of, self.sizes());
+    counts = int64_tensor(gr.count, {int64_t(gr.count.size())});
+  } else {
+    EMBER_CHECK_INDEX(self.dim() > 0, "Dimension specified as ", *dim, " but tensor has no dimensions");
+    const int64_t d = wrap_dim(*dim, self.dim());
+    if (self.numel() == 0) {
+      int64_t zero_dims = 0;
+      for (int64_t s : self.sizes()) zero_dims += s == 0;
+      EMBER_CHECK(zero_dims == 1, "Number of zero sized dimensions is more than one, so unique cannot be applied ");
+      EMBER_CHECK(self.sizes()[d] == 0, "There are 0 sized dimensions, and they aren't selected, so unique cannot "
+                  "be applied");
+      return {empty(self.sizes(), self.dtype()), empty({0}, ScalarType::Int64), empty({0}, ScalarType::Int64)};
+    }
+    const int64_t m = self.sizes()[d];
+    Dims front{d};
+    for (int64_t k = 0; k < self.dim(); ++k)
+      if (k != d) front.push_back(k);
+    Tensor slices = contiguous(reshape(permute(self, front), {m, -1}));
+    const int64_t w = slices.numel() / m;
+    std::vector<int64_t> order(static_cast<size_t>(m));
+    std::iota(order.begin(), order.end(), 0);
+    if (!consecutive) order = sorted_rows(slices, m, w);
+    Groups gr = group_rows(slices, m, w, order);
+    Tensor firsts = int64_tensor(gr.first, {int64_t(gr.first.size())});
+    out = contiguous(index_select(self, d, firsts));
+    inverse = int64_tensor(gr.group_of, {m});
+    counts = int64_tensor(gr.count, {int64_t(gr.count.size())});
   }
   return {out, inverse, counts};
 }
