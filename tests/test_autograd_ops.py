@@ -246,6 +246,13 @@ def scatter_ref(x, idx, src, add=False):
     return out
 
 
+def pick_grad(g, x, idx, axis):
+    """The gradient of values = take_along_axis(x, idx, axis): g put back at idx, zero elsewhere."""
+    out = np.zeros_like(x)
+    np.put_along_axis(out, idx, g, axis)
+    return out
+
+
 def amax_grad(g, x, axis, keepdims=False):
     """Ties share the gradient evenly (PyTorch's amax/amin rule)."""
     m = np.max(x, axis=axis, keepdims=True)
@@ -310,6 +317,25 @@ OTHER = [
     R("min(dim)", lambda x: ember.min(x, dim=-1).values, lambda x: x.min(-1), A((2, 3, 4), "distinct", "step")),
     R("min(dim)-keepdim", lambda x: x.min(1, keepdim=True).values, lambda x: x.min(1, keepdims=True),
       A((3, 4), "distinct")),
+    # ---- sorting and selection: the gradient goes back to the picked positions
+    R("sort", lambda x: x.sort(1).values, lambda x: np.sort(x, 1), A((3, 4), "distinct"),
+      grad=lambda g, x: (pick_grad(g, x, np.argsort(x, 1), 1),)),
+    R("sort-desc-stable-dim0", lambda x: ember.sort(x, 0, descending=True, stable=True)[0],
+      lambda x: -np.sort(-x, 0), A((3, 4), "distinct", "T")),
+    R("sort-0d", lambda x: x.sort().values, lambda x: x, A(())),
+    R("topk", lambda x: x.topk(2).values, lambda x: -np.sort(-x, -1)[..., :2], A((2, 3, 4), "distinct", "step"),
+      grad=lambda g, x: (pick_grad(g, x, np.argsort(-x, -1)[..., :2], -1),)),
+    R("topk-smallest-dim0", lambda x: ember.topk(x, 3, 0, largest=False).values, lambda x: np.sort(x, 0)[:3],
+      A((4, 3), "distinct")),
+    R("kthvalue", lambda x: x.kthvalue(2, 1).values, lambda x: np.sort(x, 1)[:, 1], A((3, 4), "distinct", "T"),
+      grad=lambda g, x: (pick_grad(g[:, None], x, np.argsort(x, 1)[:, 1:2], 1),)),
+    R("kthvalue-keepdim", lambda x: ember.kthvalue(x, 3, 0, keepdim=True).values, lambda x: np.sort(x, 0)[2:3],
+      A((3, 4), "distinct")),
+    R("median-dim", lambda x: x.median(1).values, lambda x: np.sort(x, 1)[:, 1], A((3, 4), "distinct")),
+    R("median-dim-keepdim", lambda x: ember.median(x, -1, keepdim=True)[0], lambda x: np.sort(x, -1)[:, :, 2:3],
+      A((2, 3, 5), "distinct", "step")),
+    R("median", lambda x: x.median(), lambda x: np.sort(x.reshape(-1))[5], A((3, 4), "distinct"),
+      grad=lambda g, x: (g * (x == np.sort(x.reshape(-1))[5]),)),
     R("var", lambda x: x.var(), lambda x: np.var(x, ddof=1), A((3, 4)),
       grad=lambda g, x: (g * 2 * (x - x.mean()) / (x.size - 1),)),
     R("var-dim", lambda x: x.var(1), lambda x: np.var(x, 1, ddof=1), A((3, 4), layout="T"),
@@ -574,6 +600,9 @@ GRADCHECK = [  # (label, f, inputs) on a representative subset; also run through
     ("norm", lambda a: a.norm(), (A((2, 3)),)),
     ("logsumexp", lambda a: a.logsumexp(1), (A((2, 3)),)),
     ("amax", lambda a: a.amax(1), (A((2, 3), "distinct"),)),
+    ("sort", lambda a: (a.sort(0).values * a).sum(1), (A((3, 2), "distinct", "T"),)),
+    ("topk", lambda a: a.topk(2).values ** 2, (A((2, 4), "distinct"),)),
+    ("kthvalue-median", lambda a: a.kthvalue(2, 0).values * a.median(), (A((3, 3), "distinct"),)),
     ("cumsum", lambda a: (a * a).cumsum(1), (A((2, 3)),)),
     ("cat-stack", lambda a, b: ember.stack([ember.cat([a, b]) ** 2, ember.cat([b, a])]), (A((2,)), A((3,)))),
     ("index-repeated", lambda a: a[L(IDX)] ** 2, (A((3, 2)),)),

@@ -1287,3 +1287,21 @@ def test_autocast_cuda_op_lists_and_gradients():
         want = lin_cpu(x.cpu())
     np.testing.assert_allclose(y.detach().cpu().float().numpy(), want.detach().float().numpy(), rtol=2.0**-9,
                                atol=2.0**-9)
+
+
+def test_sort_topk_unique_on_the_device():
+    """No device kernels yet: the rows are sorted on the CPU and the results come back to the device (multinomial
+    raises: PyTorch draws CUDA samples from the device's own generator)."""
+    x = ember.tensor([[3.0, 1.0, 2.0, 1.0], [0.0, 5.0, 4.0, 5.0]], device=DEV, requires_grad=True)
+    v, i = x.sort(dim=1, stable=True)
+    assert v.device.type == DEV and i.device.type == DEV and i.tolist() == [[1, 3, 2, 0], [0, 2, 1, 3]]
+    v, i = x.topk(2)
+    assert v.device.type == DEV and i.tolist() == [[0, 2], [1, 3]]
+    (v.sum() + x.median(1).values.sum() + x.kthvalue(2, 0).values.sum()).backward()
+    assert x.grad.device.type == DEV and x.grad.tolist() == [[2.0, 0.0, 1.0, 1.0], [0.0, 2.0, 2.0, 2.0]]  # torch's
+    u, inv, cnt = ember.unique(x.detach(), return_inverse=True, return_counts=True)
+    assert u.device.type == DEV and u.tolist() == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0] and cnt.tolist() == [1, 2, 1, 1, 1, 2]
+    assert x.argsort(1).device.type == DEV
+    with pytest.raises(NotImplementedError, match="multinomial on cuda"):
+        ember.multinomial(x.detach().abs(), 1)
+    assert ember.empty(3, device=DEV).exponential_().device.type == DEV

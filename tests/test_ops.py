@@ -593,6 +593,11 @@ def _r(name, **kw):
     return [method, function]
 
 
+def _lower_median(a, axis, keepdims):
+    """median() over all elements: the lower of the two middle values, as PyTorch."""
+    return np.sort(np.reshape(a, -1))[(np.size(a) - 1) // 2]
+
+
 def _p(dtype):
     return dtype if dtype in FLOATS else I64
 
@@ -605,6 +610,7 @@ REDUCTIONS = [
     R("amin", _r("amin"), np.amin, empty=False),
     R("max()", [M("max")], np.amax, dims="none", empty=False),
     R("min()", [M("min")], np.amin, dims="none", empty=False),
+    R("median()", [M("median"), ember.median], _lower_median, NUMERIC, dims="none", empty=False),
     R("argmax", _r("argmax"), _arg(np.argmax), NUMERIC, rule=I64, domain="distinct", dims="single", empty=False),
     R("argmin", _r("argmin"), _arg(np.argmin), NUMERIC, rule=I64, domain="distinct", dims="single", empty=False),
     R("var", _r("var"), _var(1), FLOATS),

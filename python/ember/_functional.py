@@ -28,7 +28,8 @@ _METHODS = [
     "cumsum", "max", "min", "reshape", "view_as_real", "flatten", "unflatten", "squeeze", "unsqueeze", "transpose",
     "swapaxes", "permute", "t", "narrow", "select", "chunk", "split", "unbind", "clone", "flip", "tril", "triu",
     "index_select", "index_put", "gather", "scatter", "scatter_add", "masked_fill", "masked_select", "nonzero", "numel",
-    "clamp_min", "clamp_max", "broadcast_to", "as_strided",
+    "clamp_min", "clamp_max", "broadcast_to", "as_strided", "sort", "argsort", "topk", "kthvalue", "median", "unique",
+    "unique_consecutive", "multinomial",
 ]
 for _n in _METHODS:
     if hasattr(Tensor, _n):

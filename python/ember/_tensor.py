@@ -44,6 +44,8 @@ class Size(tuple):
 class _ValuesIndices(tuple):
     """(values, indices) as returned by max(dim)/min(dim), with named fields."""
 
+    _name = "max"
+
     def __new__(cls, values, indices):
         return super().__new__(cls, (values, indices))
 
@@ -56,7 +58,15 @@ class _ValuesIndices(tuple):
         return self[1]
 
     def __repr__(self):
-        return f"torch.return_types.max(\nvalues={self[0]!r},\nindices={self[1]!r})"
+        return f"torch.return_types.{self._name}(\nvalues={self[0]!r},\nindices={self[1]!r})"
+
+
+def _return_type(name):
+    """The (values, indices) named tuple of op `name` (torch.return_types.<name>)."""
+    return type(name, (_ValuesIndices,), {"_name": name, "__module__": "ember.return_types"})
+
+
+_SortResult, _TopkResult, _KthvalueResult, _MedianResult = map(_return_type, ("sort", "topk", "kthvalue", "median"))
 
 
 def _method(fn):
@@ -289,6 +299,44 @@ def _t_min(self, dim=None, keepdim=False):
     return _ValuesIndices(*self._min_dim(dim, keepdim))
 
 
+# ---- sorting and selection (named-tuple results) ----
+@_method
+def _t_sort(self, dim=-1, descending=False, stable=False):
+    return _SortResult(*self._sort(dim, descending, bool(stable)))
+
+
+@_method
+def _t_topk(self, k, dim=-1, largest=True, sorted=True):
+    return _TopkResult(*self._topk(k, dim, largest, sorted))
+
+
+@_method
+def _t_kthvalue(self, k, dim=-1, keepdim=False):
+    return _KthvalueResult(*self._kthvalue(k, dim, keepdim))
+
+
+@_method
+def _t_median(self, dim=None, keepdim=False):
+    if dim is None:
+        return self._median_all()
+    return _MedianResult(*self._median_dim(dim, keepdim))
+
+
+def _unique_result(values, inverse, counts):
+    extra = tuple(t for t in (inverse, counts) if t is not None)
+    return (values, *extra) if extra else values
+
+
+@_method
+def _t_unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    return _unique_result(*self._unique(sorted, return_inverse, return_counts, dim))
+
+
+@_method
+def _t_unique_consecutive(self, return_inverse=False, return_counts=False, dim=None):
+    return _unique_result(*self._unique_consecutive(return_inverse, return_counts, dim))
+
+
 def _correction(unbiased, correction):
     if correction is not None:
         return float(correction)
@@ -334,7 +382,7 @@ def _t_random_(self, *args, generator=None, **kwargs):
 
 @_method
 def _t_exponential_(self, lambd=1.0, *, generator=None):
-    raise NotImplementedError("exponential_ is not supported by ember yet")
+    return self._exponential_(float(lambd), generator)
 
 
 # ---- new_* factories ----

@@ -4,6 +4,7 @@
 // the shape/dtype rules, the kernels and (with autograd) the backward.
 #include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -176,6 +177,29 @@ EMBER_API Tensor nonzero(const Tensor& self);
 EMBER_API std::vector<Tensor> nonzero_tuple(const Tensor& self);
 EMBER_API Tensor masked_select(const Tensor& self, const Tensor& mask);
 
+// ---- sort.cpp: along one dim (-1 the last); ties, NaN (above every number) and indices as PyTorch's CPU ops ----
+// (values, indices); stable keeps equal values in index order.
+EMBER_API std::pair<Tensor, Tensor> sort(const Tensor& self, int64_t dim = -1, bool descending = false,
+                                         bool stable = false);
+EMBER_API Tensor argsort(const Tensor& self, int64_t dim = -1, bool descending = false, bool stable = false);
+// The k largest (or smallest) along dim, in order when `sorted`: (values, indices).
+EMBER_API std::pair<Tensor, Tensor> topk(const Tensor& self, int64_t k, int64_t dim = -1, bool largest = true,
+                                         bool sorted = true);
+// The k-th smallest (k from 1) along dim: (values, indices).
+EMBER_API std::pair<Tensor, Tensor> kthvalue(const Tensor& self, int64_t k, int64_t dim = -1, bool keepdim = false);
+// The lower median along dim (NaN if the slice holds one): (values, indices).
+EMBER_API std::pair<Tensor, Tensor> median_dim(const Tensor& self, int64_t dim, bool keepdim = false);
+// The lower median of all elements (NaN if any is NaN, or if there are none).
+EMBER_API Tensor median(const Tensor& self);
+// (sorted unique values, inverse, counts), the last two undefined unless asked for; with `dim`, unique slices
+// along it. CPU only; the values always come sorted, as on PyTorch's CPU.
+EMBER_API std::tuple<Tensor, Tensor, Tensor> unique(const Tensor& self, bool sorted = true, bool return_inverse = false,
+                                                    bool return_counts = false,
+                                                    std::optional<int64_t> dim = std::nullopt);
+EMBER_API std::tuple<Tensor, Tensor, Tensor> unique_consecutive(const Tensor& self, bool return_inverse = false,
+                                                                bool return_counts = false,
+                                                                std::optional<int64_t> dim = std::nullopt);
+
 // ---- linalg.cpp -----------------------------------------------------------------------
 EMBER_API Tensor matmul(const Tensor& a, const Tensor& b, const OptTensor& out = std::nullopt);
 EMBER_API Tensor mm(const Tensor& a, const Tensor& b, const OptTensor& out = std::nullopt);
@@ -238,6 +262,10 @@ EMBER_API Tensor& normal_(Tensor& self, double mean, double std, Generator* gen 
 EMBER_API Tensor& random_(Tensor& self, std::optional<int64_t> from, std::optional<int64_t> to,
                           Generator* gen = nullptr);
 EMBER_API Tensor& bernoulli_(Tensor& self, double p, Generator* gen = nullptr);
+EMBER_API Tensor& exponential_(Tensor& self, double lambd = 1.0, Generator* gen = nullptr);
+// num_samples category indices per row of a 1-D or 2-D tensor of (unnormalized) probabilities, int64.
+EMBER_API Tensor multinomial(const Tensor& self, int64_t num_samples, bool replacement = false,
+                             Generator* gen = nullptr);
 EMBER_API Tensor bernoulli(const Tensor& p, Generator* gen = nullptr);
 EMBER_API Tensor randperm(int64_t n, ScalarType dtype, Generator* gen = nullptr, Device device = {});
 

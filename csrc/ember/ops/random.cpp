@@ -4,6 +4,7 @@
 // elements in memory, not in logical order, so the values are generated into a
 // contiguous buffer and copied through a view whose dims are sorted by stride.
 #include <algorithm>
+#include <cmath>
 #include <mutex>
 #include <numeric>
 
@@ -63,6 +64,10 @@ void random_range(Generator& g, double* p, int64_t n, int64_t lo, uint64_t r) { 
 void random_range(Generator& g, int32_t* p, int64_t n, int64_t lo, uint64_t r) { random::random_range_i32(g, p, n, lo, r); }
 void random_range(Generator& g, int64_t* p, int64_t n, int64_t lo, uint64_t r) { random::random_range_i64(g, p, n, lo, r); }
 void random_range(Generator& g, bool* p, int64_t n, int64_t lo, uint64_t r) { random::random_range_bool(g, p, n, lo, r); }
+void exponential(Generator& g, float* p, int64_t n, double lambd) { random::exponential_f32(g, p, n, lambd); }
+void exponential(Generator& g, double* p, int64_t n, double lambd) { random::exponential_f64(g, p, n, lambd); }
+void search(Generator& g, float* cdf, int64_t k, int64_t* out, int64_t n) { random::multinomial_search_f32(g, cdf, k, out, n); }
+void search(Generator& g, double* cdf, int64_t k, int64_t* out, int64_t n) { random::multinomial_search_f64(g, cdf, k, out, n); }
 
 // random_(-2**63, None): every 64-bit draw, read as int64 and converted.
 template <typename T>
@@ -398,6 +403,122 @@ Tensor bernoulli(const Tensor& p, Generator* g) {
   if (pc.dtype() == ScalarType::Float32) random::bernoulli_tensor_f32(gen, pc.data_ptr<float>(), out, p.numel());
   else random::bernoulli_tensor_f64(gen, pc.data_ptr<double>(), out, p.numel());
   return to_dtype(bits, p.dtype());
+}
+
+Tensor& exponential_(Tensor& self, double lambd, Generator* g) {
+  check_inplace(self);
+  EMBER_CHECK(lambd > 0.0, "exponential_ expects lambda > 0.0, but found lambda=", lambd);
+  EMBER_CHECK(is_floating(self.dtype()), "Exponential distribution is a continuous probability distribution. dtype "
+              "must be a floating point but you specified ", dtype_short_name(self.dtype()));
+  if (!self.device().is_cpu()) {  // -log1p(-u) / lambda of the device's uniforms
+    GradModeGuard no_grad(false);
+    Tensor u = device_uniform(self.sizes(), opmath_dtype(self.dtype()), self.device(), g, "exponential_");
+    copy_(self, mul(unary(UnaryOp::Log1p, neg(u)), Scalar(-1.0 / lambd)));
+    self.impl()->bump_version();
+    return self;
+  }
+  Generator& gen = gen_or_default(g);
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  EMBER_DISPATCH_FLOATING_AND_HALF(self.dtype(), "exponential_", [&] {
+    fill_in_memory_order<draw_t<scalar_t>>(self, [&](auto* p, int64_t n) { exponential(gen, p, n, lambd); });
+  });
+  self.impl()->bump_version();
+  return self;
+}
+
+namespace {
+// An uninitialized tensor like self: with self's strides when self is dense (PyTorch's empty_like), else
+// contiguous. A random fill of it then draws in self's memory order.
+Tensor empty_like_dense(const Tensor& self) {
+  if (self.is_contiguous()) return empty(self.sizes(), self.dtype(), self.device());
+  Dims perm(self.dim());
+  std::iota(perm.begin(), perm.end(), 0);
+  std::stable_sort(perm.begin(), perm.end(),
+                   [&](int64_t a, int64_t b) { return self.strides()[a] > self.strides()[b]; });
+  int64_t expected = 1;
+  for (auto d = perm.rbegin(); d != perm.rend(); ++d) {
+    if (self.sizes()[*d] != 1 && self.strides()[*d] != expected)
+      return empty(self.sizes(), self.dtype(), self.device());
+    expected *= self.sizes()[*d];
+  }
+  DimVector sizes;
+  Dims inverse(perm.size());
+  for (size_t i = 0; i < perm.size(); ++i) {
+    sizes.push_back(self.sizes()[perm[i]]);
+    inverse[size_t(perm[i])] = int64_t(i);
+  }
+  return permute(empty(sizes, self.dtype(), self.device()), inverse);
+}
+
+// Sampling with replacement, PyTorch's CPU kernel: per row, the running sums of the probabilities (checked as it
+// goes, in float32 for float32/float16/bfloat16 rows), normalized, then a binary search per uniform draw. Rows run
+// in order, so a bad row raises after the rows before it have drawn.
+template <typename T>
+void sample_with_replacement(Generator& gen, const T* p, int64_t n_dist, int64_t n_cat, int64_t n_sample,
+                             int64_t* out) {
+  std::vector<T> cdf(static_cast<size_t>(n_cat));
+  for (int64_t i = 0; i < n_dist; ++i) {
+    T total = 0;
+    for (int64_t j = 0; j < n_cat; ++j) {
+      const T v = p[i * n_cat + j];
+      EMBER_CHECK(v >= 0, "invalid multinomial distribution (encountering probability entry < 0)");
+      EMBER_CHECK(std::isfinite(v),
+                  "invalid multinomial distribution (encountering probability entry = infinity or NaN)");
+      total += v;
+      cdf[size_t(j)] = total;
+    }
+    EMBER_CHECK(total > 0, "invalid multinomial distribution (sum of probabilities <= 0)");
+    for (T& c : cdf) c /= total;
+    search(gen, cdf.data(), n_cat, out + i * n_sample, n_sample);
+  }
+}
+}  // namespace
+
+Tensor multinomial(const Tensor& self, int64_t n_sample, bool replacement, Generator* g) {
+  EMBER_CHECK(self.dim() > 0 && self.dim() <= 2, "prob_dist must be 1 or 2 dim");
+  EMBER_CHECK(is_floating(self.dtype()), "multinomial only supports floating-point dtypes for input, got: ",
+              dtype_short_name(self.dtype()));
+  EMBER_CHECK(n_sample > 0, "cannot sample n_sample <= 0 samples");
+  const int64_t n_cat = self.sizes()[self.dim() - 1];
+  EMBER_CHECK(replacement || n_sample <= n_cat,
+              "cannot sample n_sample > prob_dist.size(-1) samples without replacement");
+  EMBER_CHECK(n_cat <= (int64_t(1) << 24), "number of categories cannot exceed 2^24");
+  EMBER_CHECK_KIND(NotImplemented, self.device().is_cpu(), "multinomial on ", self.device().str(), " is not implemented "
+                   "in ember; sample on the CPU and move the result: ember.multinomial(p.cpu(), n).to(device)");
+  const int64_t n_dist = self.dim() == 1 ? 1 : self.sizes()[0];
+  Tensor result = empty(self.dim() == 1 ? DimVector{n_sample} : DimVector{n_dist, n_sample}, ScalarType::Int64);
+  if (result.numel() == 0) return result;
+  GradModeGuard no_grad(false);
+  const ScalarType compute = opmath_dtype(self.dtype());  // float32 for float16/bfloat16: the same values
+  Tensor p = contiguous(to_dtype(self, compute));
+  if (!replacement || n_sample == 1) {
+    // PyTorch's fast path: the top n_sample of p / q, q ~ Exp(1) drawn like self (the Gumbel-max trick).
+    EMBER_DISPATCH_FLOATING(compute, "multinomial", [&] {
+      const scalar_t* pp = p.data_ptr<scalar_t>();
+      bool valid = true, zero_row = false;
+      for (int64_t i = 0; i < n_dist; ++i) {
+        bool all_zero = true;
+        for (int64_t j = 0; j < n_cat; ++j) {
+          const scalar_t v = pp[i * n_cat + j];
+          valid = valid && v >= 0 && v < scalar_t(INFINITY);
+          all_zero = all_zero && v == 0;
+        }
+        zero_row = zero_row || all_zero;
+      }
+      EMBER_CHECK(valid, "probability tensor contains either `inf`, `nan` or element < 0");
+      EMBER_CHECK(!zero_row, "invalid multinomial distribution (sum of probabilities <= 0)");
+    });
+    Tensor q = empty_like_dense(self);
+    exponential_(q, 1.0, g);
+    q = div(self, q);
+    return n_sample == 1 ? argmax(q, -1, true) : topk(q, n_sample).second;
+  }
+  Generator& gen = gen_or_default(g);
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  EMBER_DISPATCH_FLOATING(compute, "multinomial", [&] {
+    sample_with_replacement<scalar_t>(gen, p.data_ptr<scalar_t>(), n_dist, n_cat, n_sample, result.data_ptr<int64_t>());
+  });
+  return result;
 }
 
 Tensor randperm(int64_t n, ScalarType dtype, Generator* g, Device device) {

@@ -382,5 +382,41 @@ void bernoulli_tensor_f64(Generator& gen, const double* p, uint8_t* out, int64_t
   for (int64_t i = 0; i < n; ++i) out[i] = u53(gen.random64()) < p[i] ? 1 : 0;
 }
 
+// ---------------------------------------------------------------------------
+// Exponential and multinomial (not in RNG-NOTES: read from PyTorch's CPU kernels, checked against torch 2.13)
+// ---------------------------------------------------------------------------
+
+void exponential_f64(Generator& gen, double* out, int64_t n, double lambda) {
+  for (int64_t i = 0; i < n; ++i) out[i] = -1.0 / lambda * std::log1p(-u53(gen.random64()));
+}
+
+void exponential_f32(Generator& gen, float* out, int64_t n, double lambda) {
+  for (int64_t i = 0; i < n; ++i) out[i] = static_cast<float>(-1.0 / lambda * std::log1p(-u53(gen.random64())));
+}
+
+namespace {
+template <typename T>
+void multinomial_search(Generator& gen, T* cdf, int64_t n_categories, int64_t* out, int64_t n_sample) {
+  cdf[n_categories - 1] = T(1);
+  for (int64_t s = 0; s < n_sample; ++s) {
+    const double u = u53(gen.random64());
+    int64_t lo = 0, hi = n_categories;
+    while (hi > lo) {
+      const int64_t mid = lo + (hi - lo) / 2;
+      if (cdf[mid] < u) lo = mid + 1;
+      else hi = mid;
+    }
+    out[s] = lo;
+  }
+}
+}  // namespace
+
+void multinomial_search_f32(Generator& gen, float* cdf, int64_t n_categories, int64_t* out, int64_t n_sample) {
+  multinomial_search(gen, cdf, n_categories, out, n_sample);
+}
+void multinomial_search_f64(Generator& gen, double* cdf, int64_t n_categories, int64_t* out, int64_t n_sample) {
+  multinomial_search(gen, cdf, n_categories, out, n_sample);
+}
+
 }  // namespace random
 }  // namespace ember

@@ -68,5 +68,17 @@ EMBER_API void bernoulli_scalar(Generator& gen, int64_t n, double p, uint8_t* ou
 EMBER_API void bernoulli_tensor_f32(Generator& gen, const float* p, uint8_t* out, int64_t n);
 EMBER_API void bernoulli_tensor_f64(Generator& gen, const double* p, uint8_t* out, int64_t n);
 
+// exponential_(lambda): out[i] = -1 / lambda * log1p(-u53(random64())) computed in double (float32: that value
+// rounded); one random64() per element.
+EMBER_API void exponential_f64(Generator& gen, double* out, int64_t n, double lambda);
+EMBER_API void exponential_f32(Generator& gen, float* out, int64_t n, double lambda);
+
+// multinomial with replacement, one distribution: cdf holds the normalized running sums of its n_categories
+// probabilities (the kernel sets the last to 1). Each sample draws u = u53(random64()) and takes the first
+// category whose cdf value is >= u (a binary search, as PyTorch's). float32 cdf for float32/float16/bfloat16.
+EMBER_API void multinomial_search_f32(Generator& gen, float* cdf, int64_t n_categories, int64_t* out, int64_t n_sample);
+EMBER_API void multinomial_search_f64(Generator& gen, double* cdf, int64_t n_categories, int64_t* out,
+                                      int64_t n_sample);
+
 }  // namespace random
 }  // namespace ember

@@ -68,6 +68,19 @@ using NonzeroFn = Tensor (*)(const Tensor& mask);
 enum class RandomOp { Uniform, Normal, Bernoulli };
 using RandomFn = void (*)(RandomOp op, const Tensor& self, double a, double b);
 
+// sort.cpp's kernels over the `rows` rows of n values of a contiguous x (rows, n), ties ordered as PyTorch's CPU
+// kernels order them (sort.cpp); outputs contiguous, values in x's dtype, indices int64:
+//   sort    values, indices (rows, n); NaN above every number
+//   topk    the k largest (or smallest) of each row into (rows, k), in order when `sorted`; 1 <= k <= n
+//   select  one value and index per row (rows): the k-th smallest (0-based), or with `median` the lower median
+//           (ties in index order; a row holding NaN gives its first NaN)
+using SortFn = void (*)(const Tensor& x, int64_t rows, int64_t n, bool descending, bool stable, const Tensor& values,
+                        const Tensor& indices);
+using TopkFn = void (*)(const Tensor& x, int64_t rows, int64_t n, int64_t k, bool largest, bool sorted,
+                        const Tensor& values, const Tensor& indices);
+using SelectFn = void (*)(const Tensor& x, int64_t rows, int64_t n, int64_t k, bool median, const Tensor& values,
+                          const Tensor& indices);
+
 // A 2-D convolution's geometry: input x (N, C, H, W), weight w (O, C/G, kH, kW), output y (N, O, OH, OW);
 // stride s, padding p, dilation d, G groups (conv.cpp).
 struct ConvGeom {
@@ -137,6 +150,9 @@ extern EMBER_API DispatchStub<GatherScatterFn> gather_scatter_stub;
 extern EMBER_API DispatchStub<IndexOffsetsFn> index_offsets_stub;
 extern EMBER_API DispatchStub<NonzeroFn> nonzero_stub;
 extern EMBER_API DispatchStub<RandomFn> random_stub;
+extern EMBER_API DispatchStub<SortFn> sort_stub;
+extern EMBER_API DispatchStub<TopkFn> topk_stub;
+extern EMBER_API DispatchStub<SelectFn> select_stub;
 extern EMBER_API DispatchStub<ConvFn> conv_stub;
 extern EMBER_API DispatchStub<ConvFn> conv_input_stub;
 extern EMBER_API DispatchStub<ConvFn> conv_weight_stub;

@@ -13,6 +13,7 @@ void bind_optim(py::module_& m);
 void bind_pool(py::module_& m);
 void bind_conv(py::module_& m);
 void bind_autocast(py::module_& m);
+void bind_sort(py::module_& m, py::class_<TensorImpl, intrusive_ptr<TensorImpl>>& cls);
 }  // namespace ember
 
 PYBIND11_MODULE(_C, m) {
@@ -54,6 +55,7 @@ PYBIND11_MODULE(_C, m) {
   auto cls = py::reinterpret_borrow<py::class_<TensorImpl, intrusive_ptr<TensorImpl>>>(m.attr("Tensor"));
   bind_interop(m, cls);
   bind_autograd(m, cls);
+  bind_sort(m, cls);
   bind_optim(m);
   bind_pool(m);
   bind_conv(m);

@@ -8,14 +8,17 @@ implementation, it calls randperm(n) once more (results discarded) when an
 iteration runs past its last index, so a seeded generator advances exactly as
 on PyTorch, epoch after epoch.
 
-(WeightedRandomSampler is not provided: it needs ember.multinomial.)
+WeightedRandomSampler draws ember.multinomial(weights, num_samples,
+replacement, generator) lazily, at the first next() of each iteration, which
+draws PyTorch's samples (float64 weights).
 """
 import itertools
 import types
 
 import ember as _ember
 
-__all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "BatchSampler"]
+__all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler",
+           "BatchSampler"]
 
 
 class Sampler:
@@ -104,6 +107,31 @@ class SubsetRandomSampler(Sampler):
 
     def __len__(self):
         return len(self.indices)
+
+
+class WeightedRandomSampler(Sampler):
+    """num_samples indices in [0, len(weights)), index i drawn with probability
+    weights[i] / sum(weights) (without replacement: each at most once)."""
+
+    def __init__(self, weights, num_samples, replacement=True, generator=None):
+        if not isinstance(num_samples, int) or isinstance(num_samples, bool) or num_samples <= 0:
+            raise ValueError(f"num_samples should be a positive integer value, but got num_samples={num_samples}")
+        if not isinstance(replacement, bool):
+            raise ValueError(f"replacement should be a boolean value, but got replacement={replacement}")
+        weights = _ember.as_tensor(weights, dtype=_ember.float64)
+        if weights.dim() != 1:
+            raise ValueError(f"weights should be a 1d sequence but given weights have shape {tuple(weights.shape)}")
+        self.weights = weights
+        self.num_samples = num_samples
+        self.replacement = replacement
+        self.generator = generator
+
+    def __iter__(self):
+        yield from _ember.multinomial(self.weights, self.num_samples, self.replacement,
+                                      generator=self.generator).tolist()
+
+    def __len__(self):
+        return self.num_samples
 
 
 class BatchSampler(Sampler):
