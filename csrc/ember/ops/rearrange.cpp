@@ -285,7 +285,8 @@ Tensor& resize_(Tensor& self, const Dims& sizes) {
   int64_t numel = 1, bytes = 0;
   for (int64_t s : sizes)
     EMBER_CHECK(s >= 0 && !__builtin_mul_overflow(numel, s, &numel), "numel: integer multiplication overflow");
-  EMBER_CHECK(!__builtin_add_overflow(numel, self.storage_offset(), &bytes) && !__builtin_mul_overflow(bytes, item, &bytes),
+  EMBER_CHECK(!__builtin_add_overflow(numel, self.storage_offset(), &bytes) &&
+                  !__builtin_mul_overflow(bytes, item, &bytes),
               "numel: integer multiplication overflow");
   const size_t needed = size_t(bytes);
   const size_t have = self.impl()->storage()->nbytes();
