@@ -508,6 +508,32 @@ OTHER = [
       A((4, 3)), A((3, 2), layout="T"), A((2,))),
     R("softmax-by-hand", lambda x: (x - x.logsumexp(1, keepdim=True)).exp(),
       lambda x: np.exp(x - logsumexp(x, 1, True)), A((3, 4))),
+    # ---- element moves (rearrange.cpp), nan_to_num, glu, nansum, float_power
+    R("roll-flat", lambda x: ember.roll(x, 5), lambda x: np.roll(x.reshape(-1), 5).reshape(x.shape),
+      A((3, 4), layout="T"), grad=lambda g, x: (np.roll(g.reshape(-1), -5).reshape(x.shape),)),
+    R("roll-dims", lambda x: x.roll((1, -2), (0, 2)), lambda x: np.roll(np.roll(x, 1, 0), -2, 2), A((2, 3, 4))),
+    R("roll-same-dim-twice", lambda x: x.roll((1, 2), (1, 1)), lambda x: np.roll(x, 3, 1), A((3, 5), layout="step")),
+    R("diag-embed", lambda x: ember.diag(x, 1), lambda x: np.diag(x, 1), A((4,)),
+      grad=lambda g, x: (np.diag(g, 1),)),
+    R("diag-of-matrix", lambda x: ember.diag(x, -1), lambda x: np.diag(x, -1).copy(), A((4, 3), layout="T")),
+    R("diagonal", lambda x: x.diagonal(1, 0, 2), lambda x: np.diagonal(x, 1, 0, 2).copy(), A((3, 2, 4))),
+    R("diagonal-of-view", lambda x: ember.diagonal(x[:, 1:], -1, -1, 0),
+      lambda x: np.diagonal(x[:, 1:], -1, -1, 0).copy(), A((3, 2, 4), layout="step")),
+    R("repeat_interleave-int", lambda x: x.repeat_interleave(3, dim=1), lambda x: np.repeat(x, 3, 1),
+      A((2, 3), layout="T"), grad=lambda g, x: (g.reshape(2, 3, 3).sum(2),)),
+    R("repeat_interleave-flat", lambda x: ember.repeat_interleave(x, 2), lambda x: np.repeat(x, 2), A((2, 3))),
+    R("repeat_interleave-tensor", lambda x: ember.repeat_interleave(x, L([2, 0, 1]), 0),
+      lambda x: np.repeat(x, [2, 0, 1], 0), A((3, 2))),
+    R("diff", lambda x: x.diff(), lambda x: np.diff(x), A((3, 4), layout="T")),
+    R("diff-n2-prepend-append", lambda x, p, a: ember.diff(x, 2, 0, prepend=p, append=a),
+      lambda x, p, a: np.diff(x, 2, 0, prepend=p, append=a), A((3, 4)), A((1, 4)), A((2, 4), layout="step")),
+    R("nan_to_num-finite", lambda x: ember.nan_to_num(x * 3), lambda x: x * 3, A((3, 4), layout="T"),
+      grad=lambda g, x: (3 * g,)),
+    R("glu", lambda x: ember.nn.functional.glu(x), lambda x: x[:, :2] * sigmoid(x[:, 2:]), A((3, 4))),
+    R("glu-dim0", lambda x: ember.nn.functional.glu(x, 0), lambda x: x[:2] * sigmoid(x[2:]), A((4, 3), layout="T")),
+    R("nansum", lambda x: ember.nansum(x, 1), lambda x: np.nansum(x, 1), A((3, 4)),
+      grad=lambda g, x: (g[:, None] + 0 * x,)),
+    R("float_power", lambda x, y: ember.float_power(x, y), np.power, A((3, 4), "pos"), A((4,), "exponent")),
 ]
 
 
@@ -611,6 +637,9 @@ GRADCHECK = [  # (label, f, inputs) on a representative subset; also run through
     ("where", lambda a, b: ember.where(L(MASK), a * a, b * a), (A((3, 4)), A((4,)))),
     ("clamp-tensor", lambda a, lo: a.clamp(min=lo) ** 2, (A((2, 3)), A((3,)))),
     ("as_strided", lambda a: a.as_strided((2, 2), (1, 2)) ** 2, (A((4,)),)),
+    ("roll-diag-diagonal", lambda a: ember.diag(ember.roll(a, 1, 0).diagonal() ** 2), (A((3, 3), layout="T"),)),
+    ("repeat_interleave-diff", lambda a: ember.diff(a.repeat_interleave(L([1, 2]), 0) ** 2, dim=0), (A((2, 3)),)),
+    ("inplace-views", lambda a: (a * a).t_().unsqueeze_(0).squeeze_(0), (A((2, 3)),)),
 ]
 
 

@@ -89,6 +89,10 @@ UNARY = [
     U("trunc", np.trunc, NUMERIC),
     U("frac", lambda a: a - np.trunc(a), FLOATS),
     U("logical_not", lambda a: a == 0, domain="int", rule=TO_BOOL),
+    U("isnan", np.isnan, rule=TO_BOOL),
+    U("isinf", np.isinf, rule=TO_BOOL),
+    U("isfinite", np.isfinite, rule=TO_BOOL),
+    U("nan_to_num", lambda a: a, forms=[ember.nan_to_num, M("nan_to_num")]),
     U("~bool", lambda a: 1 - a, (BOOL,), forms=[op.invert]),
     U("~int", lambda a: -a - 1, INTS, forms=[op.invert]),
 ]
@@ -726,6 +730,17 @@ def _pieces(v):
     return list(v) if isinstance(v, (list, tuple)) else [v]
 
 
+def _np_diagonal(a, offset=0, d1=0, d2=1):
+    """np.diagonal as a writable view (NumPy's own is read-only)."""
+    d1, d2 = d1 % a.ndim, d2 % a.ndim
+    idx = [slice(None)] * a.ndim
+    idx[d2 if offset >= 0 else d1] = slice(abs(offset), None)
+    sub = a[tuple(idx)]
+    keep = [d for d in range(a.ndim) if d not in (d1, d2)]
+    return np.lib.stride_tricks.as_strided(sub, [sub.shape[d] for d in keep] + [min(sub.shape[d1], sub.shape[d2])],
+                                           [sub.strides[d] for d in keep] + [sub.strides[d1] + sub.strides[d2]])
+
+
 VIEWS = [  # (label, base shape, ember f, NumPy f that makes a view too)
     ("view", (2, 3, 4), lambda t: t.view(6, 4), lambda a: a.reshape(6, 4)),
     ("view(-1, 2)", (2, 3, 4), lambda t: t.view(-1, 2), lambda a: a.reshape(-1, 2)),
@@ -804,6 +819,10 @@ VIEWS = [  # (label, base shape, ember f, NumPy f that makes a view too)
     ("[1][::2] of T", (4, 5), lambda t: t.T[1][::2], lambda a: a.T[1][::2]),
     ("[()] 0-d", (), lambda t: t[()], lambda a: a[...]),
     ("[0-d int tensor] is an int", (4, 5, 6), lambda t: t[T(2)], lambda a: a[2]),
+    ("diagonal", (3, 4), lambda t: t.diagonal(), lambda a: _np_diagonal(a)),
+    ("ember.diagonal(offset, dim1, dim2)", (2, 3, 4), lambda t: ember.diagonal(t, -1, 2, 1),
+     lambda a: _np_diagonal(a, -1, 2, 1)),
+    ("diagonal of T", (3, 4), lambda t: t.T.diagonal(1), lambda a: _np_diagonal(a.T, 1)),
 ]
 
 
@@ -876,6 +895,13 @@ COPIES = [  # (label, base shape, ember f, NumPy f): new memory; writing the res
     ("triu(1) batched", (2, 3, 4), lambda t: t.triu(1), lambda a: np.triu(a, 1)),
     ("ember.tril(2) tall", (5, 3), lambda t: ember.tril(t, 2), lambda a: np.tril(a, 2)),
     ("ember.triu of T", (3, 4), lambda t: ember.triu(t.T), lambda a: np.triu(a.T)),
+    ("roll", (3, 4), lambda t: t.roll(1, 0), lambda a: np.roll(a, 1, 0)),
+    ("roll of T flattened", (3, 4), lambda t: ember.roll(t.T, 5), lambda a: np.roll(a.T.reshape(-1), 5).reshape(4, 3)),
+    ("diag of a matrix", (3, 4), lambda t: t.diag(1), lambda a: np.diag(a, 1)),
+    ("diag of a vector", (4,), lambda t: ember.diag(t, -1), lambda a: np.diag(a, -1)),
+    ("repeat_interleave", (2, 3), lambda t: t.repeat_interleave(2, dim=0), lambda a: np.repeat(a, 2, 0)),
+    ("repeat_interleave tensor", (2, 3), lambda t: ember.repeat_interleave(t, T([0, 3, 1]), 1),
+     lambda a: np.repeat(a, [0, 3, 1], 1)),
 ]
 
 

@@ -18,7 +18,7 @@ from ._type_info import finfo, iinfo
 from ._tensor_str import set_printoptions
 from ._creation import (
     tensor, as_tensor, from_numpy, empty, zeros, ones, full, empty_like, zeros_like, ones_like, full_like,
-    arange, linspace, eye, manual_seed, seed, initial_seed, get_rng_state, set_rng_state, default_generator,
+    arange, linspace, logspace, eye, manual_seed, seed, initial_seed, get_rng_state, set_rng_state, default_generator,
     rand, randn, randint, randperm, rand_like, randn_like, randint_like, normal, bernoulli,
 )
 from ._functional import *  # noqa: F401,F403

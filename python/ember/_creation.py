@@ -319,6 +319,16 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False,
     return _finish(_write_out(t, out), requires_grad)
 
 
+def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False, out=None):
+    """base ** linspace(start, end, steps), rounded as PyTorch's CPU kernel rounds it (range.cpp)."""
+    if isinstance(steps, bool) or not isinstance(steps, int) and not (isinstance(steps, _C.Tensor) or
+                                                                       hasattr(steps, "__index__")):
+        raise TypeError(f"logspace(): argument 'steps' (position 3) must be int, not {type(steps).__name__}")
+    dev = _check_device(device)
+    t = _C._logspace(float(start), float(end), int(steps), float(base), _dtype(dtype), dev)
+    return _finish(_write_out(t, out), requires_grad)
+
+
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, out=None):
     dev = _check_device(device)
     return _finish(_write_out(_C._eye(n, n if m is None else m, _dtype(dtype), dev), out), requires_grad)

@@ -13,6 +13,8 @@ _FROM_C = [
     "remainder", "fmod", "pow", "atan2", "maximum", "minimum", "eq", "ne", "lt", "le", "gt", "ge", "logical_and",
     "logical_or", "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor", "add", "sub", "div", "where", "clamp",
     "matmul", "mm", "bmm", "dot", "outer", "cat", "stack", "softmax", "log_softmax", "addmm",
+    "isnan", "isinf", "isfinite", "isposinf", "isneginf", "nan_to_num", "nan_to_num_", "roll", "diag", "diagonal",
+    "diff",
 ]
 for _n in _FROM_C:
     globals()[_n] = getattr(_C, _n)
@@ -65,20 +67,6 @@ def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return input.var(dim, unbiased, keepdim, correction=correction), input.mean(dim, keepdim)
 
 
-def isnan(input):
-    return input != input
-
-
-def isinf(input):
-    return abs(input) == float("inf") if input.is_floating_point() else _C._full(list(input.shape), False, _C.bool, None)
-
-
-def isfinite(input):
-    if not input.is_floating_point():
-        return _C._full(list(input.shape), True, _C.bool, None)
-    return (input == input) & (abs(input) != float("inf"))
-
-
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     return isclose(input, other, rtol, atol, equal_nan).all().item()
 
@@ -94,8 +82,57 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     return close
 
 
+def _check_tensor(op, name, position, value):
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{op}(): argument '{name}' (position {position}) must be Tensor, not {type(value).__name__}")
+
+
 def equal(input, other):
-    return tuple(input.shape) == tuple(other.shape) and bool((input == other).all().item())
+    """True if both have the same shape and values (compared after type promotion; NaN is unequal
+    to itself except when both arguments are one and the same tensor, as in PyTorch)."""
+    _check_tensor("equal", "input", 1, input)
+    _check_tensor("equal", "other", 2, other)
+    if input.shape != other.shape:
+        return False
+    if input is other:
+        return True
+    return bool((input == other).all().item())
+
+
+def count_nonzero(input, dim=None):
+    """The number of non-zero elements (NaN counts), over all dims or over `dim` (int or tuple), as int64."""
+    _check_tensor("count_nonzero", "input", 1, input)
+    return (input != 0).sum(dim)
+
+
+def nansum(input, dim=None, keepdim=False, *, dtype=None):
+    """sum() with NaNs counted as zero; their gradient is zero."""
+    _check_tensor("nansum", "input", 1, input)
+    x = input.masked_fill(input.isnan(), 0) if input.is_floating_point() else input
+    return x.sum(dim, keepdim, dtype=dtype)
+
+
+def float_power(input, exponent):
+    """input ** exponent computed in float64."""
+    if not isinstance(input, Tensor) and not isinstance(exponent, Tensor):
+        raise TypeError(f"float_power() received an invalid combination of arguments - got "
+                        f"({type(input).__name__}, {type(exponent).__name__}), but expected one of:")
+    a = input.to(_C.float64) if isinstance(input, Tensor) else float(input)
+    b = exponent.to(_C.float64) if isinstance(exponent, Tensor) else exponent
+    return _C.pow(a, b)
+
+
+def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
+    """Each element (or slice along `dim`) repeated `repeats` times (an int, or a tensor of per-element
+    counts); repeat_interleave(counts) gives each index i counts[i] times."""
+    _check_tensor("repeat_interleave", "input", 1, input)
+    if repeats is not None and not isinstance(repeats, Tensor) and (isinstance(repeats, bool) or
+                                                                    not hasattr(repeats, "__index__")):
+        raise TypeError(f"repeat_interleave() received an invalid combination of arguments - got (Tensor, "
+                        f"{type(repeats).__name__}, {type(dim).__name__}), but expected one of:")
+    if repeats is not None and not isinstance(repeats, Tensor):
+        repeats = int(repeats)
+    return _C._repeat_interleave(input, repeats, dim, output_size)
 
 
 def _wrap_dim(d, n):

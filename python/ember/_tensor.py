@@ -385,6 +385,51 @@ def _t_exponential_(self, lambd=1.0, *, generator=None):
     return self._exponential_(float(lambd), generator)
 
 
+# ---- ops written in Python (_functional.py) ----
+@_method
+def _t_equal(self, other):
+    from ._functional import equal
+    return equal(self, other)
+
+
+@_method
+def _t_count_nonzero(self, dim=None):
+    from ._functional import count_nonzero
+    return count_nonzero(self, dim)
+
+
+@_method
+def _t_nansum(self, dim=None, keepdim=False, *, dtype=None):
+    from ._functional import nansum
+    return nansum(self, dim, keepdim, dtype=dtype)
+
+
+@_method
+def _t_repeat_interleave(self, repeats=None, dim=None, *, output_size=None):
+    from ._functional import repeat_interleave
+    if repeats is None:  # Tensor.repeat_interleave() needs the counts
+        raise TypeError("repeat_interleave() missing required argument 'repeats'")
+    return repeat_interleave(self, repeats, dim, output_size=output_size)
+
+
+@_method
+def _t_float_power(self, exponent):
+    from ._functional import float_power
+    return float_power(self, exponent)
+
+
+@_method
+def _t_float_power_(self, exponent):
+    if self.dtype != _C.float64:
+        raise RuntimeError(f"the base given to float_power_ has dtype {_SHORT[self.dtype]} but the operation's "
+                           "result requires dtype Double")
+    return self.pow_(exponent.to(_C.float64) if isinstance(exponent, Tensor) else exponent)
+
+
+_SHORT = {_C.float32: "Float", _C.float64: "Double", _C.float16: "Half", _C.bfloat16: "BFloat16", _C.int64: "Long",
+          _C.int32: "Int", _C.bool: "Bool"}
+
+
 # ---- new_* factories ----
 @_method
 def _t_new_zeros(self, *size, dtype=None, device=None, requires_grad=False):

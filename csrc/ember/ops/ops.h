@@ -269,4 +269,39 @@ EMBER_API Tensor multinomial(const Tensor& self, int64_t num_samples, bool repla
 EMBER_API Tensor bernoulli(const Tensor& p, Generator* gen = nullptr);
 EMBER_API Tensor randperm(int64_t n, ScalarType dtype, Generator* gen = nullptr, Device device = {});
 
+// ---- rearrange.cpp: element moves built from views and copies -------------------------
+// dims nullopt (or empty): self flattened, rolled, and given its shape back.
+EMBER_API Tensor roll(const Tensor& self, const Dims& shifts, const std::optional<Dims>& dims = std::nullopt);
+EMBER_API Tensor diagonal(const Tensor& self, int64_t offset = 0, int64_t dim1 = 0, int64_t dim2 = 1);  // a view
+EMBER_API Tensor diag(const Tensor& self, int64_t diagonal = 0);
+// repeat_interleave(repeats): each index i repeated repeats[i] times.
+EMBER_API Tensor repeat_interleave(const Tensor& repeats, std::optional<int64_t> output_size = std::nullopt);
+EMBER_API Tensor repeat_interleave(const Tensor& self, const Tensor& repeats, std::optional<int64_t> dim,
+                                   std::optional<int64_t> output_size = std::nullopt);
+EMBER_API Tensor repeat_interleave(const Tensor& self, int64_t repeats, std::optional<int64_t> dim,
+                                   std::optional<int64_t> output_size = std::nullopt);
+EMBER_API Tensor diff(const Tensor& self, int64_t n = 1, int64_t dim = -1, const OptTensor& prepend = std::nullopt,
+                      const OptTensor& append = std::nullopt);
+// In-place view ops: self's own sizes/strides change (its version too).
+EMBER_API Tensor& squeeze_(Tensor& self, const std::optional<Dims>& dims = std::nullopt);
+EMBER_API Tensor& unsqueeze_(Tensor& self, int64_t dim);
+EMBER_API Tensor& t_(Tensor& self);
+EMBER_API Tensor& transpose_(Tensor& self, int64_t d0, int64_t d1);
+EMBER_API Tensor& resize_(Tensor& self, const Dims& sizes);
+
+// ---- nonfinite.cpp -----------------------------------------------------------------------
+EMBER_API Tensor isnan(const Tensor& self);
+EMBER_API Tensor isinf(const Tensor& self);
+EMBER_API Tensor isposinf(const Tensor& self);
+EMBER_API Tensor isneginf(const Tensor& self);
+EMBER_API Tensor isfinite(const Tensor& self);
+EMBER_API Tensor nan_to_num(const Tensor& self, std::optional<double> nan = std::nullopt,
+                            std::optional<double> posinf = std::nullopt, std::optional<double> neginf = std::nullopt);
+EMBER_API Tensor& nan_to_num_(Tensor& self, std::optional<double> nan = std::nullopt,
+                              std::optional<double> posinf = std::nullopt,
+                              std::optional<double> neginf = std::nullopt);
+
+// ---- range.cpp (with arange, linspace above) -----------------------------------------------
+EMBER_API Tensor logspace(double start, double end, int64_t steps, double base, ScalarType dtype, Device device = {});
+
 }  // namespace ember

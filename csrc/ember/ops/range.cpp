@@ -165,3 +165,37 @@ Tensor linspace(double start, double end, int64_t steps, ScalarType dtype, Devic
 }
 
 }  // namespace ember
+
+namespace ember {
+
+// base ** (the points of linspace(start, end, steps)) as PyTorch's CPU kernel computes them: the
+// exponents in double from start and end rounded to the element type (their difference rounded too),
+// the first half counting up from start and the second half down from end, each step * i rounded
+// before the add; then pow in double, rounded to the element type. Integer dtypes take a float32 base.
+Tensor logspace(double start, double end, int64_t steps, double base, ScalarType dtype, Device device) {
+  EMBER_CHECK(steps >= 0, "number of steps must be non-negative");
+  if (!device.is_cpu()) return to_device(logspace(start, end, steps, base, dtype, Device{}), device, dtype);
+  Tensor out = empty({steps}, dtype, device);
+  const int64_t half = steps / 2;
+  EMBER_DISPATCH_NUMERIC_AND_HALF(dtype, "logspace", [&] {
+    scalar_t* p = out.data_ptr<scalar_t>();
+    auto store = [](double v) {
+      if constexpr (is_reduced_float_v<scalar_t>) return scalar_t(float(v));
+      else return scalar_t(v);
+    };
+    if (steps == 1) {
+      p[0] = store(std::pow(base, start));
+      return;
+    }
+    const double b = is_float_v<scalar_t> ? base : double(float(base));
+    const scalar_t lo = store(start), hi = store(end);
+    const double step = double(scalar_t(hi - lo)) / double(steps - 1);
+    for (int64_t i = 0; i < steps; ++i) {
+      const double e = i < half ? double(lo) + step * double(i) : double(hi) - step * double(steps - i - 1);
+      p[i] = store(std::pow(b, e));
+    }
+  });
+  return out;
+}
+
+}  // namespace ember

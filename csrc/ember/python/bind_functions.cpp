@@ -323,6 +323,41 @@ void bind_functions(py::module_& m) {
     for (py::handle s : shapes) r = broadcast_shapes(r, DimVector(to_dims(s, "broadcast_shapes")));
     return r.vec();
   });
+
+  // ---- NaN/inf tests, element moves, logspace (nonfinite.cpp, rearrange.cpp, range.cpp) ----
+  m.def("isnan", &isnan, py::arg("input"));
+  m.def("isinf", &isinf, py::arg("input"));
+  m.def("isposinf", &isposinf, py::arg("input"));
+  m.def("isneginf", &isneginf, py::arg("input"));
+  m.def("isfinite", &isfinite, py::arg("input"));
+  m.def("nan_to_num", [](const Tensor& a, std::optional<double> nan, std::optional<double> posinf,
+                         std::optional<double> neginf, py::handle out) {
+    return maybe_out(nan_to_num(a, nan.value_or(0.0), posinf, neginf), out, "nan_to_num");
+  }, py::arg("input"), py::arg("nan") = 0.0, py::arg("posinf") = py::none(), py::arg("neginf") = py::none(),
+     py::kw_only(), py::arg("out") = py::none());
+  m.def("nan_to_num_", [](Tensor& a, std::optional<double> nan, std::optional<double> posinf,
+                          std::optional<double> neginf) -> Tensor& {
+    return nan_to_num_(a, nan.value_or(0.0), posinf, neginf);
+  }, py::arg("input"), py::arg("nan") = 0.0, py::arg("posinf") = py::none(), py::arg("neginf") = py::none());
+  m.def("roll", [](const Tensor& a, py::handle shifts, py::handle dims) {
+    return roll(a, to_dims(shifts, "roll"), dims.is_none() ? std::nullopt : std::optional<Dims>(to_dims(dims, "roll")));
+  }, py::arg("input"), py::arg("shifts"), py::arg("dims") = py::none());
+  m.def("diagonal", &diagonal, py::arg("input"), py::arg("offset") = 0, py::arg("dim1") = 0, py::arg("dim2") = 1);
+  m.def("diag", [](const Tensor& a, int64_t k, py::handle out) { return maybe_out(diag(a, k), out, "diag"); },
+        py::arg("input"), py::arg("diagonal") = 0, py::kw_only(), py::arg("out") = py::none());
+  m.def("_repeat_interleave", [](const Tensor& a, py::handle repeats, std::optional<int64_t> dim,
+                                 std::optional<int64_t> output_size) {
+    if (repeats.is_none()) return repeat_interleave(a, output_size);
+    if (is_tensor(repeats)) return repeat_interleave(a, as_tensor_unchecked(repeats), dim, output_size);
+    return repeat_interleave(a, repeats.cast<int64_t>(), dim, output_size);
+  });
+  m.def("diff", [](const Tensor& a, int64_t n, int64_t dim, std::optional<Tensor> prepend,
+                   std::optional<Tensor> append) { return diff(a, n, dim, prepend, append); },
+        py::arg("input"), py::arg("n") = 1, py::arg("dim") = -1, py::arg("prepend") = py::none(),
+        py::arg("append") = py::none());
+  m.def("_logspace", [](double start, double end, int64_t steps, double base, py::handle dt, py::handle dev) {
+    return logspace(start, end, steps, base, to_dtype_arg(dt), to_device_arg(dev));
+  });
 }
 
 namespace {

@@ -213,6 +213,38 @@ void bind_tensor_ops(py::class_<TensorImpl, intrusive_ptr<TensorImpl>>& cls) {
     return addmm(bias, a, b, to_scalar(beta), to_scalar(alpha));
   }, py::arg("mat1"), py::arg("mat2"), py::kw_only(), py::arg("beta") = 1, py::arg("alpha") = 1);
   cls.def("outer", &outer);
+
+  // ---- NaN/inf tests, element moves, in-place view ops (nonfinite.cpp, rearrange.cpp) ----
+  cls.def("isnan", &isnan);
+  cls.def("isinf", &isinf);
+  cls.def("isposinf", &isposinf);
+  cls.def("isneginf", &isneginf);
+  cls.def("isfinite", &isfinite);
+  cls.def("nan_to_num", [](const Tensor& a, std::optional<double> nan, std::optional<double> posinf,
+                           std::optional<double> neginf) { return nan_to_num(a, nan.value_or(0.0), posinf, neginf); },
+          py::arg("nan") = 0.0, py::arg("posinf") = py::none(), py::arg("neginf") = py::none());
+  cls.def("nan_to_num_", [](Tensor& a, std::optional<double> nan, std::optional<double> posinf,
+                            std::optional<double> neginf) -> Tensor& {
+    return nan_to_num_(a, nan.value_or(0.0), posinf, neginf);
+  }, py::arg("nan") = 0.0, py::arg("posinf") = py::none(), py::arg("neginf") = py::none());
+  cls.def("roll", [](const Tensor& a, py::handle shifts, py::handle dims) {
+    return roll(a, to_dims(shifts, "roll"), dims.is_none() ? std::nullopt : std::optional<Dims>(to_dims(dims, "roll")));
+  }, py::arg("shifts"), py::arg("dims") = py::none());
+  cls.def("diagonal", &diagonal, py::arg("offset") = 0, py::arg("dim1") = 0, py::arg("dim2") = 1);
+  cls.def("diag", &diag, py::arg("diagonal") = 0);
+  cls.def("diff", [](const Tensor& a, int64_t n, int64_t dim, std::optional<Tensor> prepend,
+                     std::optional<Tensor> append) { return diff(a, n, dim, prepend, append); },
+          py::arg("n") = 1, py::arg("dim") = -1, py::arg("prepend") = py::none(), py::arg("append") = py::none());
+  cls.def("squeeze_", [](Tensor& a, py::handle dim) -> Tensor& {
+    return squeeze_(a, dim.is_none() ? std::nullopt : std::optional<Dims>(to_dims(dim, "squeeze_")));
+  }, py::arg("dim") = py::none());
+  cls.def("unsqueeze_", [](Tensor& a, int64_t dim) -> Tensor& { return unsqueeze_(a, dim); }, py::arg("dim"));
+  cls.def("t_", [](Tensor& a) -> Tensor& { return t_(a); });
+  cls.def("transpose_", [](Tensor& a, int64_t d0, int64_t d1) -> Tensor& { return transpose_(a, d0, d1); },
+          py::arg("dim0"), py::arg("dim1"));
+  cls.def("swapaxes_", [](Tensor& a, int64_t d0, int64_t d1) -> Tensor& { return transpose_(a, d0, d1); },
+          py::arg("axis0"), py::arg("axis1"));
+  cls.def("resize_", [](Tensor& a, py::args sizes) -> Tensor& { return resize_(a, dims_from_args(sizes, "resize_")); });
 }
 
 }  // namespace ember

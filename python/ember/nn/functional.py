@@ -23,7 +23,7 @@ __all__ = [
     "silu", "mish", "sigmoid", "tanh", "hardtanh", "softsign", "tanhshrink", "logsigmoid", "softmax", "softmin",
     "log_softmax", "softplus", "dropout", "embedding", "layer_norm", "batch_norm", "normalize", "one_hot", "pad",
     "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "cross_entropy", "nll_loss", "binary_cross_entropy",
-    "binary_cross_entropy_with_logits", "kl_div", "conv1d", "conv2d", "conv_transpose2d",
+    "binary_cross_entropy_with_logits", "kl_div", "conv1d", "conv2d", "conv_transpose2d", "glu",
 ]
 
 from ._conv_functional import conv1d, conv2d, conv_transpose2d  # noqa: E402
@@ -167,6 +167,18 @@ def mish(input, inplace=False):
     if inplace:
         return _inplace(input, mish(input.clone()))
     return input * softplus(input).tanh()
+
+
+def glu(input, dim=-1):
+    """The gated linear unit: input split in halves a, b along `dim`, a * sigmoid(b)."""
+    if input.dim() == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    n = input.size(dim)
+    if n % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {dim % input.dim()} is size {n}")
+    if not input.is_floating_point():
+        raise NotImplementedError(f'"glu_cpu" not implemented for \'{_type_name(input.dtype)}\'')
+    return input.narrow(dim, 0, n // 2) * _C.sigmoid(input.narrow(dim, n // 2, n // 2))
 
 
 def sigmoid(input):

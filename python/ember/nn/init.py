@@ -8,7 +8,7 @@ import warnings
 from ..autograd.grad_mode import no_grad
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "ones_", "zeros_", "eye_", "dirac_",
-           "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_"]
+           "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_", "trunc_normal_"]
 
 
 def calculate_gain(nonlinearity, param=None):
@@ -41,6 +41,60 @@ def uniform_(tensor, a=0.0, b=1.0, generator=None):
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
     with no_grad():
         return tensor.normal_(mean, std, generator=generator)
+
+
+def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
+    """Values of N(mean, std^2) restricted to [a, b], drawn as torch 2.13 draws them, so that a seeded call
+    gives PyTorch's values. When [a, b] holds more than 30% of the mass: a normal_ draw, then whole-tensor
+    normal_ redraws kept where the current value is out of bounds, until none is. Otherwise rejection
+    sampling: uniform_(a, b) candidates, each accepted when log(u) <= its log density relative to the
+    peak (u from uniform_), redrawing candidates and u for the pending elements until none is pending."""
+    def norm_cdf(x):
+        return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+
+    if mean < a - 2 * std or mean > b + 2 * std:
+        warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
+                      "The distribution of values may be incorrect.", stacklevel=2)
+    from .. import _C
+    from .._creation import empty_like
+    with no_grad():
+        p = norm_cdf((b - mean) / std) - norm_cdf((a - mean) / std)
+        if p > 0.3:
+            lo, hi = tensor.new_tensor(a).item(), tensor.new_tensor(b).item()  # the bounds in tensor's dtype
+            result = tensor.normal_(mean, std, generator=generator)
+            while True:
+                out_of_bounds = (result < lo) | (result > hi)
+                if not out_of_bounds.any():
+                    break
+                # PyTorch draws into empty_like(result), whose layout is tensor's (its where() keeps a
+                # dense input layout; ember's gives a contiguous result, which would switch normal_'s path).
+                redraw = empty_like(tensor).normal_(mean, std, generator=generator)
+                result = _C.where(out_of_bounds, redraw, result)
+            if result is not tensor:
+                tensor.copy_(result)
+            return tensor
+
+        mode = max(a, min(mean, b))
+        log_peak = -0.5 * ((mode - mean) / std) ** 2
+
+        def log_density(x):  # in place on x: log pdf(x) - log pdf(mode)
+            return x.sub_(mean).div_(std).pow_(2).mul_(-0.5).sub_(log_peak)
+
+        candidates, accept_buf = empty_like(tensor), empty_like(tensor)
+        tensor.uniform_(a, b, generator=generator)
+        candidates.copy_(tensor)
+        pending = accept_buf.uniform_(generator=generator).log_().gt(log_density(candidates))
+        if pending.any():
+            result = tensor
+            while True:
+                candidates.uniform_(a, b, generator=generator)
+                result = _C.where(pending, candidates, result)
+                rejected = accept_buf.uniform_(generator=generator).log_().gt(log_density(candidates))
+                pending = _C.where(pending, rejected, pending)
+                if not pending.any():
+                    break
+            tensor.copy_(result)
+        return tensor
 
 
 def constant_(tensor, val):

@@ -8,7 +8,7 @@ from .normalization import LayerNorm, GroupNorm
 from .batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
 from .dropout import Dropout, Dropout2d
 from .activation import (ReLU, ReLU6, LeakyReLU, ELU, GELU, SiLU, Mish, Sigmoid, Tanh, Hardtanh, Softsign, Tanhshrink,
-                         LogSigmoid, Softmax, Softmin, LogSoftmax, Softplus)
+                         LogSigmoid, Softmax, Softmin, LogSoftmax, Softplus, GLU)
 from .pooling import MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d
 from .upsampling import Upsample
 from .loss import (L1Loss, MSELoss, SmoothL1Loss, HuberLoss, NLLLoss, CrossEntropyLoss, BCELoss, BCEWithLogitsLoss,
@@ -23,4 +23,4 @@ __all__ = [
     "NLLLoss", "CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss", "KLDivLoss",
 ]
 __all__ += ["GroupNorm", "Dropout2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool2d",
-            "AdaptiveMaxPool2d", "Upsample"]
+            "AdaptiveMaxPool2d", "Upsample", "GLU"]

@@ -4,7 +4,7 @@ from .. import functional as F
 from .module import Module
 
 __all__ = ["ReLU", "ReLU6", "LeakyReLU", "ELU", "GELU", "SiLU", "Mish", "Sigmoid", "Tanh", "Hardtanh", "Softsign",
-           "Tanhshrink", "LogSigmoid", "Softmax", "Softmin", "LogSoftmax", "Softplus"]
+           "Tanhshrink", "LogSigmoid", "Softmax", "Softmin", "LogSoftmax", "Softplus", "GLU"]
 
 
 class ReLU(Module):
@@ -135,6 +135,20 @@ class Tanh(Module):
 class Softsign(Module):
     def forward(self, input):
         return F.softsign(input)
+
+
+class GLU(Module):
+    __constants__ = ["dim"]
+
+    def __init__(self, dim=-1):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input):
+        return F.glu(input, self.dim)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
 
 
 class Tanhshrink(Module):
