@@ -144,6 +144,43 @@ def indexing_rows():
     ]
 
 
+# --------------------------------------------------------------------------- sorting and sampling
+def sorting_rows():
+    g = "sorting, sampling, NaN checks (float32)"
+    logits = _arr(256 * 10_000, 33, "randn").reshape(256, 10_000)
+    exact = allclose_check(rtol=0, atol=0)
+
+    def indices(e, t):  # ties and all: the same positions as torch
+        return exact(e.indices, t.indices)
+
+    def topk(lib):
+        x = _from(lib, logits)
+        return lambda: x.topk(5, dim=1)
+
+    def sort(lib):
+        x = _from(lib, logits.reshape(-1)[:1_000_000])
+        return lambda: x.sort()
+
+    def multinomial(lib):
+        p = _from(lib, logits).softmax(1)
+
+        def run():
+            lib.manual_seed(0)
+            return p.multinomial(1)
+        return run
+
+    def isnan_any(lib):
+        x = _from(lib, logits)
+        return lambda: x.isnan().any()
+
+    return [
+        compare(g, "x.topk(5, dim=1), 256×10000 logits", "ms", topk, check=indices),
+        compare(g, "x.sort(), 1M elements", "ms", sort, check=indices),
+        compare(g, "probs.multinomial(1), 256 rows of 10000, seeded", "ms", multinomial, check=exact),
+        compare(g, "x.isnan().any(), 2.56M elements", "ms", isnan_any, check=exact),
+    ]
+
+
 # --------------------------------------------------------------------------- matmul
 def matmul_rows():
     g = "matmul (float32, n×n @ n×n)"
@@ -214,7 +251,8 @@ def startup_rows():
 
 def run():
     setup()
-    return overhead_rows() + bandwidth_rows() + indexing_rows() + matmul_rows() + startup_rows()
+    return (overhead_rows() + bandwidth_rows() + indexing_rows() + sorting_rows() + matmul_rows()
+            + startup_rows())
 
 
 if __name__ == "__main__":
