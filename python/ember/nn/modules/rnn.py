@@ -190,7 +190,9 @@ class RNNBase(Module):
                 w_ih, w_hh, b_ih, b_hh = self._layer_params(layer, direction)
                 k = layer * directions + direction
                 state = tuple(s[k] for s in states) if self.mode == "LSTM" else states[0][k]
-                x_proj = F.linear(x, w_ih, b_ih)  # every step's input projection at once
+                # every step's input projection at once; unbind (not x_proj[t]) so that backward
+                # stacks the steps' gradients once instead of summing a full-size one per step
+                x_proj = F.linear(x, w_ih, b_ih).unbind(0)
                 steps = range(x.shape[0] - 1, -1, -1) if direction else range(x.shape[0])
                 seq = [None] * x.shape[0]
                 for t in steps:
