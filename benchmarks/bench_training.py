@@ -1,6 +1,6 @@
 """Training workloads, PyTorch side by side: the seeds' Linear(1,1) regression
-step (SGD), the 784-128-10 MLP step with Adam at batch 64 and 256, and Adam's
-step alone on 10M parameters.
+step (SGD), the 784-128-10 MLP step with Adam at batch 64 and 256, Adam's
+step alone on 10M parameters, and a 2-layer LSTM's forward + backward.
 
 Run alone with ``python benchmarks/bench_training.py [--markdown]``.
 """
@@ -60,6 +60,17 @@ def _adam_10m(lib):
     return opt.step
 
 
+def _lstm(lib):
+    lib.manual_seed(0)
+    model = lib.nn.LSTM(128, 256, num_layers=2)
+    x = lib.from_numpy(np.random.default_rng(0).standard_normal((35, 20, 128)).astype(np.float32))
+
+    def step():
+        out, _ = model(x)
+        out.sum().backward()
+    return step
+
+
 def run():
     g = "training (CPU, 2 threads)"
     return [
@@ -67,6 +78,7 @@ def run():
         compare(g, "MLP 784-128-10 step, Adam, batch 64", "ms/step", _mlp(64)),
         compare(g, "MLP 784-128-10 step, Adam, batch 256", "ms/step", _mlp(256)),
         compare(g, "Adam step, 10M params (PyTorch fused=True)", "ms/step", _adam_10m),
+        compare(g, "LSTM(128, 256, 2 layers) fwd+bwd, 35 steps × batch 20", "ms/step", _lstm),
     ]
 
 
