@@ -209,6 +209,24 @@ enc_case("enc_encoder_eval", ENC_INITS["encoder"], "m(x, mask=sm)",
 enc_case("enc_encoder_train", ENC_INITS["encoder"], "m(x, src_key_padding_mask=kpm)",
          "x = torch.randn(5, 3, 8, requires_grad=True); kpm = torch.zeros(3, 5, dtype=torch.bool); kpm[1, 4] = True",
          train=True)
+NESTED = ("m = nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, batch_first=True), 2, "
+          "norm=nn.LayerNorm(8)); m.eval(); torch.nn.init.normal_(m.norm.bias); x = torch.randn(3, 4, 8); "
+          "kpm = torch.zeros(3, 4, dtype=torch.bool); kpm[1, 2:] = True; kpm[2, 3] = True; ")
+# torch's nested-tensor inference path: padded positions come out as zeros before the final norm
+case("enc_nested_inference", "tensors", ["y", "z"],
+     NESTED + "\nwith torch.no_grad():\n    y = m(x, src_key_padding_mask=kpm)\n    z = m(x)", seed=51)
+case("enc_nested_not_left_aligned", "tensors", ["y"],
+     NESTED + "kpm[0, 1] = True\nwith torch.no_grad():\n    y = m(x, src_key_padding_mask=kpm)", seed=51)
+case("enc_nested_with_grad", "tensors", ["y"], NESTED + "y = m(x, src_key_padding_mask=kpm)", seed=51)
+case("enc_nested_float_kpm", "tensors", ["y"],
+     NESTED + "\nwith torch.no_grad():\n    y = m(x, src_key_padding_mask=torch.zeros(3, 4).masked_fill(kpm, "
+     "float('-inf')))", seed=51)
+case("enc_layer_activation_flag", "value", "[nn.TransformerEncoderLayer(4, 2, activation=a).activation_relu_or_gelu "
+     "for a in ('relu', 'gelu', F.relu, F.gelu, nn.ReLU(), nn.GELU(), torch.tanh)]")
+case("enc_use_nested_tensor", "value", "[nn.TransformerEncoder(l, 1).use_nested_tensor for l in ("
+     "nn.TransformerEncoderLayer(4, 2, batch_first=True), nn.TransformerEncoderLayer(4, 2), "
+     "nn.TransformerEncoderLayer(4, 1, batch_first=True), nn.TransformerEncoderLayer(4, 2, batch_first=True, "
+     "norm_first=True))]")
 case("enc_err_activation", "error", LAYER + ", activation='tanh')")
 
 

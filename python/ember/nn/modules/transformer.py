@@ -2,10 +2,14 @@
 or pre-norm, relu/gelu/callable activation), built from MultiheadAttention,
 Linear, LayerNorm and Dropout."""
 import copy
+import warnings
 
+from ... import _C
 from ..._creation import full
+from ...autograd.grad_mode import is_grad_enabled
 from .. import functional as F
 from .._attention_functional import _canonical_mask
+from .activation import GELU, ReLU
 from .attention import MultiheadAttention
 from .container import ModuleList
 from .dropout import Dropout
@@ -56,6 +60,12 @@ class TransformerEncoderLayer(Module):
         self.dropout2 = Dropout(dropout)
         if isinstance(activation, str):
             activation = _activation_fn(activation)
+        if activation is F.relu or isinstance(activation, ReLU):
+            self.activation_relu_or_gelu = 1
+        elif activation is F.gelu or isinstance(activation, GELU):
+            self.activation_relu_or_gelu = 2
+        else:
+            self.activation_relu_or_gelu = 0
         self.activation = activation
 
     def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
@@ -82,7 +92,13 @@ class TransformerEncoderLayer(Module):
 
 class TransformerEncoder(Module):
     """num_layers deep copies of encoder_layer (so all start from the same
-    parameters, as in torch), applied in turn, then the optional norm."""
+    parameters, as in torch), applied in turn, then the optional norm.
+
+    torch runs inference with a src_key_padding_mask on nested tensors when
+    it can (use_nested_tensor; eval mode; no gradient wanted; no mask; the
+    padding at the end of each row), which leaves zeros at the padded
+    positions before the final norm; ember computes the padded result and
+    zeroes those positions under the same conditions, so the outputs agree."""
 
     __constants__ = ["norm"]
 
@@ -92,8 +108,13 @@ class TransformerEncoder(Module):
         self.num_layers = num_layers
         self.norm = norm
         self.enable_nested_tensor = enable_nested_tensor
-        self.use_nested_tensor = False  # no nested tensors in ember: always the padded path
+        self.use_nested_tensor = enable_nested_tensor
         self.mask_check = mask_check
+        why_not = _why_not_nested(encoder_layer)
+        if enable_nested_tensor and why_not:
+            warnings.warn(f"enable_nested_tensor is True, but self.use_nested_tensor is False because {why_not}",
+                          stacklevel=2)
+            self.use_nested_tensor = False
 
     def forward(self, src, mask=None, src_key_padding_mask=None, is_causal=None):
         src_key_padding_mask = _canonical_mask(src_key_padding_mask, "src_key_padding_mask", src.dtype, mask, "mask")
@@ -104,9 +125,50 @@ class TransformerEncoder(Module):
         output = src
         for mod in self.layers:
             output = mod(output, src_mask=mask, is_causal=is_causal, src_key_padding_mask=src_key_padding_mask)
+        if self._torch_would_nest(src, mask, src_key_padding_mask):
+            output = output.masked_fill((src_key_padding_mask != 0).unsqueeze(-1), 0.0)
         if self.norm is not None:
             output = self.norm(output)
         return output
+
+    def _torch_would_nest(self, src, mask, padding):
+        """Whether torch would take its nested-tensor path (see the class note)."""
+        if (not self.use_nested_tensor or self.layers[0].training or src.dim() != 3 or padding is None
+                or mask is not None or _C.is_autocast_enabled("cpu") or _C.is_autocast_enabled("cuda")):
+            return False
+        if self.mask_check:  # each row: valid positions first, then padding
+            pad = padding != 0
+            if bool((pad[:, :-1] & pad[:, 1:].logical_not()).any()):
+                return False
+        first = self.layers[0]
+        params = [first.self_attn.in_proj_weight, first.self_attn.in_proj_bias, first.self_attn.out_proj.weight,
+                  first.self_attn.out_proj.bias, first.norm1.weight, first.norm1.bias, first.norm2.weight,
+                  first.norm2.bias, first.linear1.weight, first.linear1.bias, first.linear2.weight,
+                  first.linear2.bias]
+        return not (is_grad_enabled() and any(t.requires_grad for t in [src] + params))
+
+
+def _why_not_nested(layer):
+    """torch's reason for not using nested tensors with this layer ('' when it would)."""
+    if not isinstance(layer, TransformerEncoderLayer):
+        return "encoder_layer was not TransformerEncoderLayer"
+    attn = layer.self_attn
+    if layer.norm_first:
+        return "encoder_layer.norm_first was True"
+    if not attn.batch_first:
+        return ("encoder_layer.self_attn.batch_first was not True(use batch_first for better inference "
+                "performance)")
+    if not attn._qkv_same_embed_dim:
+        return "encoder_layer.self_attn._qkv_same_embed_dim was not True"
+    if attn.in_proj_bias is None:
+        return "encoder_layer.self_attn was passed bias=False"
+    if not layer.activation_relu_or_gelu:
+        return "encoder_layer.activation_relu_or_gelu was not True"
+    if layer.norm1.eps != layer.norm2.eps:
+        return "encoder_layer.norm1.eps was not equal to encoder_layer.norm2.eps"
+    if attn.num_heads % 2 == 1:
+        return "encoder_layer.self_attn.num_heads is odd"
+    return ""
 
 
 def _detect_is_causal_mask(mask, is_causal, size):
