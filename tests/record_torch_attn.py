@@ -69,6 +69,8 @@ case("sdpa_err_mask_dtype", "error", "F.scaled_dot_product_attention(a, a, a, at
 case("sdpa_err_causal_and_mask", "error",
      "F.scaled_dot_product_attention(a, a, a, attn_mask=torch.ones(3, 3, dtype=torch.bool), is_causal=True)",
      "a = torch.randn(2, 3, 4)")
+case("sdpa_err_scale_positional", "error", "F.scaled_dot_product_attention(a, a, a, None, 0.0, False, 0.5)",
+     "a = torch.randn(2, 3, 4)")
 case("sdpa_err_dropout", "error", "F.scaled_dot_product_attention(a, a, a, dropout_p=1.5)",
      "a = torch.randn(2, 3, 4)")
 

@@ -165,3 +165,31 @@ def test_encoder_layers_are_independent_copies():
     with ember.no_grad():
         w0.add_(1.0)
     assert not np.array_equal(np.asarray(w0.detach()), np.asarray(w1.detach()))
+
+
+def test_sdpa_double_backward_matches_central_differences_of_the_gradient():
+    k, v = ember.tensor(K), ember.tensor(V)
+    keep = ember.tensor(KEEP_DEAD)
+
+    def grad_of(qa):
+        q = ember.tensor(qa, requires_grad=True)
+        out = F.scaled_dot_product_attention(q, k, v, attn_mask=keep)
+        (g,) = ember.autograd.grad((out * out).sum(), q, create_graph=True)
+        return q, g
+
+    q, g = grad_of(Q)
+    (g * g).sum().backward()  # d/dq of |grad|^2, through the composite's backward
+    eps, want = 1e-6, np.zeros_like(Q)
+    for j in np.ndindex(*Q.shape):
+        hi, lo = Q.copy(), Q.copy()
+        hi[j] += eps
+        lo[j] -= eps
+        f = [float((grad_of(a)[1] ** 2).sum()) for a in (hi, lo)]
+        want[j] = (f[0] - f[1]) / (2 * eps)
+    np.testing.assert_allclose(np.asarray(q.grad), want, rtol=1e-4, atol=1e-6)
+
+
+def test_encoder_warns_as_torch_when_nested_tensor_cannot_be_used():
+    with pytest.warns(UserWarning, match="self.use_nested_tensor is False because encoder_layer.norm_first was True"):
+        enc = nn.TransformerEncoder(nn.TransformerEncoderLayer(4, 2, batch_first=True, norm_first=True), 1)
+    assert enc.use_nested_tensor is False
