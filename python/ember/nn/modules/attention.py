@@ -23,7 +23,9 @@ class MultiheadAttention(Module):
     masks mark positions to leave out (True = masked), float masks are added
     to the scores. torch's inference fast path (a fused kernel) is not
     emulated: every call takes the composite path, whose results agree with
-    it to rounding."""
+    it to rounding, except that a batch entry whose keys are all padded gives
+    NaN there (need_weights=False) and out_proj's bias here, as torch's own
+    composite path does."""
 
     __constants__ = ["batch_first"]
 
