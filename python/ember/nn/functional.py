@@ -720,3 +720,8 @@ from ._functional_pool import *  # noqa: E402,F401,F403
 from ._functional_pool import __all__ as _pool_all  # noqa: E402
 
 __all__ += _pool_all
+
+# ---- attention (nn/_attention_functional.py) ----
+from ._attention_functional import multi_head_attention_forward, scaled_dot_product_attention  # noqa: E402,F401
+
+__all__ += ["scaled_dot_product_attention", "multi_head_attention_forward"]
