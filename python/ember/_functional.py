@@ -5,6 +5,8 @@ import builtins
 
 from . import _C
 from ._C import Tensor
+from ._einsum import einsum  # noqa: F401
+from ._math_ops import meshgrid, lerp, addcmul, addcdiv, cumprod, logit  # noqa: F401
 
 _FROM_C = [
     "neg", "negative", "abs", "exp", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt", "sin", "cos", "tan",
