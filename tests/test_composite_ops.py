@@ -244,3 +244,224 @@ def test_logit():
     check_grads(lambda a: ember.logit(a, eps=0.2), [np.array([0.1, 0.3, 0.75, 0.9])])
     x = T([0.5, 0.25])
     assert x.logit_() is x
+
+
+# ----------------------------------------------------------------------------- bincount, take_along_dim, index_*
+
+def test_bincount():
+    x = np.array([0, 2, 2, 5, 1, 2])
+    w = R(6)
+    got = ember.bincount(T(x))
+    assert got.dtype == ember.int64 and got.tolist() == np.bincount(x).tolist()
+    assert ember.bincount(T(x), minlength=9).tolist() == np.bincount(x, minlength=9).tolist()
+    np.testing.assert_allclose(ember.bincount(T(x), T(w)).numpy(), np.bincount(x, w))
+    assert ember.bincount(T(x), T(w, dtype=ember.float32)).dtype == ember.float32
+    assert ember.bincount(T(x), T(x)).dtype == ember.float64
+    assert T(x).bincount().tolist() == np.bincount(x).tolist()
+    e = ember.bincount(ember.tensor([], dtype=ember.int64))
+    assert e.shape == (0,) and e.dtype == ember.int64
+    for bad in (T([-1, 2]), T([[1, 2]])):
+        with pytest.raises(RuntimeError, match=r"bincount only supports 1-d non-negative integral inputs\."):
+            ember.bincount(bad)
+    with pytest.raises(NotImplementedError, match="\"bincount_cpu\" not implemented for 'Float'"):
+        ember.bincount(T([1.0]))
+    with pytest.raises(RuntimeError, match="minlength should be >= 0"):
+        ember.bincount(T([1]), minlength=-1)
+    with pytest.raises(RuntimeError, match="weights should be 1-d and have the same length as input"):
+        ember.bincount(T([1, 2]), ember.ones(3))
+
+
+def test_take_along_dim():
+    x = R(3, 4)
+    idx = np.argsort(x, axis=1)
+    np.testing.assert_array_equal(ember.take_along_dim(T(x), T(idx), 1).numpy(), np.take_along_axis(x, idx, 1))
+    np.testing.assert_array_equal(T(x).take_along_dim(T(idx[:, :2]), dim=-1).numpy(),
+                                  np.take_along_axis(x, idx[:, :2], -1))
+    flat = np.array([[0, 5], [11, 3]])
+    np.testing.assert_array_equal(ember.take_along_dim(T(x), T(flat)).numpy(), x.reshape(-1)[flat.reshape(-1)])
+    b = np.array([[1], [0], [2]])  # broadcast over the other dim
+    np.testing.assert_array_equal(ember.take_along_dim(T(x), T(b).expand(3, 1), 0).numpy(),
+                                  np.take_along_axis(x, b, 0))
+    np.testing.assert_array_equal(ember.take_along_dim(T(R(1, 4)), T(idx), 1).numpy(),
+                                  np.take_along_axis(np.broadcast_to(R(1, 4), (3, 4)), idx, 1))
+    check_grads(lambda a: ember.take_along_dim(a, T(idx[:, :3]), 1), [x])
+    with pytest.raises(RuntimeError, match="should have the same number of dimensions, but got 2 dimensions for "
+                                           "input, and 1 dimensions for indices"):
+        ember.take_along_dim(ember.ones(2, 3), ember.zeros(1, dtype=ember.int64), 1)
+    with pytest.raises(RuntimeError, match="dtype of indices should be Long but got Float"):
+        ember.take_along_dim(ember.ones(2, 3), ember.zeros(2, 1), 1)
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_index_add(dim):
+    x = R(3, 4)
+    n = 5
+    index = np.array([0, 2, 0, 1, 2])[:n] % x.shape[dim]
+    src_shape = list(x.shape)
+    src_shape[dim] = n
+    src = R(*src_shape, seed=3)
+    want = x.copy()
+    np.add.at(np.moveaxis(want, dim, 0), index, 2.5 * np.moveaxis(src, dim, 0))
+    t = T(x)
+    assert t.index_add_(dim, T(index), T(src), alpha=2.5) is t
+    np.testing.assert_allclose(t.numpy(), want)
+    np.testing.assert_allclose(T(x).index_add(dim, T(index, dtype=ember.int32), T(src), alpha=2.5).numpy(), want)
+    np.testing.assert_allclose(ember.index_add(T(x), dim, T(index), T(src), alpha=2.5).numpy(), want)
+    check_grads(lambda a, s: a.index_add(dim, T(index), s, alpha=2.5), [x, src])
+
+
+def test_index_fill_copy():
+    x = R(3, 4)
+    want = x.copy()
+    want[:, [1, 3]] = -7
+    t = T(x)
+    assert t.index_fill_(1, T([1, 3]), -7) is t
+    np.testing.assert_array_equal(t.numpy(), want)
+    np.testing.assert_array_equal(T(x).index_fill(-1, T([1, 3]), T(-7.0)).numpy(), want)
+    src = R(2, 4, seed=5)
+    want = x.copy()
+    want[[2, 0]] = src
+    t = T(x)
+    assert t.index_copy_(0, T([2, 0]), T(src)) is t
+    np.testing.assert_array_equal(t.numpy(), want)
+    np.testing.assert_array_equal(T(x).index_copy(0, T([2, 0]), T(src)).numpy(), want)
+    check_grads(lambda a, s: a.index_copy(0, T([2, 0]), s), [x, src])
+    check_grads(lambda a: a.index_fill(1, T([0, 2]), 3.0), [x])
+
+
+def test_index_errors():
+    x = ember.zeros(3, 2)
+    with pytest.raises(RuntimeError, match=r"index_add_\(\): Number of indices \(1\) should be equal to "
+                                           r"source.size\(dim\): \(2\), for dim: 0"):
+        x.index_add_(0, T([0]), ember.ones(2, 2))
+    with pytest.raises(RuntimeError, match=r"index_add_\(\): Expected dtype int32/int64 for index but got: Float"):
+        x.index_add_(0, T([0.0]), ember.ones(1, 2))
+    with pytest.raises(RuntimeError, match=r"self \(Float\) and source \(Double\) must have the same scalar type"):
+        x.index_add_(0, T([0]), ember.ones(1, 2, dtype=ember.float64))
+    with pytest.raises(RuntimeError, match="index 5 is out of bounds for dimension 0 with size 3"):
+        x.index_add_(0, T([5]), ember.ones(1, 2))
+    with pytest.raises(IndexError, match="index 2 is out of bounds for dimension 1 with size 2"):
+        x.index_fill_(1, T([2]), 7)
+    with pytest.raises(RuntimeError, match=r"index_fill_ only supports a 0-dimensional value tensor, but got tensor "
+                                           r"with 1 dimension\(s\)\."):
+        x.index_fill(0, T([1]), T([2.0]))
+    with pytest.raises(IndexError, match=r"index_copy_\(\): Number of indices \(2\) should be equal to "
+                                         r"source.size\(dim\) \(3\)"):
+        x.index_copy_(0, T([2, 0]), ember.ones(3, 2))
+    assert x.tolist() == [[0, 0]] * 3
+
+
+# ----------------------------------------------------------------------------- stacking helpers
+
+SHAPES = [(), (3,), (2, 3), (2, 3, 2)]
+
+
+@pytest.mark.parametrize("shape", SHAPES, ids=str)
+def test_atleast(shape):
+    x = R(*shape)
+    for ours, theirs in ((ember.atleast_1d, np.atleast_1d), (ember.atleast_2d, np.atleast_2d),
+                         (ember.atleast_3d, np.atleast_3d)):
+        got = ours(T(x))
+        assert tuple(got.shape) == theirs(x).shape
+        np.testing.assert_array_equal(got.numpy(), theirs(x))
+        pair = ours(T(x), T(x))
+        assert isinstance(pair, tuple) and len(pair) == 2
+        one = ours([T(x)])
+        assert isinstance(one, tuple) and tuple(one[0].shape) == theirs(x).shape
+
+
+@pytest.mark.parametrize("shapes", [[(), ()], [(3,), (3,)], [(2, 3), (2, 3)], [(2, 3, 2), (2, 3, 2)],
+                                    [(2, 3), (2, 1)], [(3,), (3, 2)]], ids=str)
+def test_stacks(shapes):
+    xs = [R(*s, seed=k) for k, s in enumerate(shapes)]
+    ts = [T(x) for x in xs]
+    for ours, theirs in ((ember.vstack, np.vstack), (ember.hstack, np.hstack), (ember.dstack, np.dstack),
+                         (ember.column_stack, np.column_stack)):
+        try:
+            want = theirs(xs)
+        except ValueError:
+            continue
+        got = ours(ts)
+        assert tuple(got.shape) == want.shape, ours.__name__
+        np.testing.assert_array_equal(got.numpy(), want)
+        np.testing.assert_array_equal(ours(tuple(ts)).numpy(), want)
+
+
+def test_stack_errors_and_grad():
+    with pytest.raises(RuntimeError, match="vstack expects a non-empty TensorList"):
+        ember.vstack([])
+    with pytest.raises(TypeError, match=r"hstack\(\): argument 'tensors' \(position 1\) must be tuple of Tensors, "
+                                        "not Tensor"):
+        ember.hstack(ember.ones(2))
+    check_grads(lambda a, b: ember.column_stack([a, b]), [R(3), R(3, 2)])
+    check_grads(lambda a, b: ember.dstack([a, b]), [R(2), R(2)])
+
+
+# ----------------------------------------------------------------------------- searching
+
+@pytest.mark.parametrize("right", [False, True])
+def test_searchsorted_1d(right):
+    seq = np.array([1.0, 2, 2, 2, 3, 5, 8])
+    vals = np.array([[0.0, 1, 2, 2.5], [5, 8, 9, -1]])
+    side = "right" if right else "left"
+    want = np.searchsorted(seq, vals, side=side)
+    for kwargs in ({"right": right}, {"side": side}):
+        got = ember.searchsorted(T(seq), T(vals), **kwargs)
+        assert got.dtype == ember.int64
+        np.testing.assert_array_equal(got.numpy(), want)
+    got = ember.bucketize(T(vals), T(seq), right=right, out_int32=True)
+    assert got.dtype == ember.int32
+    np.testing.assert_array_equal(got.numpy(), want)
+    s = ember.searchsorted(T(seq), 2.0, right=right)
+    assert s.dim() == 0 and s.item() == np.searchsorted(seq, 2.0, side=side)
+
+
+def test_searchsorted_batched_sorter_and_dtypes():
+    rng = np.random.default_rng(3)
+    seq = np.sort(rng.integers(0, 10, (3, 6)), axis=1)
+    vals = rng.integers(-1, 11, (3, 5))
+    for side in ("left", "right"):
+        want = np.stack([np.searchsorted(seq[i], vals[i], side=side) for i in range(3)])
+        np.testing.assert_array_equal(ember.searchsorted(T(seq), T(vals), side=side).numpy(), want)
+    # int boundaries, float values: compared after promotion
+    np.testing.assert_array_equal(ember.searchsorted(ember.arange(3), T([0.5, 1.5])).tolist(), [1, 2])
+    unsorted = np.array([3.0, 1, 2])
+    sorter = np.argsort(unsorted)
+    got = ember.searchsorted(T(unsorted), T([2.0, 2.5]), sorter=T(sorter))
+    np.testing.assert_array_equal(got.numpy(), np.searchsorted(unsorted, [2.0, 2.5], sorter=sorter))
+    big = np.sort(rng.standard_normal(2000))
+    v = rng.standard_normal(3000)
+    np.testing.assert_array_equal(ember.searchsorted(T(big), T(v)).numpy(), np.searchsorted(big, v))
+    assert ember.searchsorted(ember.ones(0), T([1.0, 2.0])).tolist() == [0, 0]
+
+
+def test_searchsorted_errors():
+    with pytest.raises(RuntimeError, match=r"boundaries tensor should be 1 dimension or the first N-1 dimensions of "
+                                           r"boundaries tensor and input value tensor must match, but we got "
+                                           r"boundaries tensor \[2, 3\] and input value tensor \[3, 1\]"):
+        ember.searchsorted(ember.ones(2, 3), ember.ones(3, 1))
+    with pytest.raises(RuntimeError, match="side and right can't be set to opposites, got side of left while right "
+                                           "was True"):
+        ember.searchsorted(ember.ones(3), ember.ones(2), side="left", right=True)
+    with pytest.raises(RuntimeError, match="side can only be 'left' or 'right' but got foo"):
+        ember.searchsorted(ember.ones(3), ember.ones(2), side="foo")
+    with pytest.raises(RuntimeError, match=r"boundaries tensor must be 1 dimension, but got dim\(2\)"):
+        ember.bucketize(ember.ones(2), ember.ones(2, 2))
+
+
+def test_isin_argwhere():
+    e = np.array([[1, 2, 3], [4, 5, 2]])
+    t = np.array([2, 5, 9, 2])
+    np.testing.assert_array_equal(ember.isin(T(e), T(t)).numpy(), np.isin(e, t))
+    np.testing.assert_array_equal(ember.isin(T(e), T(t), invert=True).numpy(), np.isin(e, t, invert=True))
+    np.testing.assert_array_equal(ember.isin(T(e), 2).numpy(), np.isin(e, 2))
+    np.testing.assert_array_equal(ember.isin(T(e), T([2.0])).numpy(), np.isin(e, [2.0]))
+    r = ember.isin(2, T([2]))
+    assert r.dim() == 0 and r.item() is True
+    assert ember.isin(T(e), ember.tensor([], dtype=ember.int64)).numpy().any() == np.False_
+    f = np.array([0.5, np.nan, 1.0])
+    np.testing.assert_array_equal(ember.isin(T(f), T([np.nan, 1.0])).numpy(), np.isin(f, [np.nan, 1.0]))
+    x = np.array([[0, 1.5], [2, 0]])
+    np.testing.assert_array_equal(ember.argwhere(T(x)).numpy(), np.argwhere(x))
+    np.testing.assert_array_equal(T(x).argwhere().numpy(), np.argwhere(x))
+    assert tuple(ember.argwhere(T(3.0)).shape) == (1, 0)
