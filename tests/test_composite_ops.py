@@ -465,3 +465,132 @@ def test_isin_argwhere():
     np.testing.assert_array_equal(ember.argwhere(T(x)).numpy(), np.argwhere(x))
     np.testing.assert_array_equal(T(x).argwhere().numpy(), np.argwhere(x))
     assert tuple(ember.argwhere(T(3.0)).shape) == (1, 0)
+
+
+# ----------------------------------------------------------------------------- nn
+
+def test_hardsigmoid_hardswish():
+    x = np.array([-5.0, -3, -2.5, -1, 0, 0.5, 2.9, 3, 4])
+    hs = np.clip(x + 3, 0, 6) / 6
+    np.testing.assert_allclose(F.hardsigmoid(T(x)).numpy(), hs)
+    np.testing.assert_allclose(F.hardswish(T(x)).numpy(), x * hs)
+    np.testing.assert_allclose(nn.Hardsigmoid()(T(x)).numpy(), hs)
+    np.testing.assert_allclose(nn.Hardswish()(T(x)).numpy(), x * hs)
+    t = T(x)
+    assert nn.Hardswish(inplace=True)(t) is t
+    np.testing.assert_allclose(t.numpy(), x * hs)
+    a = T(x, requires_grad=True)
+    F.hardswish(a).sum().backward()  # PyTorch's gradient: 0 at -3, 1 at 3
+    np.testing.assert_allclose(a.grad.numpy(), np.where(x <= -3, 0, np.where(x >= 3, 1, x / 3 + 0.5)))
+    a.grad = None
+    F.hardsigmoid(a).sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), np.where((x > -3) & (x < 3), 1 / 6, 0))
+    with pytest.raises(NotImplementedError, match="\"hardsigmoid_cpu\" not implemented for 'Long'"):
+        F.hardsigmoid(T([1, 2]))
+    assert repr(nn.Hardswish()) == "Hardswish()" and repr(nn.Hardsigmoid(inplace=True)) == "Hardsigmoid()"
+
+
+def test_logsigmoid():
+    x = np.array([-30.0, -1, 0, 2, 40])
+    np.testing.assert_allclose(F.logsigmoid(T(x)).numpy(), -np.logaddexp(0, -x))
+    np.testing.assert_allclose(nn.LogSigmoid()(T(x)).numpy(), -np.logaddexp(0, -x))
+
+
+def test_prelu():
+    x = R(2, 3, 4)
+    m = nn.PReLU(3, init=0.1)
+    assert repr(m) == "PReLU(num_parameters=3)" and m.weight.tolist() == pytest.approx([0.1] * 3)
+    w = np.array([0.1, -0.5, 2.0])
+    with ember.no_grad():
+        m.weight.copy_(T(w, dtype=ember.float32))
+    want = np.where(x > 0, x, w[None, :, None] * x)
+    np.testing.assert_allclose(m(T(x, dtype=ember.float32)).detach().numpy(), want, rtol=1e-6)
+    one = nn.PReLU()
+    assert repr(one) == "PReLU(num_parameters=1)" and one.weight.shape == (1,) and one.weight.item() == 0.25
+    np.testing.assert_allclose(one(T(x, dtype=ember.float32)).detach().numpy(), np.where(x > 0, x, 0.25 * x),
+                               rtol=1e-6)
+    check_grads(lambda a, b: F.prelu(a, b), [x, w])
+    check_grads(lambda a, b: F.prelu(a, b), [R(5), np.array([0.3])])
+    with pytest.raises(RuntimeError, match="Mismatch of parameter numbers and input channel size. Found parameter "
+                                           "numbers = 3 and channel size = 4."):
+        F.prelu(ember.ones(2, 4), ember.ones(3))
+
+
+@pytest.mark.parametrize("s1,s2,dim", [((4, 5), (4, 5), 1), ((2, 3, 4), (3, 4), -1), ((1, 3), (3,), 1), ((5,), (5,), 0)])
+def test_cosine_similarity(s1, s2, dim):
+    a, b = R(*s1), R(*s2, seed=1)
+    aa, bb = np.broadcast_arrays(a, b)
+    want = (aa * bb).sum(dim) / (np.linalg.norm(aa, axis=dim) * np.linalg.norm(bb, axis=dim))
+    np.testing.assert_allclose(F.cosine_similarity(T(a), T(b), dim=dim).numpy(), want)
+    np.testing.assert_allclose(nn.CosineSimilarity(dim=dim)(T(a), T(b)).numpy(), want)
+    check_grads(lambda x, y: F.cosine_similarity(x, y, dim), [a, b])
+
+
+def test_cosine_similarity_eps_and_errors():
+    x = T([1e-5, 0.0])
+    assert F.cosine_similarity(x, x, dim=0).item() == pytest.approx(1.0)
+    z = F.cosine_similarity(ember.zeros(2, 3), ember.ones(2, 3))
+    assert z.tolist() == [0.0, 0.0]
+    with pytest.raises(RuntimeError, match=r"The size of tensor a \(2\) must match the size of tensor b \(4\) at "
+                                           r"non-singleton dimension 0"):
+        F.cosine_similarity(ember.ones(2, 3), ember.ones(4, 3))
+
+
+@pytest.mark.parametrize("p", [2.0, 1.0, 3.0])
+def test_pairwise_distance(p):
+    a, b = R(4, 5), R(4, 5, seed=1)
+    want = (np.abs(a - b + 1e-6) ** p).sum(-1) ** (1 / p)
+    np.testing.assert_allclose(F.pairwise_distance(T(a), T(b), p=p).numpy(), want)
+    got = nn.PairwiseDistance(p=p, keepdim=True)(T(a), T(b[0]))
+    np.testing.assert_allclose(got.numpy(), ((np.abs(a - b[0] + 1e-6) ** p).sum(-1) ** (1 / p))[:, None])
+    assert F.pairwise_distance(ember.ones(3), ember.zeros(3)).dim() == 0
+    check_grads(lambda x, y: F.pairwise_distance(x, y, p=p), [a, b])
+
+
+def _np_pixel_shuffle(x, r):
+    *batch, c, h, w = x.shape
+    y = x.reshape(*batch, c // (r * r), r, r, h, w)
+    nb = len(batch)
+    y = y.transpose(*range(nb), nb, nb + 3, nb + 1, nb + 4, nb + 2)
+    return y.reshape(*batch, c // (r * r), h * r, w * r)
+
+
+@pytest.mark.parametrize("shape,r", [((1, 8, 2, 3), 2), ((2, 9, 2, 2), 3), ((4, 1, 1), 2), ((2, 3, 4, 2, 2), 1)])
+def test_pixel_shuffle(shape, r):
+    x = R(*shape)
+    if shape[-3] % (r * r):
+        return
+    got = F.pixel_shuffle(T(x), r)
+    want = _np_pixel_shuffle(x, r)
+    np.testing.assert_array_equal(got.numpy(), want)
+    np.testing.assert_array_equal(nn.PixelShuffle(r)(T(x)).numpy(), want)
+    np.testing.assert_array_equal(F.pixel_unshuffle(got, r).numpy(), x)
+    np.testing.assert_array_equal(nn.PixelUnshuffle(r)(got).numpy(), x)
+    check_grads(lambda a: F.pixel_shuffle(a, r), [x])
+
+
+def test_pixel_shuffle_errors():
+    assert repr(nn.PixelShuffle(2)) == "PixelShuffle(upscale_factor=2)"
+    with pytest.raises(RuntimeError, match=r"pixel_shuffle expects input to have at least 3 dimensions, but got "
+                                           r"input with 2 dimension\(s\)"):
+        F.pixel_shuffle(ember.ones(2, 3), 2)
+    with pytest.raises(RuntimeError, match=r"divisible by the square of upscale_factor, but input.size\(-3\)=5 is "
+                                           r"not divisible by 4"):
+        F.pixel_shuffle(ember.ones(5, 2, 3), 2)
+    with pytest.raises(RuntimeError, match=r"pixel_unshuffle expects height to be divisible by downscale_factor, but "
+                                           r"input.size\(-2\)=3 is not divisible by 2"):
+        F.pixel_unshuffle(ember.ones(1, 3, 3), 2)
+
+
+@pytest.mark.parametrize("padding", [1, (1, 0, 2, 1), (0, 2, 1, 0)], ids=str)
+def test_pad2d_modules(padding):
+    x = R(2, 3, 4, 5)
+    l, r, t, b = (padding,) * 4 if isinstance(padding, int) else padding
+    widths = ((0, 0), (0, 0), (t, b), (l, r))
+    for mod, mode in ((nn.ZeroPad2d, "constant"), (nn.ReflectionPad2d, "reflect"), (nn.ReplicationPad2d, "edge")):
+        m = mod(padding)
+        np.testing.assert_array_equal(m(T(x)).numpy(), np.pad(x, widths, mode=mode), err_msg=mod.__name__)
+        assert repr(m) == f"{mod.__name__}({(l, r, t, b)})"
+    np.testing.assert_array_equal(nn.ConstantPad2d(padding, 3.5)(T(x)).numpy(),
+                                  np.pad(x, widths, constant_values=3.5))
+    check_grads(lambda a: nn.ReflectionPad2d(padding)(a), [R(1, 1, 3, 4)])
