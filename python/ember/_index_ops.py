@@ -315,3 +315,5 @@ def _t_isin(self, test_elements, *, assume_unique=False, invert=False):
 
 for _f in (take_along_dim, argwhere, bincount):
     setattr(Tensor, _f.__name__, _f)
+_t_isin.__name__ = "isin"
+Tensor.isin = _t_isin

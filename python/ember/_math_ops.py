@@ -86,9 +86,13 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
     return input + value * q if value != 1 else input + q
 
 
+_SEQUENTIAL_MAX = 16  # longer scans take log2(n) steps instead of n
+
+
 def cumprod(input, dim, *, dtype=None):
-    """Running products along `dim` (integers and bool as int64, like cumsum). A log-depth scan of
-    multiplications: no division, so the gradient is right where the input has zeros."""
+    """Running products along `dim` (integers and bool as int64, like cumsum). Short dims multiply
+    left to right; longer ones use a log-depth scan. No division either way, so the gradient is
+    right where the input has zeros."""
     if dtype is not None:
         x = input.to(dtype)
     elif input.is_floating_point():
@@ -101,12 +105,26 @@ def cumprod(input, dim, *, dtype=None):
     if x.dim() == 0:
         return x.clone() if x is input else x
     d = dim % x.dim()
+    out_dtype = x.dtype
+    if x.dtype in (_C.float32, _C.float16, _C.bfloat16) and x.device.type == "cpu":
+        x = x.to(_C.float64)  # PyTorch's CPU kernel accumulates reduced floats in double
+    y = _scan_prod(x, d)
+    return y.to(out_dtype) if y.dtype != out_dtype else y
+
+
+def _scan_prod(x, d):
     n, k = x.shape[d], 1
+    if n <= _SEQUENTIAL_MAX:
+        # left to right, as PyTorch's CPU kernel multiplies: the same rounding, bit for bit
+        parts = [x.narrow(d, 0, 1)] if n else []
+        for i in range(1, n):
+            parts.append(parts[-1] * x.narrow(d, i, 1))
+        return _C.cat(parts, d) if parts else x.clone()
     y = x
     while k < n:
         y = _C.cat([y.narrow(d, 0, k), y.narrow(d, k, n - k) * y.narrow(d, 0, n - k)], d)
         k *= 2
-    return y if y is not input else input.clone()
+    return y
 
 
 def logit(input, eps=None):
