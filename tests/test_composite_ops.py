@@ -84,6 +84,12 @@ def test_einsum_broadcast_ellipsis_summed_when_left_out():
     np.testing.assert_allclose(got.numpy(), (a * b).sum((1, 2)), atol=1e-12)
 
 
+def test_einsum_returns_a_new_tensor():
+    x = ember.ones(2, 3)
+    y = ember.einsum("ij->ij", x)
+    assert y is not x and y.shape == (2, 3)
+
+
 def test_einsum_integer_and_noncontiguous():
     a = np.arange(12).reshape(3, 4)
     got = ember.einsum("ij,kj->ik", T(a), T(a))

@@ -171,8 +171,10 @@ def einsum(*args):
             later |= set(ls)
         x, lx = _contract(x, lx, xs[i][0], xs[i][1], later)
     x, lx = _sum_out(x, lx, keep_out)
-    x = x.permute([lx.index(s) for s in out_labels])
-    return x
+    perm = [lx.index(s) for s in out_labels]
+    if perm != list(range(len(perm))):
+        return x.permute(perm)
+    return x.view(list(x.shape)) if any(x is op for op in operands) else x  # a new tensor, as in PyTorch
 
 
 def _scalar_name(dtype):
