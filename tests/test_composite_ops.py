@@ -533,7 +533,8 @@ def test_prelu():
         F.prelu(ember.ones(2, 4), ember.ones(3))
 
 
-@pytest.mark.parametrize("s1,s2,dim", [((4, 5), (4, 5), 1), ((2, 3, 4), (3, 4), -1), ((1, 3), (3,), 1), ((5,), (5,), 0)])
+@pytest.mark.parametrize("s1,s2,dim", [((4, 5), (4, 5), 1), ((2, 3, 4), (3, 4), -1), ((1, 3), (3,), 1),
+                                       ((5,), (5,), 0)])
 def test_cosine_similarity(s1, s2, dim):
     a, b = R(*s1), R(*s2, seed=1)
     aa, bb = np.broadcast_arrays(a, b)

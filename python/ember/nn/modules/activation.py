@@ -4,8 +4,8 @@ from .. import functional as F
 from .module import Module
 
 __all__ = ["ReLU", "ReLU6", "LeakyReLU", "ELU", "GELU", "SiLU", "Mish", "Sigmoid", "Tanh", "Hardtanh", "Softsign",
-           "Tanhshrink", "LogSigmoid", "Softmax", "Softmin", "LogSoftmax", "Softplus", "GLU", "Hardsigmoid", "Hardswish",
-           "PReLU"]
+           "Tanhshrink", "LogSigmoid", "Softmax", "Softmin", "LogSoftmax", "Softplus", "GLU", "Hardsigmoid",
+           "Hardswish", "PReLU"]
 
 
 class ReLU(Module):
