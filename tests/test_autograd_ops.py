@@ -640,6 +640,15 @@ GRADCHECK = [  # (label, f, inputs) on a representative subset; also run through
     ("roll-diag-diagonal", lambda a: ember.diag(ember.roll(a, 1, 0).diagonal() ** 2), (A((3, 3), layout="T"),)),
     ("repeat_interleave-diff", lambda a: ember.diff(a.repeat_interleave(L([1, 2]), 0) ** 2, dim=0), (A((2, 3)),)),
     ("inplace-views", lambda a: (a * a).t_().unsqueeze_(0).squeeze_(0), (A((2, 3)),)),
+    # Python composites (tests/test_composite_ops.py has their forward rows)
+    ("einsum", lambda a, b: ember.einsum("bij,bjk->bik", a, b), (A((2, 2, 3)), A((2, 3, 2)))),
+    ("einsum-diag-ellipsis", lambda a, b: ember.einsum("...ii,...i->...", a, b), (A((2, 3, 3)), A((3,)))),
+    ("cumprod", lambda a: a.cumprod(1), (A((2, 4)),)),
+    ("lerp-addcdiv", lambda a, b, w: ember.addcdiv(ember.lerp(a, b, w), a, b, value=0.5),
+     (A((2, 3)), A((2, 3), "nonzero"), A((3,)))),
+    ("logit", lambda a: ember.logit(a.sigmoid() * 0.9), (A((2, 3)),)),
+    ("cosine_similarity", lambda a, b: ember.nn.functional.cosine_similarity(a, b), (A((2, 3)), A((3,)))),
+    ("index_add", lambda a, b: a.index_add(0, L([0, 2, 0]), b * b, alpha=2), (A((3, 2)), A((3, 2)))),
 ]
 
 

@@ -5,6 +5,12 @@ import builtins
 
 from . import _C
 from ._C import Tensor
+from ._einsum import einsum  # noqa: F401
+from ._math_ops import meshgrid, lerp, addcmul, addcdiv, cumprod, logit  # noqa: F401
+from ._index_ops import (  # noqa: F401
+    bincount, take_along_dim, index_add, index_fill, index_copy, vstack, hstack, dstack, column_stack, row_stack,
+    atleast_1d, atleast_2d, atleast_3d, isin, argwhere, searchsorted, bucketize,
+)
 
 _FROM_C = [
     "neg", "negative", "abs", "exp", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt", "sin", "cos", "tan",

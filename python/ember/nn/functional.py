@@ -725,3 +725,9 @@ __all__ += _pool_all
 from ._attention_functional import multi_head_attention_forward, scaled_dot_product_attention  # noqa: E402,F401
 
 __all__ += ["scaled_dot_product_attention", "multi_head_attention_forward"]
+
+# ---- hardswish/prelu, distances, pixel shuffle (nn/_functional_extra.py) ----
+from ._functional_extra import *  # noqa: E402,F401,F403
+from ._functional_extra import __all__ as _extra_all  # noqa: E402
+
+__all__ += _extra_all

@@ -8,7 +8,10 @@ from .normalization import LayerNorm, GroupNorm
 from .batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
 from .dropout import Dropout, Dropout2d
 from .activation import (ReLU, ReLU6, LeakyReLU, ELU, GELU, SiLU, Mish, Sigmoid, Tanh, Hardtanh, Softsign, Tanhshrink,
-                         LogSigmoid, Softmax, Softmin, LogSoftmax, Softplus, GLU)
+                         LogSigmoid, Softmax, Softmin, LogSoftmax, Softplus, GLU, Hardsigmoid, Hardswish, PReLU)
+from .distance import CosineSimilarity, PairwiseDistance
+from .pixelshuffle import PixelShuffle, PixelUnshuffle
+from .padding import ZeroPad2d, ConstantPad2d, ReflectionPad2d, ReplicationPad2d
 from .pooling import MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d
 from .upsampling import Upsample
 from .rnn import RNNBase, RNN, LSTM, GRU, RNNCellBase, RNNCell, LSTMCell, GRUCell
@@ -29,3 +32,5 @@ __all__ += ["GroupNorm", "Dropout2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "Av
             "AdaptiveMaxPool2d", "Upsample", "GLU"]
 __all__ += ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 __all__ += ["MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder"]
+__all__ += ["Hardsigmoid", "Hardswish", "PReLU", "CosineSimilarity", "PairwiseDistance", "PixelShuffle",
+            "PixelUnshuffle", "ZeroPad2d", "ConstantPad2d", "ReflectionPad2d", "ReplicationPad2d"]
