@@ -283,3 +283,15 @@ def test_softmax_dtype_argument():
         assert r.dtype == ember.float64
     e = np.exp(np.arange(6.0).reshape(2, 3))
     np.testing.assert_allclose(x.softmax(1, dtype=ember.float64).numpy(), e / e.sum(1, keepdims=True), rtol=1e-12)
+
+
+# ---- process exit
+def test_interpreter_exits_cleanly_after_import():
+    """Python objects kept in C++ statics must not be destroyed after the interpreter finalized:
+    that aborted the process at exit ("PyThreadState_Get ... the GIL is released")."""
+    import subprocess
+    import sys
+    code = "import ember; x = ember.tensor([1.0, 2.0]); x[[0]] = 3.0; print(ember.bincount(ember.tensor([1, 1])))"
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "Fatal Python error" not in r.stderr

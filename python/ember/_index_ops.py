@@ -4,15 +4,8 @@ searchsorted and bucketize. searchsorted ranks values among the boundaries with 
 sort (O((M+N) log(M+N))), not a comparison matrix."""
 import builtins
 
-from . import _C
+from . import _C, _creation
 from ._C import Tensor
-
-
-def _cr():
-    # imported on use: a module-level reference to ember._creation changes the order of
-    # module teardown at exit, and the default Generator then dies late and aborts Python
-    from . import _creation
-    return _creation
 
 
 def _dtype_name(dtype):
@@ -40,10 +33,10 @@ def bincount(input, weights=None, minlength=0):
     n = builtins.max(int(input.max().item()) + 1 if input.numel() else 0, minlength)
     index = input.to(_C.int64)
     if weights is None:
-        return _cr().zeros([n], dtype=_C.int64, device=input.device).scatter_add_(0, index, _cr().ones_like(index))
+        return _creation.zeros([n], dtype=_C.int64, device=input.device).scatter_add_(0, index, _creation.ones_like(index))
     dtype = weights.dtype if weights.dtype in (_C.float32, _C.float64, _C.float16, _C.bfloat16) else _C.float64
     w = weights.to(dtype)
-    return _cr().zeros([n], dtype=dtype, device=input.device).scatter_add(0, index, w)
+    return _creation.zeros([n], dtype=dtype, device=input.device).scatter_add(0, index, w)
 
 
 def take_along_dim(input, indices, dim=None):
@@ -112,7 +105,7 @@ def _t_index_fill_(self, dim, index, value):
                            f"{value.dim()} dimension(s).")
     d = _wrap(dim, self.dim())
     if self.dim() == 0:
-        self.copy_(_cr().full_like(self, value) if not isinstance(value, Tensor) else value.expand([]))
+        self.copy_(_creation.full_like(self, value) if not isinstance(value, Tensor) else value.expand([]))
         return self
     self[_along(self, d, index)] = value
     return self
@@ -243,7 +236,7 @@ def _rank(seq, vals, right):
     is_seq = ((pos < m) if right else (pos >= n)).to(_C.int64).expand(list(both.shape))
     order = both.argsort(dim=1, stable=True)
     counts = is_seq.gather(1, order).cumsum(1)
-    at = _cr().zeros_like(order).scatter_(1, order, counts)
+    at = _creation.zeros_like(order).scatter_(1, order, counts)
     return at.narrow(1, m, n) if right else at.narrow(1, 0, n)
 
 
@@ -297,7 +290,7 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
     e, t = _common(_as_tensor(elements, like).detach(), _as_tensor(test_elements, like).detach())
     s = t.reshape(-1).sort().values
     if s.numel() == 0:
-        found = _cr().zeros_like(e, dtype=_C.bool)
+        found = _creation.zeros_like(e, dtype=_C.bool)
     else:
         idx = searchsorted(s, e).clamp(max=s.numel() - 1)
         found = s.index_select(0, idx.reshape(-1)).reshape(list(e.shape)) == e

@@ -8,8 +8,11 @@ void bind_tensor_ops(py::class_<TensorImpl, intrusive_ptr<TensorImpl>>& cls);
 
 namespace {
 
-py::object g_size_type;      // ember.Size, set from Python
-py::object g_tensor_factory; // ember.tensor, for list/ndarray indices
+// Leaked on purpose, as every Python object this library keeps in a C++ static: one destroyed by
+// C++ static destruction runs after the interpreter has finalized and aborts the process at exit
+// ("PyThreadState_Get: ... the GIL is released").
+py::object& g_size_type = *new py::object();       // ember.Size, set from Python
+py::object& g_tensor_factory = *new py::object();  // ember.tensor, for list/ndarray indices
 
 py::object make_size(const DimVector& s) {
   py::tuple t(s.size());

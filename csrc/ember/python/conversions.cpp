@@ -5,7 +5,7 @@
 namespace ember {
 
 namespace {
-py::object g_dtypes[int(ScalarType::NumTypes)];
+py::object* const g_dtypes = new py::object[int(ScalarType::NumTypes)];  // leaked: see bind_tensor.cpp
 }
 
 py::object dtype_object(ScalarType t) {
@@ -92,11 +92,11 @@ bool try_scalar(py::handle h, Scalar& out) {
   }
   if (PyFloat_Check(o)) { out = Scalar(PyFloat_AS_DOUBLE(o)); return true; }
   // NumPy scalars
-  static py::object np_generic = py::module_::import("numpy").attr("generic");
+  static py::object& np_generic = *new py::object(py::module_::import("numpy").attr("generic"));  // leaked
   if (PyObject_IsInstance(o, np_generic.ptr()) == 1) {
-    static py::object np_bool = py::module_::import("numpy").attr("bool_");
-    static py::object np_integer = py::module_::import("numpy").attr("integer");
-    static py::object np_floating = py::module_::import("numpy").attr("floating");
+    static py::object& np_bool = *new py::object(py::module_::import("numpy").attr("bool_"));  // leaked
+    static py::object& np_integer = *new py::object(py::module_::import("numpy").attr("integer"));  // leaked
+    static py::object& np_floating = *new py::object(py::module_::import("numpy").attr("floating"));  // leaked
     if (PyObject_IsInstance(o, np_bool.ptr()) == 1) { out = Scalar(bool(PyObject_IsTrue(o))); return true; }
     if (PyObject_IsInstance(o, np_integer.ptr()) == 1) { out = Scalar(int64_t(h.cast<long long>())); return true; }
     if (PyObject_IsInstance(o, np_floating.ptr()) == 1) { out = Scalar(h.cast<double>()); return true; }
@@ -153,7 +153,7 @@ int64_t index_from_tensor(py::handle h, const char* what) {
 int64_t size_entry(py::handle x, const char* what) {
   if (is_tensor(x)) return index_from_tensor(x, what);
   if (!PyLong_Check(x.ptr()) || PyBool_Check(x.ptr())) {
-    static py::object np_integer = py::module_::import("numpy").attr("integer");
+    static py::object& np_integer = *new py::object(py::module_::import("numpy").attr("integer"));  // leaked
     if (PyObject_IsInstance(x.ptr(), np_integer.ptr()) != 1)
       throw py::type_error(std::string(what) + "(): argument 'size' must be tuple of ints, but found element "
                            "of type " + std::string(py::str(py::type::of(x).attr("__name__"))));
