@@ -12,10 +12,6 @@ torch's CPU kernels (and BLAS) round differently. Cases run with grad enabled
 and parameters requiring grad, so torch takes its composite path, not its
 fused inference fast path.
 """
-import argparse
-import json
-import os
-import warnings
 
 import torch
 
@@ -233,22 +229,7 @@ case("enc_err_activation", "error", LAYER + ", activation='tanh')")
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "data",
-                                                  "torch_attn.json"))
-    args = ap.parse_args()
-    torch.set_num_threads(1)
-    ids = [c["id"] for c in CASES]
-    assert len(ids) == len(set(ids)), "duplicate case ids"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for c in CASES:
-            c["expected"] = base.run(c)
-    meta = {"torch": torch.__version__, "script": "tests/record_torch_attn.py"}
-    with open(args.out, "w") as f:
-        json.dump({"meta": meta, "prelude": "", "cases": CASES}, f, indent=1)
-        f.write("\n")
-    print(f"wrote {len(CASES)} cases to {args.out}")
+    base.record(CASES, "torch_attn.json", "tests/record_torch_attn.py")
 
 
 if __name__ == "__main__":

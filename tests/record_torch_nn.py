@@ -416,24 +416,29 @@ def run(c):
     return repr(value) if c["kind"] == "repr" else json.loads(json.dumps(value))
 
 
-def main():
+def record(cases, filename, script, prelude=""):
+    """Runs each case under torch and writes {"meta", "prelude", "cases"} to tests/data/<filename>
+    (or --out). Shared by the record_torch_*.py scripts that use this case format."""
+    import warnings
     ap = argparse.ArgumentParser()
-    ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "data",
-                                                  "torch_nn.json"))
+    ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", filename))
     args = ap.parse_args()
     torch.set_num_threads(1)
-    ids = [c["id"] for c in CASES]
+    ids = [c["id"] for c in cases]
     assert len(ids) == len(set(ids)), "duplicate case ids"
-    import warnings
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for c in CASES:
+        for c in cases:
             c["expected"] = run(c)
-    meta = {"torch": torch.__version__, "script": "tests/record_torch_nn.py"}
+    meta = {"torch": torch.__version__, "script": script}
     with open(args.out, "w") as f:
-        json.dump({"meta": meta, "prelude": PRELUDE, "cases": CASES}, f, indent=1)
+        json.dump({"meta": meta, "prelude": prelude, "cases": cases}, f, indent=1)
         f.write("\n")
-    print(f"wrote {len(CASES)} cases to {args.out}")
+    print(f"wrote {len(cases)} cases to {args.out}")
+
+
+def main():
+    record(CASES, "torch_nn.json", "tests/record_torch_nn.py", PRELUDE)
 
 
 if __name__ == "__main__":

@@ -60,29 +60,38 @@ void load_row(const T* row, int64_t n, std::vector<Entry<key_type<T>>>& q) {
 
 int64_t rows_grain(int64_t n) { return std::max<int64_t>(1, kGrainSize / std::max<int64_t>(n, 1)); }
 
+// The row loop of sort and topk: each row of x (n entries) is loaded as (key, index) entries, put in
+// order by order(q), and its first m entries are written to the row of values and indices.
+template <typename T, typename Order>
+void order_rows(const Tensor& x, int64_t rows, int64_t n, int64_t m, const Tensor& values, const Tensor& indices,
+                Order order) {
+  const T* px = x.data_ptr<T>();
+  T* pv = values.data_ptr<T>();
+  int64_t* pi = indices.data_ptr<int64_t>();
+  parallel_for(0, rows, rows_grain(n), [&](int64_t r0, int64_t r1) {
+    std::vector<Entry<key_type<T>>> q;
+    for (int64_t r = r0; r < r1; ++r) {
+      load_row(px + r * n, n, q);
+      order(q);
+      for (int64_t j = 0; j < m; ++j) {
+        pv[r * m + j] = T(q[size_t(j)].first);
+        pi[r * m + j] = q[size_t(j)].second;
+      }
+    }
+  });
+}
+
 void cpu_sort(const Tensor& x, int64_t rows, int64_t n, bool descending, bool stable, const Tensor& values,
               const Tensor& indices) {
   EMBER_DISPATCH_ALL_AND_HALF(x.dtype(), "sort", [&] {
-    using T = scalar_t;
-    using K = key_type<T>;
-    const T* px = x.data_ptr<T>();
-    T* pv = values.data_ptr<T>();
-    int64_t* pi = indices.data_ptr<int64_t>();
-    parallel_for(0, rows, rows_grain(n), [&](int64_t r0, int64_t r1) {
-      std::vector<Entry<K>> q;
-      for (int64_t r = r0; r < r1; ++r) {
-        load_row(px + r * n, n, q);
-        if (descending) {
-          if (stable) std::stable_sort(q.begin(), q.end(), Descending<K>());
-          else std::sort(q.begin(), q.end(), Descending<K>());
-        } else {
-          if (stable) std::stable_sort(q.begin(), q.end(), Ascending<K>());
-          else std::sort(q.begin(), q.end(), Ascending<K>());
-        }
-        for (int64_t j = 0; j < n; ++j) {
-          pv[r * n + j] = T(q[size_t(j)].first);
-          pi[r * n + j] = q[size_t(j)].second;
-        }
+    using K = key_type<scalar_t>;
+    order_rows<scalar_t>(x, rows, n, n, values, indices, [&](std::vector<Entry<K>>& q) {
+      if (descending) {
+        if (stable) std::stable_sort(q.begin(), q.end(), Descending<K>());
+        else std::sort(q.begin(), q.end(), Descending<K>());
+      } else {
+        if (stable) std::stable_sort(q.begin(), q.end(), Ascending<K>());
+        else std::sort(q.begin(), q.end(), Ascending<K>());
       }
     });
   });
@@ -104,22 +113,10 @@ void cpu_topk(const Tensor& x, int64_t rows, int64_t n, int64_t k, bool largest,
               const Tensor& indices) {
   if (k == 0) return;
   EMBER_DISPATCH_NUMERIC_AND_HALF(x.dtype(), "topk", [&] {
-    using T = scalar_t;
-    using K = key_type<T>;
-    const T* px = x.data_ptr<T>();
-    T* pv = values.data_ptr<T>();
-    int64_t* pi = indices.data_ptr<int64_t>();
-    parallel_for(0, rows, rows_grain(n), [&](int64_t r0, int64_t r1) {
-      std::vector<Entry<K>> q;
-      for (int64_t r = r0; r < r1; ++r) {
-        load_row(px + r * n, n, q);
-        if (largest) select_k(q, k, sorted, Descending<K>());
-        else select_k(q, k, sorted, Ascending<K>());
-        for (int64_t j = 0; j < k; ++j) {
-          pv[r * k + j] = T(q[size_t(j)].first);
-          pi[r * k + j] = q[size_t(j)].second;
-        }
-      }
+    using K = key_type<scalar_t>;
+    order_rows<scalar_t>(x, rows, n, k, values, indices, [&](std::vector<Entry<K>>& q) {
+      if (largest) select_k(q, k, sorted, Descending<K>());
+      else select_k(q, k, sorted, Ascending<K>());
     });
   });
 }

@@ -28,14 +28,7 @@ std::vector<Tensor> tensor_sequence(py::handle seq, const char* op) {
   if (!PySequence_Check(seq.ptr()) || PyUnicode_Check(seq.ptr()))
     throw py::type_error(std::string(op) + "(): argument 'tensors' (position 1) must be tuple of Tensors, not " +
                          std::string(py::str(py::type::of(seq).attr("__name__"))));
-  std::vector<Tensor> out;
-  for (py::handle h : py::reinterpret_borrow<py::sequence>(seq)) {
-    if (!is_tensor(h))
-      throw py::type_error("expected Tensor as element " + std::to_string(out.size()) + " in argument 0, but got " +
-                           std::string(py::str(py::type::of(h).attr("__name__"))));
-    out.push_back(as_tensor_unchecked(h));
-  }
-  return out;
+  return tensors_in(seq);
 }
 
 Generator* opt_gen(py::handle g) { return g.is_none() ? nullptr : g.cast<Generator*>(); }

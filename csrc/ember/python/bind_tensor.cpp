@@ -105,18 +105,6 @@ std::vector<TensorIndex> parse_index(py::handle key) {
   return out;
 }
 
-// index_put's indices: a tuple or list of tensors (PyTorch's TypeError for anything else in it).
-std::vector<Tensor> index_tensors(py::handle seq) {
-  std::vector<Tensor> out;
-  for (py::handle h : py::reinterpret_borrow<py::sequence>(seq)) {
-    if (!is_tensor(h))
-      throw py::type_error("expected Tensor as element " + std::to_string(out.size()) + " in argument 0, but got " +
-                           std::string(py::str(py::type::of(h).attr("__name__"))));
-    out.push_back(as_tensor_unchecked(h));
-  }
-  return out;
-}
-
 // index_put's values: a tensor (PyTorch's TypeError otherwise).
 Tensor values_tensor(py::handle h, const char* op) {
   if (!is_tensor(h))
@@ -322,10 +310,10 @@ void bind_tensor(py::module_& m) {
     index_put_(t, parse_index(key), value_operand(t, value));
   });
   cls.def("index_put_", [](Tensor& t, py::handle indices, py::handle values, bool accumulate) -> Tensor& {
-    return index_put_(t, index_tensors(indices), values_tensor(values, "index_put_"), accumulate);
+    return index_put_(t, tensors_in(indices), values_tensor(values, "index_put_"), accumulate);
   }, py::arg("indices"), py::arg("values"), py::arg("accumulate") = false);
   cls.def("index_put", [](const Tensor& t, py::handle indices, py::handle values, bool accumulate) {
-    return index_put(t, index_tensors(indices), values_tensor(values, "index_put"), accumulate);
+    return index_put(t, tensors_in(indices), values_tensor(values, "index_put"), accumulate);
   }, py::arg("indices"), py::arg("values"), py::arg("accumulate") = false);
   cls.def("index_select", &index_select, py::arg("dim"), py::arg("index"));
   cls.def("gather", &gather, py::arg("dim"), py::arg("index"));

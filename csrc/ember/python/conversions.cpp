@@ -104,6 +104,17 @@ bool try_scalar(py::handle h, Scalar& out) {
   return false;
 }
 
+std::vector<Tensor> tensors_in(py::handle seq) {
+  std::vector<Tensor> out;
+  for (py::handle h : py::reinterpret_borrow<py::sequence>(seq)) {
+    if (!is_tensor(h))
+      throw py::type_error("expected Tensor as element " + std::to_string(out.size()) + " in argument 0, but got " +
+                           std::string(py::str(py::type::of(h).attr("__name__"))));
+    out.push_back(as_tensor_unchecked(h));
+  }
+  return out;
+}
+
 Scalar to_scalar(py::handle h) {
   Scalar s;
   if (try_scalar(h, s)) return s;

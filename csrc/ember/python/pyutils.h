@@ -61,6 +61,9 @@ Scalar to_scalar(py::handle h);
 inline Tensor as_dtype_arg(const Tensor& t, py::handle dtype) {
   return dtype.is_none() ? t : to_dtype(t, to_dtype_arg(dtype));
 }
+// The tensors of a sequence argument (index_put's indices, cat's tensors): PyTorch's TypeError naming
+// the first element that is not a tensor.
+std::vector<Tensor> tensors_in(py::handle seq);
 // Tensor or number. Returns false for anything else.
 bool try_operand(py::handle h, Operand& out);
 Operand to_operand(py::handle h, const char* what);

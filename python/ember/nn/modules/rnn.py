@@ -45,6 +45,13 @@ def _gru_step(x_proj, h, w_hh, b_hh):
     return (h - new) * update + new  # (1 - z) * n + z * h, in PyTorch's order of operations
 
 
+def _init_uniform(module):
+    """PyTorch's init for recurrent weights: every parameter from U(-1/sqrt(hidden), 1/sqrt(hidden)), in order."""
+    stdv = 1.0 / math.sqrt(module.hidden_size) if module.hidden_size > 0 else 0
+    for weight in module.parameters():
+        init.uniform_(weight, -stdv, stdv)
+
+
 class RNNBase(Module):
     """What RNN, LSTM and GRU share: parameters per layer and direction, the sequence loop."""
 
@@ -101,9 +108,7 @@ class RNNBase(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
-        for weight in self.parameters():
-            init.uniform_(weight, -stdv, stdv)
+        _init_uniform(self)
 
     def flatten_parameters(self):
         """PyTorch packs cuDNN's weight buffer here; ember keeps separate tensors, so nothing to do."""
@@ -261,9 +266,7 @@ class RNNCellBase(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
-        for weight in self.parameters():
-            init.uniform_(weight, -stdv, stdv)
+        _init_uniform(self)
 
     def extra_repr(self):
         s = "{input_size}, {hidden_size}"
