@@ -526,7 +526,7 @@ def _t_register_hook(self, hook):
             name = getattr(hook, "__name__", type(hook).__name__)
             if not isinstance(result, Tensor):
                 raise TypeError(f"expected Variable, but hook returned '{type(result).__name__}'")
-            if result.type() != grad.type():
+            if result.dtype != grad.dtype or result.device != grad.device:  # type() strings only for the message
                 raise RuntimeError(f"hook '{name}' has changed the type of value (was {grad.type()} got "
                                    f"{result.type()})")
             if not result._same_shape(grad):
